@@ -1,0 +1,1 @@
+"""mathsnap training: LaTeX canonical form, recognizer model, training and export."""
