@@ -1,0 +1,160 @@
+"""Training samples for the recognizer: real handwriting (CROHME train) and the data engine's
+synthetic crops, with geometric and photometric augmentation, turned into model inputs.
+
+Evaluation sets (CROHME test2014, photos-dev) are never read here.
+"""
+import glob
+import os
+import random
+
+import cv2
+import numpy as np
+
+from .latex import ROOT, canonical_tokens
+from .preprocess import prepare
+
+SHARED = os.path.join(ROOT, "..", "shared", "data")
+CACHE = os.environ.get("MATHSNAP_CACHE", os.path.join(ROOT, "..", "cache"))
+MAX_TOKENS = 150
+
+
+class Vocab:
+    def __init__(self, path=os.path.join(ROOT, "spec", "vocab.txt")):
+        self.itos = [l.rstrip("\n") for l in open(path, encoding="utf-8") if l.strip()]
+        self.stoi = {t: i for i, t in enumerate(self.itos)}
+        self.pad, self.bos, self.eos, self.unk = 0, 1, 2, 3
+
+    def encode(self, latex):
+        """Canonical token ids, or None when a token is outside the vocabulary."""
+        ids = [self.stoi.get(t) for t in canonical_tokens(latex)]
+        return None if not ids or None in ids else ids
+
+    def decode(self, ids):
+        return [self.itos[i] for i in ids if i > 3]
+
+
+def read_labels(path):
+    rows = []
+    for line in open(path, encoding="utf-8"):
+        parts = line.rstrip("\n").split("\t")
+        if len(parts) >= 2:
+            rows.append((parts[0], parts[1], parts[2] if len(parts) > 2 else ""))
+    return rows
+
+
+class LabelledSet:
+    """Images + canonical token ids from one labels.tsv, skipping out-of-vocabulary labels."""
+
+    def __init__(self, name, directory, labels, vocab, image_subdir=""):
+        self.name, self.items = name, []
+        for file, latex, cell in labels:
+            ids = vocab.encode(latex)
+            if ids and len(ids) <= MAX_TOKENS:
+                self.items.append((os.path.join(directory, image_subdir, file), ids, latex, cell))
+
+    def __len__(self):
+        return len(self.items)
+
+
+def crohme_train_split(vocab, holdout=300):
+    """CROHME *train* only; a fixed hold-out of it for validation during training."""
+    d = os.path.join(SHARED, "crohme", "train")
+    rows = sorted(read_labels(os.path.join(d, "labels.tsv")))
+    rng = random.Random(7)
+    rng.shuffle(rows)
+    return LabelledSet("crohme", d, rows[holdout:], vocab), LabelledSet("crohme-val", d, rows[:holdout], vocab)
+
+
+def synthetic_sets(vocab, prefix="synth-v"):
+    sets = []
+    for labels in sorted(glob.glob(os.path.join(CACHE, "rec", prefix + "*", "labels.tsv"))):
+        d = os.path.dirname(labels)
+        sub = "images" if os.path.isdir(os.path.join(d, "images")) else ""
+        sets.append(LabelledSet(os.path.basename(d), d, read_labels(labels), vocab, sub))
+    return [s for s in sets if len(s)]
+
+
+def load_image(path):
+    img = cv2.imread(path, cv2.IMREAD_COLOR)
+    if img is None:
+        raise IOError(f"cannot read {path}")
+    return cv2.cvtColor(img, cv2.COLOR_BGR2RGB)
+
+
+def _affine(img, rng, max_deg):
+    h, w = img.shape[:2]
+    ang = rng.uniform(-max_deg, max_deg)
+    shear = rng.uniform(-0.15, 0.15)
+    m = cv2.getRotationMatrix2D((w / 2, h / 2), ang, 1.0)
+    m[0, 1] += shear
+    cos, sin = abs(np.cos(np.radians(ang))), abs(np.sin(np.radians(ang)))
+    nw, nh = int(w * cos + h * sin + abs(shear) * h), int(h * cos + w * sin)
+    m[0, 2] += (nw - w) / 2
+    m[1, 2] += (nh - h) / 2
+    return cv2.warpAffine(img, m, (nw, nh), borderMode=cv2.BORDER_REPLICATE, flags=cv2.INTER_LINEAR)
+
+
+def _pad(img, rng, frac):
+    h, w = img.shape[:2]
+    t, b = (int(h * rng.uniform(0, frac)) for _ in range(2))
+    l, r = (int(h * rng.uniform(0, frac)) for _ in range(2))
+    return cv2.copyMakeBorder(img, t, b, l, r, cv2.BORDER_REPLICATE)
+
+
+def _shade(img, rng):
+    """A soft illumination gradient, as a phone photo of paper has."""
+    h, w = img.shape[:2]
+    yy, xx = np.mgrid[0:h, 0:w].astype(np.float32)
+    a, b = rng.uniform(-1, 1), rng.uniform(-1, 1)
+    g = (a * xx / max(w, 1) + b * yy / max(h, 1))
+    g = 1.0 - rng.uniform(0.1, 0.5) * (g - g.min()) / (np.ptp(g) + 1e-6)
+    return np.clip(img.astype(np.float32) * g[..., None], 0, 255).astype(np.uint8)
+
+
+def augment(img, rng, real_handwriting):
+    """Geometric + photometric variation; scale is randomised later, at the fit into 64x256."""
+    if real_handwriting and rng.random() < 0.6:
+        k = rng.choice([2, 3, 3, 5, 7])  # CROHME strokes are thin; markers and photos are not
+        img = cv2.erode(img, np.ones((k, k), np.uint8))
+    if rng.random() < 0.5:
+        img = _affine(img, rng, 4.0)
+    img = _pad(img, rng, 0.25)
+    if rng.random() < 0.3:
+        img = _shade(img, rng)
+    if rng.random() < 0.2:
+        img = cv2.GaussianBlur(img, (3, 3), rng.uniform(0.3, 1.2))
+    return img
+
+
+def make_input(img, rng=None):
+    if rng is None:
+        return prepare(img)
+    scale = 1.0 if rng.random() < 0.5 else rng.uniform(0.5, 1.0)
+    offset = (rng.randint(0, 4), rng.randint(0, 8)) if rng.random() < 0.3 else (0, 0)
+    interp = rng.choice([cv2.INTER_AREA, cv2.INTER_AREA, cv2.INTER_LINEAR])
+    x = prepare(img, scale, offset, interp)
+    if rng.random() < 0.2:
+        x = np.clip(x + np.random.default_rng(rng.randrange(1 << 30)).normal(0, 0.05, x.shape), 0, 1)
+    return x.astype(np.float32)
+
+
+class Mixture:
+    """Draws training samples from several sets with weights, shortest formulas first (curriculum)."""
+
+    def __init__(self, sets_and_weights, seed):
+        self.sets = [(s, w) for s, w in sets_and_weights if len(s)]
+        self.rng = random.Random(seed)
+
+    def draw(self, max_len):
+        sets, weights = zip(*self.sets)
+        for _ in range(50):
+            s = self.rng.choices(sets, weights)[0]
+            path, ids, _, _ = s.items[self.rng.randrange(len(s))]
+            if len(ids) <= max_len:
+                break
+        img = augment(load_image(path), self.rng, s.name == "crohme")
+        return make_input(img, self.rng), ids
+
+    def batch(self, size, max_len):
+        xs, ys = zip(*(self.draw(max_len) for _ in range(size)))
+        return np.stack(xs)[:, None], list(ys)

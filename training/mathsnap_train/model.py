@@ -1,0 +1,130 @@
+"""The recognizer: a small CNN encoder with 2-D positional encoding and a GRU decoder with
+coverage attention (the WAP family), sized for a phone's browser.
+
+Why GRU and not a transformer decoder: one decoding step is one small call with a fixed-size
+state (hidden + coverage), so the browser engine needs no key/value cache and no causal mask
+(tract folds in-graph masks wrongly), and beam search is a batch of independent states.
+"""
+import math
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+from .preprocess import HEIGHT, WIDTH
+
+FEAT_H, FEAT_W = HEIGHT // 8, WIDTH // 8   # encoder stride 8 -> 8 x 32 = 256 memory slots
+
+
+def conv_block(cin, cout):
+    return nn.Sequential(nn.Conv2d(cin, cout, 3, padding=1, bias=False), nn.BatchNorm2d(cout), nn.ReLU(inplace=True))
+
+
+class ResidualPair(nn.Module):
+    def __init__(self, c):
+        super().__init__()
+        self.a, self.b = conv_block(c, c), nn.Sequential(nn.Conv2d(c, c, 3, padding=1, bias=False), nn.BatchNorm2d(c))
+
+    def forward(self, x):
+        return F.relu(x + self.b(self.a(x)))
+
+
+def positional_encoding_2d(d, h, w):
+    """Sinusoidal encoding: half the channels encode the row, half the column."""
+    pe = torch.zeros(d, h, w)
+    q = d // 4
+    freq = torch.exp(torch.arange(q, dtype=torch.float32) * (-math.log(1000.0) / q))
+    ys = torch.arange(h, dtype=torch.float32)[:, None] * freq[None, :]   # h x q
+    xs = torch.arange(w, dtype=torch.float32)[:, None] * freq[None, :]   # w x q
+    pe[0:q] = torch.sin(ys).t()[:, :, None].expand(q, h, w)
+    pe[q:2 * q] = torch.cos(ys).t()[:, :, None].expand(q, h, w)
+    pe[2 * q:3 * q] = torch.sin(xs).t()[:, None, :].expand(q, h, w)
+    pe[3 * q:4 * q] = torch.cos(xs).t()[:, None, :].expand(q, h, w)
+    return pe
+
+
+class Encoder(nn.Module):
+    def __init__(self, d=160, att=128):
+        super().__init__()
+        # Cheap early layers (most pixels, least meaning), width where the grid is small: ~0.3 GMAC per crop.
+        self.net = nn.Sequential(
+            nn.Conv2d(1, 24, 3, stride=2, padding=1, bias=False), nn.BatchNorm2d(24), nn.ReLU(inplace=True),  # 32x128
+            conv_block(24, 48), nn.MaxPool2d(2),                      # 16 x 64
+            conv_block(48, 96), conv_block(96, 96), nn.MaxPool2d(2),  # 8 x 32
+            conv_block(96, d), ResidualPair(d),
+        )
+        self.register_buffer("pos", positional_encoding_2d(d, FEAT_H, FEAT_W) * 0.5)
+        self.key = nn.Linear(d, att)  # attention keys precomputed once per image, not per step
+
+    def forward(self, image):
+        f = self.net(image) + self.pos                  # B x d x 8 x 32
+        memory = f.flatten(2).transpose(1, 2)           # B x S x d
+        return memory, self.key(memory)
+
+
+class DecoderStep(nn.Module):
+    def __init__(self, vocab, d=160, att=128, hidden=256, emb=128):
+        super().__init__()
+        self.embed = nn.Embedding(vocab, emb)
+        self.gru1 = nn.GRUCell(emb, hidden)
+        self.gru2 = nn.GRUCell(d, hidden)
+        self.query = nn.Linear(hidden, att)
+        self.cov_conv = nn.Conv2d(1, 32, 5, padding=2)
+        self.cov_proj = nn.Linear(32, att, bias=False)
+        self.energy = nn.Linear(att, 1)
+        self.out_h = nn.Linear(hidden, emb)
+        self.out_c = nn.Linear(d, emb, bias=False)
+        self.out_e = nn.Linear(emb, emb, bias=False)
+        self.classify = nn.Linear(emb, vocab)
+        self.hidden = hidden
+
+    def forward(self, token, hidden, coverage, memory, keys):
+        """One step for a batch of B hypotheses -> (logprobs, hidden, coverage, attention)."""
+        e = self.embed(token)
+        s = self.gru1(e, hidden)
+        b = coverage.shape[0]
+        cov = self.cov_conv(coverage.view(b, 1, FEAT_H, FEAT_W)).flatten(2).transpose(1, 2)  # B x S x 32
+        energy = self.energy(torch.tanh(keys + self.query(s)[:, None, :] + self.cov_proj(cov))).squeeze(2)
+        alpha = torch.softmax(energy, dim=1)
+        context = torch.bmm(alpha[:, None, :], memory).squeeze(1)
+        h = self.gru2(context, s)
+        out = torch.tanh(self.out_h(h) + self.out_c(context) + self.out_e(e))
+        logprobs = torch.log_softmax(self.classify(out), dim=1)
+        return logprobs, h, coverage + alpha, alpha
+
+
+class Recognizer(nn.Module):
+    def __init__(self, vocab):
+        super().__init__()
+        self.encoder = Encoder()
+        self.decoder = DecoderStep(vocab)
+
+    def initial_state(self, b, device=None):
+        return (torch.zeros(b, self.decoder.hidden, device=device), torch.zeros(b, FEAT_H * FEAT_W, device=device))
+
+    def forward(self, images, inputs):
+        """Teacher forcing: inputs B x T (starting with <s>) -> logprobs B x T x V."""
+        memory, keys = self.encoder(images)
+        hidden, coverage = self.initial_state(images.shape[0], images.device)
+        out = []
+        for t in range(inputs.shape[1]):
+            lp, hidden, coverage, _ = self.decoder(inputs[:, t], hidden, coverage, memory, keys)
+            out.append(lp)
+        return torch.stack(out, 1)
+
+
+def greedy(model, images, bos, eos, max_len=150):
+    memory, keys = model.encoder(images)
+    b = images.shape[0]
+    hidden, coverage = model.initial_state(b, images.device)
+    token = torch.full((b,), bos, dtype=torch.long, device=images.device)
+    done = torch.zeros(b, dtype=torch.bool, device=images.device)
+    seqs = []
+    for _ in range(max_len):
+        lp, hidden, coverage, _ = model.decoder(token, hidden, coverage, memory, keys)
+        token = lp.argmax(1)
+        seqs.append(token)
+        done |= token == eos
+        if done.all():
+            break
+    seqs = torch.stack(seqs, 1).tolist()
+    return [s[:s.index(eos)] if eos in s else s for s in seqs]
