@@ -1,0 +1,1 @@
+"""mathsnap training data engine: formula generators, renderers, photo effects, page composer."""

@@ -1,0 +1,1 @@
+"""Formula sources per content level: grammar generators and the shared school formula list."""
