@@ -1,0 +1,87 @@
+#!/usr/bin/env bash
+# Build the mathsnap web app into www/:
+#   www/pkg/          wasm-bindgen output (mathsnap.js + mathsnap_bg.wasm)       [git-ignored]
+#   www/models/       copy of models/* (manifest.json + .onnx)                    [git-ignored]
+#   www/vendor/katex/ copy of node_modules/katex/dist (js, css, fonts)            [git-ignored]
+#   www/precache.json list of files for the service worker + a content version    [git-ignored]
+# Installs what is missing: the wasm32 target, wasm-bindgen-cli 0.2.130, npm packages.
+# Options: SKIP_NPM=1 (do not run npm ci), SKIP_WASM=1 (keep the existing www/pkg).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$PWD
+WB_VERSION=0.2.130
+log() { printf '[build_web] %s\n' "$*" >&2; }
+
+# --- npm packages (KaTeX, playwright-core, axe-core) ---
+if [[ "${SKIP_NPM:-0}" != 1 ]]; then
+  if [[ ! -d node_modules/katex || ! -d node_modules/playwright-core || package-lock.json -nt node_modules/.package-lock.json ]]; then
+    log "npm ci"
+    npm ci --no-audit --no-fund
+  fi
+fi
+
+# --- wasm ---
+if [[ "${SKIP_WASM:-0}" != 1 ]]; then
+  if ! rustup target list --installed 2>/dev/null | grep -qx wasm32-unknown-unknown; then
+    log "rustup target add wasm32-unknown-unknown"
+    rustup target add wasm32-unknown-unknown
+  fi
+  export PATH="$HOME/.cargo/bin:$PATH"
+  if [[ "$(wasm-bindgen --version 2>/dev/null || true)" != "wasm-bindgen $WB_VERSION" ]]; then
+    log "installing wasm-bindgen-cli $WB_VERSION (takes a few minutes)"
+    # --locked first; if the lockfile pins a crate the registry no longer serves, fall back to a fresh resolve.
+    cargo install --locked wasm-bindgen-cli --version "$WB_VERSION" ||
+      cargo install wasm-bindgen-cli --version "$WB_VERSION"
+  fi
+  log "cargo build --release --lib --target wasm32-unknown-unknown"
+  cargo build --release --lib --target wasm32-unknown-unknown
+  rm -rf www/pkg
+  log "wasm-bindgen -> www/pkg"
+  wasm-bindgen --target web --out-dir www/pkg --out-name mathsnap \
+    target/wasm32-unknown-unknown/release/mathsnap.wasm
+fi
+[[ -f www/pkg/mathsnap_bg.wasm ]] || { log "error: www/pkg/mathsnap_bg.wasm missing"; exit 1; }
+
+# --- models ---
+if [[ ! -f models/manifest.json ]]; then
+  log "error: models/manifest.json missing (models/ holds the exported ONNX models)"
+  exit 1
+fi
+rm -rf www/models
+mkdir -p www/models
+cp -R models/. www/models/
+log "models -> www/models ($(du -sh www/models | cut -f1))"
+
+# --- KaTeX ---
+rm -rf www/vendor/katex
+mkdir -p www/vendor/katex
+cp node_modules/katex/dist/katex.mjs node_modules/katex/dist/katex.min.css www/vendor/katex/
+cp -R node_modules/katex/dist/fonts www/vendor/katex/fonts
+cp node_modules/katex/LICENSE www/vendor/katex/LICENSE 2>/dev/null || true
+
+# --- service-worker precache list (versioned by content hash) ---
+node --input-type=module - <<'EOF'
+import fs from 'node:fs';
+import path from 'node:path';
+import crypto from 'node:crypto';
+const www = path.resolve('www');
+const skip = (rel) => rel === 'precache.json' || rel.startsWith('examples/') || rel.endsWith('.d.ts') ||
+  rel.startsWith('vendor/katex/fonts/') && !rel.endsWith('.woff2') || rel === 'pkg/package.json' ||
+  rel.endsWith('.gitignore') || rel === 'sw.js';
+const files = [];
+(function walk(dir) {
+  for (const e of fs.readdirSync(dir, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
+    const p = path.join(dir, e.name);
+    const rel = path.relative(www, p).split(path.sep).join('/');
+    if (e.isDirectory()) walk(p);
+    else if (!skip(rel)) files.push(rel);
+  }
+})(www);
+const h = crypto.createHash('sha256');
+for (const f of files) { h.update(f); h.update(fs.readFileSync(path.join(www, f))); }
+h.update(fs.readFileSync(path.join(www, 'sw.js')));
+const version = h.digest('hex').slice(0, 16);
+fs.writeFileSync(path.join(www, 'precache.json'), JSON.stringify({ version, files: ['./', ...files] }, null, 1) + '\n');
+console.error(`[build_web] precache.json: ${files.length} files, version ${version}`);
+EOF
+log "done: serve with \`node scripts/serve.mjs\` (or \`npm start\`)"

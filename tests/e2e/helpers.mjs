@@ -1,0 +1,117 @@
+// Shared setup for the browser tests: the static server on a free port, headless Debian Chromium
+// (driven by playwright-core), network recording, and page-error collection.
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+import { startServer } from '../../scripts/serve.mjs';
+
+export const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+export const FIXTURES = path.join(REPO, 'tests', 'fixtures');
+export const fixture = (name) => path.join(FIXTURES, name);
+export const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
+export const SLOW = Number(process.env.E2E_TIMEOUT_MS || 120000);
+
+/** The formula drawn in the fixtures, as the engine should read it. */
+export const EXPECTED_QUADRATIC = 'x^2+3x-4=0';
+
+/** Formatting-only normalisation: drop whitespace and braces around a single-character script. */
+export function normLatex(s) {
+  return String(s).replace(/\s+/g, '').replace(/([_^])\{([^{}\\])\}/g, '$1$2');
+}
+
+export function assertBuilt() {
+  const need = ['www/pkg/mathsnap.js', 'www/pkg/mathsnap_bg.wasm', 'www/models/manifest.json'];
+  const missing = need.filter((p) => !fs.existsSync(path.join(REPO, p)));
+  if (missing.length) {
+    throw new Error(`Missing ${missing.join(', ')}: run \`bash scripts/build_web.sh\` before \`npm test\`.`);
+  }
+}
+
+export async function launch({ camera = true } = {}) {
+  const args = [
+    '--no-sandbox',
+    '--disable-background-networking',
+    '--disable-component-update',
+    '--disable-sync',
+    '--disable-quic',
+    '--disable-default-apps',
+    '--no-first-run',
+    '--disable-features=Translate,OptimizationHints,MediaRouter',
+    '--enable-unsafe-swiftshader',
+  ];
+  if (camera) {
+    args.push('--use-fake-device-for-media-stream', `--use-file-for-fake-video-capture=${fixture('e2e-camera-quadratic.mjpeg')}`);
+  }
+  return chromium.launch({ executablePath: CHROMIUM, args, headless: true });
+}
+
+/** Start the server, a browser and a context; records every request and page problem. */
+export async function setup({ camera = true, permissions = ['camera', 'clipboard-read', 'clipboard-write'], serviceWorkers = 'block' } = {}) {
+  assertBuilt();
+  const server = await startServer({ port: 0 });
+  const browser = await launch({ camera });
+  const env = {
+    server,
+    browser,
+    url: server.url,
+    requests: [],
+    problems: [],
+    async newContext(opts = {}) {
+      const ctx = await browser.newContext({
+        viewport: { width: 1280, height: 900 },
+        serviceWorkers,
+        ...opts,
+      });
+      if (opts.permissions ?? permissions) await ctx.grantPermissions(opts.permissions ?? permissions, { origin: server.url.replace(/\/$/, '') });
+      ctx.on('request', (r) => env.requests.push(r.url()));
+      ctx.on('page', (p) => watch(p));
+      return ctx;
+    },
+    async close() {
+      await browser.close().catch(() => {});
+      await server.close();
+    },
+  };
+  const watch = (page) => {
+    page.on('pageerror', (e) => env.problems.push(`pageerror: ${e.message}`));
+    page.on('console', (m) => {
+      const t = m.text();
+      if (m.type() === 'error' || /Content Security Policy/i.test(t)) env.problems.push(`console.${m.type()}: ${t}`);
+    });
+    page.on('worker', (w) => w.on('console', (m) => { if (m.type() === 'error') env.problems.push(`worker console.error: ${m.text()}`); }));
+  };
+  return env;
+}
+
+/** Wait until the app says the engine is ready (or fail with what the page shows). */
+export async function waitReady(page, timeout = SLOW) {
+  await page.waitForFunction(() => ['ready', 'error'].includes(document.documentElement.dataset.engine), null, { timeout });
+  const state = await page.evaluate(() => document.documentElement.dataset.engine);
+  if (state !== 'ready') {
+    const msg = await page.textContent('#error-text');
+    throw new Error(`engine failed to load: ${msg}`);
+  }
+}
+
+/** Wait for the result of the current recognition: 'done' | 'empty' | 'error'. */
+export async function waitResult(page, timeout = SLOW) {
+  await page.waitForFunction(() => ['done', 'empty', 'error'].includes(document.documentElement.dataset.state), null, { timeout });
+  return page.evaluate(() => document.documentElement.dataset.state);
+}
+
+export async function cardLatex(page) {
+  return page.$$eval('#cards .card-latex', (els) => els.map((e) => e.value));
+}
+
+export function offHostRequests(requests) {
+  return requests.filter((u) => {
+    if (/^(blob|data|about|chrome|chrome-extension|devtools):/.test(u)) return false;
+    try {
+      const h = new URL(u).hostname;
+      return !(h === '127.0.0.1' || h === 'localhost' || h === '[::1]');
+    } catch {
+      return true;
+    }
+  });
+}

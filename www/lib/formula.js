@@ -1,0 +1,111 @@
+// Shared helpers: KaTeX rendering (CSP-safe: builds DOM nodes, never innerHTML with style attributes),
+// MathML export, confidence labels, clipboard.
+import katex from '../vendor/katex/katex.mjs';
+
+export const KATEX_OPTIONS = Object.freeze({
+  displayMode: true,
+  throwOnError: false,
+  trust: false,
+  strict: 'ignore',
+  maxExpand: 200,
+  maxSize: 20,
+  output: 'htmlAndMathml',
+});
+
+/**
+ * Render latex into el. Returns null when it parsed, or the parse error message
+ * (the partial/red rendering is still shown, thanks to throwOnError: false).
+ */
+export function renderLatex(el, latex) {
+  el.textContent = '';
+  if (!latex.trim()) return null;
+  try {
+    cssomStyles(() => katex.render(latex, el, { ...KATEX_OPTIONS, throwOnError: true }));
+    return null;
+  } catch (e) {
+    el.textContent = '';
+    try {
+      cssomStyles(() => katex.render(latex, el, KATEX_OPTIONS));
+    } catch {
+      el.textContent = latex;
+    }
+    return e && e.message ? e.message.replace(/^KaTeX parse error: /, '') : String(e);
+  }
+}
+
+/**
+ * KaTeX sets a few `style` attributes with setAttribute (error spans, stretchy SVGs), which a
+ * CSP without 'unsafe-inline' blocks. While KaTeX builds its DOM, route them through the CSSOM
+ * (element.style.cssText), which the CSP allows.
+ */
+function cssomStyles(fn) {
+  const proto = Element.prototype;
+  const orig = proto.setAttribute;
+  proto.setAttribute = function setAttribute(name, value) {
+    if (String(name).toLowerCase() === 'style') {
+      this.style.cssText = String(value);
+      return undefined;
+    }
+    return orig.call(this, name, value);
+  };
+  try {
+    return fn();
+  } finally {
+    proto.setAttribute = orig;
+  }
+}
+
+/** MathML markup for latex (for "Copy MathML"). */
+export function toMathML(latex) {
+  const html = katex.renderToString(latex, { ...KATEX_OPTIONS, output: 'mathml' });
+  // renderToString wraps the <math> in <span class="katex">; keep only the <math> element.
+  const m = /<math[\s\S]*<\/math>/.exec(html);
+  return m ? m[0] : html;
+}
+
+/** Map an engine score to 0..1 (scores may be probabilities or log-probabilities). */
+export function confidence(score) {
+  let s = Number(score);
+  if (!Number.isFinite(s)) return { value: null, level: 'unknown', label: 'confidence unknown' };
+  if (s < 0) s = Math.exp(s);
+  if (s > 1) s = 1;
+  const level = s >= 0.85 ? 'high' : s >= 0.6 ? 'medium' : 'low';
+  return { value: s, level, label: `${level} confidence` };
+}
+
+export async function copyText(text) {
+  try {
+    await navigator.clipboard.writeText(text);
+    return true;
+  } catch {
+    // Fallback for browsers/contexts without the async clipboard API.
+    const ta = document.createElement('textarea');
+    ta.value = text;
+    ta.setAttribute('readonly', '');
+    ta.className = 'ms-offscreen';
+    document.body.append(ta);
+    ta.select();
+    let ok = false;
+    try { ok = document.execCommand('copy'); } catch { ok = false; }
+    ta.remove();
+    return ok;
+  }
+}
+
+/** Bounding box of a quad [[x,y]x4]. */
+export function quadBox(quad) {
+  const xs = quad.map((p) => p[0]);
+  const ys = quad.map((p) => p[1]);
+  return { x: Math.min(...xs), y: Math.min(...ys), w: Math.max(...xs) - Math.min(...xs), h: Math.max(...ys) - Math.min(...ys) };
+}
+
+export const ERROR_TEXT = {
+  bad_image: 'This file could not be read as an image. Try a JPEG, PNG, WebP, GIF or BMP photo.',
+  too_large: 'This image is too large to process. Try a smaller photo, or crop it around the formulas.',
+  bad_input: 'The image data was not valid. Try another photo.',
+  model: 'The recognition models failed on this photo.',
+  crash: 'The recogniser crashed while reading this photo.',
+  timeout: 'The recogniser took too long and was stopped.',
+  wasm: 'The recognition engine could not be loaded.',
+  load: 'The recognition engine could not be loaded.',
+};

@@ -1,0 +1,275 @@
+// mathsnap engine worker (module worker, same origin).
+// Loads the wasm engine and the ONNX models with streamed progress, then answers jobs:
+//   main -> worker  {type:'init', base?, manifestUrl?, wasmUrl?}
+//   worker -> main  {type:'progress', file, loaded, total, overall:{loaded,total,files,done}}
+//                   {type:'ready', info:{ms, bytes}}   |   {type:'init-error', error:{code,message,url?}}
+//   main -> worker  {id, type:'recognize', bytes:ArrayBuffer, opts}
+//                   {id, type:'recognizeBitmap', bitmap:ImageBitmap, opts}
+//                   {id, type:'detectBitmap', bitmap:ImageBitmap}
+//   worker -> main  {id, ok:true, result} | {id, ok:false, error:{code,message}}
+// A wasm trap (WebAssembly.RuntimeError) is reported with code 'crash': the main thread then
+// terminates this worker and starts a fresh one, because the wasm instance may be left broken.
+
+let engine = null;
+let initPromise = null;
+let canvas = null;
+let ctx = null;
+
+// Test hook: set from a debugger/test (worker.evaluate) to simulate a wasm trap on the next job.
+globalThis.__mathsnapSimulateTrap = false;
+
+class LoadError extends Error {
+  constructor(code, message, url) {
+    super(message);
+    this.code = code;
+    this.url = url;
+  }
+}
+
+const post = (msg, transfer) => self.postMessage(msg, transfer || []);
+
+function errorPayload(e) {
+  if (e instanceof WebAssembly.RuntimeError) {
+    return { code: 'crash', message: `The engine crashed (${e.message}).` };
+  }
+  const code = (e && typeof e === 'object' && typeof e.code === 'string') ? e.code : 'internal';
+  const message = e && e.message ? String(e.message) : String(e);
+  return { code, message, url: e && e.url };
+}
+
+/** Fetch url as bytes, reporting progress through onProgress(loaded, total). */
+async function fetchBytes(url, onProgress) {
+  let res;
+  try {
+    res = await fetch(url, { credentials: 'same-origin' });
+  } catch (e) {
+    throw new LoadError('load', `Could not fetch ${url}: ${e.message}`, url);
+  }
+  if (!res.ok) throw new LoadError('load', `Could not load ${url}: HTTP ${res.status} ${res.statusText}`.trim(), url);
+  const total = Number(res.headers.get('content-length')) || 0;
+  onProgress(0, total);
+  if (!res.body) {
+    const buf = new Uint8Array(await res.arrayBuffer());
+    onProgress(buf.length, buf.length);
+    return { bytes: buf, res };
+  }
+  const reader = res.body.getReader();
+  const chunks = [];
+  let loaded = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    chunks.push(value);
+    loaded += value.length;
+    onProgress(loaded, Math.max(total, loaded));
+  }
+  const bytes = new Uint8Array(loaded);
+  let off = 0;
+  for (const c of chunks) { bytes.set(c, off); off += c.length; }
+  onProgress(loaded, loaded);
+  return { bytes, res };
+}
+
+function checkWasm(url, bytes, res) {
+  const type = (res.headers.get('content-type') || '').split(';')[0].trim().toLowerCase();
+  const magicOk = bytes.length >= 8 && bytes[0] === 0x00 && bytes[1] === 0x61 && bytes[2] === 0x73 && bytes[3] === 0x6d;
+  if (!magicOk) {
+    const head = new TextDecoder().decode(bytes.subarray(0, 16)).replace(/[^\x20-\x7e]/g, '.');
+    throw new LoadError('wasm',
+      `${url} is not a WebAssembly file (it starts with "${head}" instead of "\\0asm"; content-type "${type || 'none'}"). ` +
+      'Rebuild it with scripts/build_web.sh.', url);
+  }
+  if (type !== 'application/wasm') {
+    throw new LoadError('wasm',
+      `${url} is served with content-type "${type || 'none'}" instead of "application/wasm". ` +
+      'Serve the app with scripts/serve.mjs or configure the server’s MIME types.', url);
+  }
+}
+
+/** Find the three model files (and their sha256 if the manifest lists it). */
+export function modelFiles(manifest) {
+  const found = {};
+  const roles = [
+    ['detector', /detector/i],
+    ['encoder', /encoder/i],
+    ['decoder', /decoder/i],
+  ];
+  const visit = (node, parentKey) => {
+    if (!node || typeof node !== 'object') return;
+    for (const [k, v] of Object.entries(node)) {
+      if (typeof v === 'string' && /\.onnx$/i.test(v)) {
+        const hint = `${v} ${k} ${parentKey || ''}`;
+        for (const [role, re] of roles) {
+          if (!found[role] && re.test(hint)) {
+            const sha = (typeof node.sha256 === 'string' && node.sha256) ||
+              (manifest.sha256 && typeof manifest.sha256[v] === 'string' && manifest.sha256[v]) || null;
+            found[role] = { file: v, sha256: sha };
+          }
+        }
+      } else if (v && typeof v === 'object') {
+        visit(v, k);
+      }
+    }
+  };
+  visit(manifest, '');
+  const defaults = { detector: 'detector.onnx', encoder: 'recognizer_encoder.onnx', decoder: 'recognizer_decoder.onnx' };
+  for (const [role, file] of Object.entries(defaults)) if (!found[role]) found[role] = { file, sha256: null };
+  return found;
+}
+
+async function sha256Hex(bytes) {
+  const d = await crypto.subtle.digest('SHA-256', bytes);
+  return [...new Uint8Array(d)].map((b) => b.toString(16).padStart(2, '0')).join('');
+}
+
+async function init(msg) {
+  const t0 = performance.now();
+  const base = new URL(msg.base || './', self.location.href);
+  const manifestUrl = new URL(msg.manifestUrl || 'models/manifest.json', base);
+  const wasmUrl = new URL(msg.wasmUrl || 'pkg/mathsnap_bg.wasm', base);
+  const glueUrl = new URL(msg.glueUrl || 'pkg/mathsnap.js', base);
+
+  const progress = new Map(); // file -> {loaded,total}
+  let lastPost = 0;
+  const report = (file, loaded, total, force) => {
+    progress.set(file, { loaded, total });
+    const now = performance.now();
+    if (!force && now - lastPost < 50) return;
+    lastPost = now;
+    let L = 0, T = 0, done = 0;
+    for (const p of progress.values()) { L += p.loaded; T += p.total; if (p.total && p.loaded >= p.total) done++; }
+    post({ type: 'progress', file, loaded, total, overall: { loaded: L, total: T, files: progress.size, done } });
+  };
+
+  const manifestName = manifestUrl.pathname.split('/').pop();
+  const { bytes: mBytes } = await fetchBytes(manifestUrl.href, (l, t) => report(manifestName, l, t));
+  const manifestText = new TextDecoder().decode(mBytes);
+  let manifest;
+  try {
+    manifest = JSON.parse(manifestText);
+  } catch (e) {
+    throw new LoadError('load', `${manifestUrl.href} is not valid JSON (${e.message}).`, manifestUrl.href);
+  }
+  const files = modelFiles(manifest);
+  const modelDir = new URL('./', manifestUrl);
+
+  const wasmJob = fetchBytes(wasmUrl.href, (l, t) => report('mathsnap_bg.wasm', l, t)).then(({ bytes, res }) => {
+    checkWasm(wasmUrl.href, bytes, res);
+    return bytes;
+  });
+  const modelJobs = ['detector', 'encoder', 'decoder'].map(async (role) => {
+    const { file, sha256 } = files[role];
+    const url = new URL(file, modelDir).href;
+    const { bytes } = await fetchBytes(url, (l, t) => report(file, l, t));
+    if (sha256 && crypto.subtle) {
+      const got = await sha256Hex(bytes);
+      if (got !== sha256.toLowerCase()) {
+        throw new LoadError('model', `${url} is corrupt or out of date (sha256 ${got.slice(0, 12)}…, manifest says ${sha256.slice(0, 12)}…).`, url);
+      }
+    }
+    return bytes;
+  });
+  const [wasmBytes, det, enc, dec] = await Promise.all([wasmJob, ...modelJobs]);
+  report('mathsnap_bg.wasm', wasmBytes.length, wasmBytes.length, true);
+
+  let mod;
+  try {
+    mod = await import(glueUrl.href);
+  } catch (e) {
+    throw new LoadError('load', `Could not load ${glueUrl.href}: ${e.message}`, glueUrl.href);
+  }
+  try {
+    await mod.default({ module_or_path: wasmBytes });
+  } catch (e) {
+    throw new LoadError('wasm', `Could not start ${wasmUrl.href}: ${e.message}`, wasmUrl.href);
+  }
+  try {
+    engine = new mod.Engine(manifestText, det, enc, dec);
+  } catch (e) {
+    const p = errorPayload(e);
+    throw new LoadError(p.code === 'internal' ? 'model' : p.code, `The models could not be loaded: ${p.message}`, manifestUrl.href);
+  }
+  return {
+    ms: Math.round(performance.now() - t0),
+    bytes: wasmBytes.length + det.length + enc.length + dec.length,
+  };
+}
+
+function bitmapToRgba(bitmap) {
+  const w = bitmap.width, h = bitmap.height;
+  if (!canvas || canvas.width !== w || canvas.height !== h) {
+    canvas = new OffscreenCanvas(w, h);
+    ctx = canvas.getContext('2d', { willReadFrequently: true });
+  }
+  ctx.drawImage(bitmap, 0, 0);
+  bitmap.close();
+  const img = ctx.getImageData(0, 0, w, h);
+  return { rgba: new Uint8Array(img.data.buffer, img.data.byteOffset, img.data.byteLength), w, h };
+}
+
+/** wasm-bindgen/serde may hand back Maps; make plain, cloneable objects. */
+function plain(v) {
+  if (v instanceof Map) return Object.fromEntries([...v].map(([k, x]) => [k, plain(x)]));
+  if (Array.isArray(v)) return v.map(plain);
+  if (ArrayBuffer.isView(v)) return Array.from(v);
+  if (v && typeof v === 'object') {
+    const o = {};
+    for (const k of Object.keys(v)) o[k] = plain(v[k]);
+    return o;
+  }
+  return v;
+}
+
+function maybeTrap() {
+  if (globalThis.__mathsnapSimulateTrap) {
+    globalThis.__mathsnapSimulateTrap = false;
+    throw new WebAssembly.RuntimeError('unreachable (simulated trap)');
+  }
+}
+
+async function runJob(msg) {
+  if (!engine) throw Object.assign(new Error('The engine is not loaded.'), { code: 'not_ready' });
+  const opts = { single: false, beam: 3, ...(msg.opts || {}) };
+  switch (msg.type) {
+    case 'recognize':
+      maybeTrap();
+      return engine.recognizeEncoded(new Uint8Array(msg.bytes), opts);
+    case 'recognizeBitmap': {
+      maybeTrap();
+      const { rgba, w, h } = bitmapToRgba(msg.bitmap);
+      return engine.recognizeRgba(rgba, w, h, opts);
+    }
+    case 'detectBitmap': {
+      const { rgba, w, h } = bitmapToRgba(msg.bitmap);
+      const r = engine.detectRgba(rgba, w, h);
+      return r;
+    }
+    default:
+      throw Object.assign(new Error(`unknown job ${msg.type}`), { code: 'bad_input' });
+  }
+}
+
+self.onmessage = async (ev) => {
+  const msg = ev.data || {};
+  if (msg.type === 'init') {
+    if (!initPromise) initPromise = init(msg);
+    try {
+      const info = await initPromise;
+      post({ type: 'ready', info });
+    } catch (e) {
+      initPromise = null;
+      post({ type: 'init-error', error: errorPayload(e) });
+    }
+    return;
+  }
+  if (msg.id === undefined) return;
+  try {
+    const result = plain(await runJob(msg));
+    post({ id: msg.id, ok: true, result });
+  } catch (e) {
+    if (msg.bitmap && typeof msg.bitmap.close === 'function') msg.bitmap.close();
+    const error = errorPayload(e);
+    post({ id: msg.id, ok: false, error });
+    if (error.code === 'crash') engine = null; // the instance may be corrupt; the main thread restarts us
+  }
+};
