@@ -60,28 +60,5 @@ cp -R node_modules/katex/dist/fonts www/vendor/katex/fonts
 cp node_modules/katex/LICENSE www/vendor/katex/LICENSE 2>/dev/null || true
 
 # --- service-worker precache list (versioned by content hash) ---
-node --input-type=module - <<'EOF'
-import fs from 'node:fs';
-import path from 'node:path';
-import crypto from 'node:crypto';
-const www = path.resolve('www');
-const skip = (rel) => rel === 'precache.json' || rel.startsWith('examples/') || rel.endsWith('.d.ts') ||
-  rel.startsWith('vendor/katex/fonts/') && !rel.endsWith('.woff2') || rel === 'pkg/package.json' ||
-  rel.endsWith('.gitignore') || rel === 'sw.js';
-const files = [];
-(function walk(dir) {
-  for (const e of fs.readdirSync(dir, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
-    const p = path.join(dir, e.name);
-    const rel = path.relative(www, p).split(path.sep).join('/');
-    if (e.isDirectory()) walk(p);
-    else if (!skip(rel)) files.push(rel);
-  }
-})(www);
-const h = crypto.createHash('sha256');
-for (const f of files) { h.update(f); h.update(fs.readFileSync(path.join(www, f))); }
-h.update(fs.readFileSync(path.join(www, 'sw.js')));
-const version = h.digest('hex').slice(0, 16);
-fs.writeFileSync(path.join(www, 'precache.json'), JSON.stringify({ version, files: ['./', ...files] }, null, 1) + '\n');
-console.error(`[build_web] precache.json: ${files.length} files, version ${version}`);
-EOF
+node scripts/precache.mjs
 log "done: serve with \`node scripts/serve.mjs\` (or \`npm start\`)"

@@ -526,7 +526,7 @@ async function registerServiceWorker() {
     const res = await fetch('precache.json', { cache: 'no-cache' });
     if (!res.ok) return; // not built with scripts/build_web.sh: no offline support
     const { version } = await res.json();
-    await navigator.serviceWorker.register(`sw.js?v=${encodeURIComponent(version)}`, { scope: './', type: 'module' });
+    await navigator.serviceWorker.register(`sw.js?v=${encodeURIComponent(version)}`, { scope: './' });
     root.dataset.sw = 'registered';
   } catch (e) {
     console.warn('mathsnap: offline support unavailable:', e);

@@ -1,0 +1,70 @@
+// mathsnap service worker: precaches the app shell, the wasm engine, the models and KaTeX in a
+// cache named after the build's content hash (precache.json, written by scripts/build_web.sh),
+// so the app works offline after the first load. Registered as sw.js?v=<version>: a new build
+// means a new script URL, a fresh install into a new cache, and old caches are deleted on activate.
+const VERSION = new URL(self.location.href).searchParams.get('v') || 'dev';
+const PREFIX = 'mathsnap-';
+const CACHE = `${PREFIX}${VERSION}`;
+const SCOPE = new URL(self.registration.scope);
+
+self.addEventListener('install', (event) => {
+  event.waitUntil((async () => {
+    const res = await fetch(new URL('precache.json', SCOPE), { cache: 'no-store' });
+    if (!res.ok) throw new Error(`precache.json: HTTP ${res.status}`);
+    const { files } = await res.json();
+    const cache = await caches.open(CACHE);
+    // cache: 'reload' bypasses the HTTP cache so the precache matches this build.
+    await cache.addAll(files.map((f) => new Request(new URL(f, SCOPE), { cache: 'reload' })));
+    await self.skipWaiting();
+  })());
+});
+
+self.addEventListener('activate', (event) => {
+  event.waitUntil((async () => {
+    for (const key of await caches.keys()) {
+      if (key.startsWith(PREFIX) && key !== CACHE) await caches.delete(key);
+    }
+    await self.clients.claim();
+  })());
+});
+
+async function networkFirst(request, fallbackUrl) {
+  const cache = await caches.open(CACHE);
+  try {
+    const res = await fetch(request);
+    if (res.ok && request.method === 'GET') cache.put(fallbackUrl || request, res.clone()).catch(() => {});
+    return res;
+  } catch (e) {
+    const hit = await cache.match(fallbackUrl || request, { ignoreSearch: true });
+    if (hit) return hit;
+    throw e;
+  }
+}
+
+async function cacheFirst(request) {
+  const cache = await caches.open(CACHE);
+  const hit = await cache.match(request, { ignoreSearch: true });
+  if (hit) return hit;
+  const res = await fetch(request);
+  // Runtime additions (e.g. a KaTeX font not in the precache) are kept for offline use.
+  if (res.ok && res.type === 'basic') cache.put(request, res.clone()).catch(() => {});
+  return res;
+}
+
+self.addEventListener('fetch', (event) => {
+  const req = event.request;
+  if (req.method !== 'GET') return;
+  const url = new URL(req.url);
+  if (url.origin !== self.location.origin || !url.pathname.startsWith(SCOPE.pathname)) return;
+  if (req.mode === 'navigate') {
+    // Pages: fresh when online, the cached shell when offline.
+    const isRoot = url.pathname === SCOPE.pathname || url.pathname === `${SCOPE.pathname}index.html`;
+    event.respondWith(networkFirst(req, isRoot ? new URL('./', SCOPE).href : undefined));
+    return;
+  }
+  if (url.pathname === `${SCOPE.pathname}precache.json`) {
+    event.respondWith(networkFirst(req));
+    return;
+  }
+  event.respondWith(cacheFirst(req));
+});
