@@ -166,7 +166,10 @@ async function recognize(blob, name) {
       { retry: canRetry ? () => recognize(lastSource.blob, lastSource.name) : null });
     root.dataset.errorCode = code || 'unknown';
   } finally {
-    if (token === jobToken) setBusy(false);
+    if (token === jobToken) {
+      setBusy(false);
+      root.dataset.seq = String(Number(root.dataset.seq || 0) + 1); // completed recognitions (for tests)
+    }
   }
 }
 

@@ -35,8 +35,7 @@ describe('mathsnap app', () => {
   });
 
   test('upload: a printed formula becomes a KaTeX card with the expected LaTeX', async () => {
-    await page.setInputFiles('#file-pick', fixture('e2e-quadratic.png'));
-    const state = await waitResult(page);
+    const state = await waitResult(page, () => page.setInputFiles('#file-pick', fixture('e2e-quadratic.png')));
     assert.equal(state, 'done', await page.textContent('#results-summary'));
     const latex = await cardLatex(page);
     assert.ok(latex.length >= 1, 'at least one card');
@@ -80,9 +79,26 @@ describe('mathsnap app', () => {
     assert.notEqual(outline, 'none', 'visible focus');
   });
 
+  test('drag-and-drop and paste go through the same path', async () => {
+    const b64 = fs.readFileSync(fixture('e2e-quadratic.png')).toString('base64');
+    for (const kind of ['drop', 'paste']) {
+      const state = await waitResult(page, () => page.evaluate(([data, kind]) => {
+        const bytes = Uint8Array.from(atob(data), (c) => c.charCodeAt(0));
+        const dt = new DataTransfer();
+        dt.items.add(new File([bytes], 'formula.png', { type: 'image/png' }));
+        if (kind === 'drop') {
+          document.getElementById('dropzone').dispatchEvent(new DragEvent('drop', { dataTransfer: dt, bubbles: true, cancelable: true }));
+        } else {
+          document.body.dispatchEvent(new ClipboardEvent('paste', { clipboardData: dt, bubbles: true, cancelable: true }));
+        }
+      }, [b64, kind]));
+      assert.equal(state, 'done', kind);
+      assert.equal(normLatex((await cardLatex(page))[0]), normLatex(EXPECTED_QUADRATIC), kind);
+    }
+  });
+
   test('bad image: a clear message naming the problem', async () => {
-    await page.setInputFiles('#file-pick', fixture('e2e-not-an-image.png'));
-    assert.equal(await waitResult(page), 'error');
+    assert.equal(await waitResult(page, () => page.setInputFiles('#file-pick', fixture('e2e-not-an-image.png'))), 'error');
     assert.equal(await page.evaluate(() => document.documentElement.dataset.errorCode), 'bad_image');
     assert.ok(await page.isVisible('#error'));
     assert.match(await page.textContent('#error-text'), /could not be read as an image/);
@@ -90,8 +106,7 @@ describe('mathsnap app', () => {
   });
 
   test('no formula: a blank page says so', async () => {
-    await page.setInputFiles('#file-pick', fixture('e2e-blank.png'));
-    assert.equal(await waitResult(page), 'empty');
+    assert.equal(await waitResult(page, () => page.setInputFiles('#file-pick', fixture('e2e-blank.png'))), 'empty');
     assert.match(await page.textContent('#notice-text'), /No formula found/);
     assert.ok(await page.isHidden('#error'));
   });
@@ -100,17 +115,14 @@ describe('mathsnap app', () => {
     const workers = page.workers();
     assert.ok(workers.length >= 1, 'engine worker running');
     for (const w of workers) await w.evaluate(() => { globalThis.__mathsnapSimulateTrap = true; });
-    await page.setInputFiles('#file-pick', fixture('e2e-quadratic.png'));
-    assert.equal(await waitResult(page), 'error');
+    assert.equal(await waitResult(page, () => page.setInputFiles('#file-pick', fixture('e2e-quadratic.png'))), 'error');
     assert.equal(await page.evaluate(() => document.documentElement.dataset.errorCode), 'crash');
     assert.match(await page.textContent('#error-text'), /crashed/);
     assert.ok(await page.isVisible('#retry'));
-    await page.click('#retry');
-    assert.equal(await waitResult(page), 'done');
+    assert.equal(await waitResult(page, () => page.click('#retry')), 'done');
     assert.equal(normLatex((await cardLatex(page))[0]), normLatex(EXPECTED_QUADRATIC));
     // And the next photo works as well.
-    await page.setInputFiles('#file-pick', fixture('e2e-blank.png'));
-    assert.equal(await waitResult(page), 'empty');
+    assert.equal(await waitResult(page, () => page.setInputFiles('#file-pick', fixture('e2e-blank.png'))), 'empty');
   });
 
   test('camera: live boxes over the preview, capture produces the formula', async () => {
@@ -120,8 +132,7 @@ describe('mathsnap app', () => {
     await page.waitForFunction(() => Number(document.documentElement.dataset.liveRegions || 0) >= 1, null, { timeout: SLOW });
     const facing = await page.evaluate(() => document.getElementById('video').srcObject.getVideoTracks()[0].getSettings());
     assert.ok(facing.width > 0);
-    await page.click('#capture');
-    assert.equal(await waitResult(page), 'done', await page.textContent('#results-summary'));
+    assert.equal(await waitResult(page, () => page.click('#capture')), 'done', await page.textContent('#results-summary'));
     const latex = await cardLatex(page);
     console.log(`# camera read: ${JSON.stringify(latex)}`);
     assert.equal(normLatex(latex[0]), normLatex(EXPECTED_QUADRATIC), `engine read ${JSON.stringify(latex)}`);

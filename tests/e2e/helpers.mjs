@@ -94,9 +94,11 @@ export async function waitReady(page, timeout = SLOW) {
   }
 }
 
-/** Wait for the result of the current recognition: 'done' | 'empty' | 'error'. */
-export async function waitResult(page, timeout = SLOW) {
-  await page.waitForFunction(() => ['done', 'empty', 'error'].includes(document.documentElement.dataset.state), null, { timeout });
+/** Run action (which starts a recognition) and wait for its outcome: 'done' | 'empty' | 'error'. */
+export async function waitResult(page, action, timeout = SLOW) {
+  const before = await page.evaluate(() => Number(document.documentElement.dataset.seq || 0));
+  await action();
+  await page.waitForFunction((b) => Number(document.documentElement.dataset.seq || 0) > b, before, { timeout });
   return page.evaluate(() => document.documentElement.dataset.state);
 }
 

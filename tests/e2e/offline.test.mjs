@@ -43,8 +43,7 @@ describe('offline (service worker)', () => {
     await page.reload();
     assert.ok(await page.evaluate(() => !!navigator.serviceWorker.controller), 'page controlled by the service worker');
     await waitReady(page);
-    await page.setInputFiles('#file-pick', fixture('e2e-quadratic.png'));
-    assert.equal(await waitResult(page), 'done');
+    assert.equal(await waitResult(page, () => page.setInputFiles('#file-pick', fixture('e2e-quadratic.png'))), 'done');
     assert.equal(normLatex((await cardLatex(page))[0]), normLatex(EXPECTED_QUADRATIC));
     // KaTeX fonts came from the cache too.
     assert.ok(await page.evaluate(() => document.fonts.check('20px KaTeX_Main')));
