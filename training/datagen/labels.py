@@ -2,7 +2,7 @@
 import functools
 import os
 
-from training.mathsnap_train.latex import ROOT, canonical_tokens, detokenize
+from training.mathsnap_train.latex import ROOT, FUNCS, ONE, TWO, _group, canonical_tokens, detokenize
 
 MAX_TOKENS = 160  # the recognizer decodes 200+ tokens; leave headroom for the end token and beams
 
@@ -21,4 +21,43 @@ def label_or_none(raw):
     v = vocab()
     if any(t not in v or t in ("<pad>", "<s>", "</s>", "<unk>") for t in toks):
         return None
+    if not katex_safe(toks):
+        return None
     return detokenize(toks)
+
+
+# Commands KaTeX refuses as an unbraced script (`x_\max`), which the canonical form produces when it
+# unwraps a one-token script: such labels would not render, so they are resampled.
+_NOT_BARE_SCRIPT = {"\\" + f for f in FUNCS} | set(ONE) | set(TWO)
+
+
+# Vocabulary tokens KaTeX does not define (found by node/katex_check.mjs over 10,000 samples).
+KATEX_UNDEFINED = {"\\overparen"}
+
+
+def katex_safe(toks):
+    if any(t in KATEX_UNDEFINED for t in toks):
+        return False
+    if any(a in ("^", "_") and b in _NOT_BARE_SCRIPT for a, b in zip(toks, toks[1:])):
+        return False
+    return not double_script(toks)
+
+
+def double_script(toks):
+    """True for `x_1_2`, `x^2^3` or `x^2'` (a prime is a superscript): KaTeX rejects them."""
+    seen, i = set(), 0
+    while i < len(toks):
+        t = toks[i]
+        if t in ("^", "_"):
+            if t in seen:
+                return True
+            seen.add(t)
+            i, _ = _group(toks, i + 1)
+            continue
+        if t == "'":
+            if "^" in seen:
+                return True
+        else:
+            seen = set()
+        i += 1
+    return False

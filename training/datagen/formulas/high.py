@@ -166,7 +166,9 @@ def combinatorics(r):
         r"{}_{n}\mathrm{P}_{r} = \frac{n!}{(n-r)!}",
         f"{n}! = {integer(r, 100, 5000)}",
         f"\\binom{{{n}}}{{{k}}}",
-        r"(a + b)^{n} = \sum_{r=0}^{n} {}_{n}\mathrm{C}_{r} a^{n-r}b^{r}",
+        # binomial theorem with \binom: "{}_{n}C_{r}" right after a sum's limits is a double subscript
+        # once the canonical form drops the empty group
+        r"(a + b)^{n} = \sum_{r=0}^{n} \binom{n}{r} a^{n-r}b^{r}",
         r"P(A \cap B) = P(A)P(B)",
         f"P(A) = \\frac{{{k}}}{{{n}}}",
     ])

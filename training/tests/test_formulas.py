@@ -1,0 +1,41 @@
+"""Formula generators: labels are canonical, in vocabulary, deterministic by seed, and varied."""
+import random
+
+from training.datagen.formulas.source import sample
+from training.datagen.labels import vocab
+from training.datagen import spec as spec_mod
+from training.mathsnap_train.latex import canonical, canonical_tokens
+
+SPEC = spec_mod.load()
+
+
+def draw(level, seed, n, split="train"):
+    r = random.Random(seed)
+    return [sample(r, level, split, SPEC["sources"]) for _ in range(n)]
+
+
+def test_labels_are_canonical_and_in_vocab():
+    v = vocab()
+    for level in ("elementary", "middle", "high"):
+        for raw, label in draw(level, 1, 400):
+            assert canonical(raw) == label
+            assert canonical(label) == label  # idempotent: the label is already canonical
+            assert all(t in v for t in canonical_tokens(label)), label
+
+
+def test_deterministic_by_seed():
+    for level in ("elementary", "middle", "high"):
+        assert draw(level, 5, 50) == draw(level, 5, 50)
+        assert draw(level, 5, 50) != draw(level, 6, 50)
+
+
+def test_grammars_are_varied():
+    for level in ("elementary", "middle", "high"):
+        labels = [label for _, label in draw(level, 2, 500)]
+        assert len(set(labels)) > 0.8 * len(labels), level
+
+
+def test_val_and_test_use_the_val_formula_list():
+    from training.datagen.formulas import school
+    assert school.FILES["val"] == school.FILES["test"] == "school_val.txt"
+    assert school.FILES["train"] == "school_train.txt"
