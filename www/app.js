@@ -150,7 +150,13 @@ async function recognize(blob, name) {
   const t0 = performance.now();
   try {
     const bytes = await blob.arrayBuffer();
-    const result = await engine.recognizeBytes(bytes, { single: false, beam: 3 });
+    let result;
+    try {
+      result = await engine.recognizeBytes(bytes, { single: false, beam: 3 });
+    } catch (err) {
+      if (err.code !== 'too_large') throw err;
+      result = await recognizeDownscaled(blob, err); // e.g. a 50-megapixel photo
+    }
     if (token !== jobToken) return;
     showResults(result, name, performance.now() - t0);
   } catch (err) {
@@ -158,6 +164,7 @@ async function recognize(blob, name) {
     root.dataset.state = 'error';
     ui.summary.textContent = 'No formulas: the photo could not be read.';
     ui.photoImg.alt = `Photo: ${name} (could not be read)`;
+    if (code === 'bad_image') ui.photo.hidden = true; // nothing to show
     const code = err && err.code;
     const base = ERROR_TEXT[code] || 'Something went wrong while reading this photo.';
     const canRetry = !['bad_image', 'too_large', 'bad_input'].includes(code);
@@ -171,6 +178,27 @@ async function recognize(blob, name) {
       root.dataset.seq = String(Number(root.dataset.seq || 0) + 1); // completed recognitions (for tests)
     }
   }
+}
+
+/** Decode (EXIF-rotated) and shrink a too-large photo in the browser, then recognise the pixels. */
+async function recognizeDownscaled(blob, originalError) {
+  const MAX_SIDE = 2560;
+  let full;
+  try {
+    full = await createImageBitmap(blob, { imageOrientation: 'from-image' });
+  } catch {
+    throw originalError;
+  }
+  const W = full.width, H = full.height;
+  full.close();
+  const s = Math.min(1, MAX_SIDE / Math.max(W, H));
+  if (s >= 1) throw originalError;
+  const small = await createImageBitmap(blob, {
+    imageOrientation: 'from-image', resizeWidth: Math.round(W * s), resizeHeight: Math.round(H * s), resizeQuality: 'high',
+  });
+  const r = await engine.recognizeBitmap(small, { single: false, beam: 3 });
+  for (const f of r.formulas || []) f.quad = f.quad.map(([x, y]) => [x / s, y / s]);
+  return { ...r, width: W, height: H };
 }
 
 function showResults(result, name, ms) {
