@@ -164,8 +164,8 @@ async function recognize(blob, name) {
     root.dataset.state = 'error';
     ui.summary.textContent = 'No formulas: the photo could not be read.';
     ui.photoImg.alt = `Photo: ${name} (could not be read)`;
-    if (code === 'bad_image') ui.photo.hidden = true; // nothing to show
     const code = err && err.code;
+    if (code === 'bad_image') ui.photo.hidden = true; // nothing to show
     const base = ERROR_TEXT[code] || 'Something went wrong while reading this photo.';
     const canRetry = !['bad_image', 'too_large', 'bad_input'].includes(code);
     const detail = canRetry && err.message ? ` (${err.message})` : '';
