@@ -127,6 +127,14 @@ def main():
         L.append(f"| `{cell}` | " + " | ".join(str(spec_mod.cell_counts(spec, s)[cell]) for s in splits) + " | " +
                  " | ".join(str(generated[s][cell]) for s in rec) + f" | ![{cell}](dataset_card/{fname}) |")
     L += ["", "Generated caches: " + "; ".join(f"{s}: `{d}` ({len(rows[s])} samples)" for s, d in rec.items()), ""]
+    for s in rec:
+        # a run with --count N must hold exactly the spec's allocation of N over the cells
+        expected = {c: n for c, n in spec_mod.cell_counts(spec, s, len(rows[s])).items() if n}
+        ok = dict(generated[s]) == expected
+        L.append(f"- `{s}`: per-cell counts {'match' if ok else 'DO NOT match'} the spec's allocation of "
+                 f"{len(rows[s])} samples" + (" (the spec total)" if len(rows[s]) == spec["splits"][s] else
+                                              f" (spec total {spec['splits'][s]}, same proportions)"))
+    L.append("")
     for s, st in stats.items():
         L.append(f"- `{s}`: {st['count']} samples in {st['seconds']} s ({st['samples_per_s']}/s, one process), "
                  f"{st['render_attempts_per_sample']} render attempts per sample; typefaces used: " +
