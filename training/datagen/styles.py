@@ -61,10 +61,11 @@ def printed_style(rng):
 
 def hand_style(rng):
     names = [n for n, p in HAND_FONTS.items() if available(p)]
-    font = names[int(rng.integers(len(names)))]
+    # without handwriting fonts (a bare CI box) every glyph is a perturbed TeX outline
+    font = names[int(rng.integers(len(names)))] if names else "tex-outlines"
     style = {
         "mode": "hand",
-        "fonts": {"regular": HAND_FONTS[font]},
+        "fonts": {"regular": HAND_FONTS[font]} if names else {},
         "stroke": float(rng.uniform(8, 55)),        # pen width in 1/1000 em
         "slant": float(rng.normal(6, 8)),           # degrees, right-leaning on average
         "jitter": float(rng.uniform(5, 45)),        # per-glyph displacement
