@@ -88,6 +88,7 @@ engine.addEventListener('loading', () => {
 engine.addEventListener('ready', (ev) => {
   const info = ev.detail;
   root.dataset.engine = 'ready';
+  root.dataset.detector = info && info.hasDetector === false ? 'no' : 'yes';
   ui.progress.value = 1;
   ui.progress.hidden = true;
   ui.loaderLabel.textContent = 'Recogniser ready.';
@@ -493,6 +494,11 @@ function liveTick() {
   if (engine.state === 'crashed' && !recognizing) { engine.start().catch(() => {}); return; }
   const now = performance.now();
   if (liveBusy || recognizing || !engine.ready || document.hidden || now - liveLast < LIVE_MIN_INTERVAL_MS) return;
+  if (engine.info && engine.info.hasDetector === false) {
+    // No detector model shipped: nothing to outline; Capture reads the whole frame as one formula.
+    ui.cameraHint.textContent = 'Centre one formula in the frame, then press Capture.';
+    return;
+  }
   const vw = ui.video.videoWidth, vh = ui.video.videoHeight;
   if (!vw || !vh) return;
   liveBusy = true;

@@ -86,35 +86,20 @@ function checkWasm(url, bytes, res) {
   }
 }
 
-/** Find the three model files (and their sha256 if the manifest lists it). */
+/**
+ * The model files named by models/manifest.json (see src/models.rs):
+ * {recognizer: {encoder, decoder, ...}, detector?: {file, ...}, sha256: {file: hex}}.
+ * The detector is optional: without it the engine reads the whole picture as one formula.
+ */
 export function modelFiles(manifest) {
-  const found = {};
-  const roles = [
-    ['detector', /detector/i],
-    ['encoder', /encoder/i],
-    ['decoder', /decoder/i],
-  ];
-  const visit = (node, parentKey) => {
-    if (!node || typeof node !== 'object') return;
-    for (const [k, v] of Object.entries(node)) {
-      if (typeof v === 'string' && /\.onnx$/i.test(v)) {
-        const hint = `${v} ${k} ${parentKey || ''}`;
-        for (const [role, re] of roles) {
-          if (!found[role] && re.test(hint)) {
-            const sha = (typeof node.sha256 === 'string' && node.sha256) ||
-              (manifest.sha256 && typeof manifest.sha256[v] === 'string' && manifest.sha256[v]) || null;
-            found[role] = { file: v, sha256: sha };
-          }
-        }
-      } else if (v && typeof v === 'object') {
-        visit(v, k);
-      }
-    }
+  const sha = (f) => (f && manifest.sha256 && typeof manifest.sha256[f] === 'string' ? manifest.sha256[f] : null);
+  const entry = (f) => (typeof f === 'string' && f ? { file: f, sha256: sha(f) } : null);
+  const rec = manifest.recognizer || {};
+  return {
+    detector: manifest.detector ? entry(manifest.detector.file) : null,
+    encoder: entry(rec.encoder) || entry('recognizer_encoder.onnx'),
+    decoder: entry(rec.decoder) || entry('recognizer_decoder.onnx'),
   };
-  visit(manifest, '');
-  const defaults = { detector: 'detector.onnx', encoder: 'recognizer_encoder.onnx', decoder: 'recognizer_decoder.onnx' };
-  for (const [role, file] of Object.entries(defaults)) if (!found[role]) found[role] = { file, sha256: null };
-  return found;
 }
 
 async function sha256Hex(bytes) {
@@ -158,6 +143,7 @@ async function init(msg) {
     return bytes;
   });
   const modelJobs = ['detector', 'encoder', 'decoder'].map(async (role) => {
+    if (!files[role]) return null; // no detector shipped
     const { file, sha256 } = files[role];
     const url = new URL(file, modelDir).href;
     const { bytes } = await fetchBytes(url, (l, t) => report(file, l, t));
@@ -189,9 +175,12 @@ async function init(msg) {
     const p = errorPayload(e);
     throw new LoadError(p.code === 'internal' ? 'model' : p.code, `The models could not be loaded: ${p.message}`, manifestUrl.href);
   }
+  let hasDetector = !!det;
+  try { if (typeof engine.hasDetector === 'function') hasDetector = !!engine.hasDetector(); } catch { /* older engines */ }
   return {
     ms: Math.round(performance.now() - t0),
-    bytes: wasmBytes.length + det.length + enc.length + dec.length,
+    bytes: wasmBytes.length + (det ? det.length : 0) + enc.length + dec.length,
+    hasDetector,
   };
 }
 
@@ -241,8 +230,7 @@ async function runJob(msg) {
     }
     case 'detectBitmap': {
       const { rgba, w, h } = bitmapToRgba(msg.bitmap);
-      const r = engine.detectRgba(rgba, w, h);
-      return r;
+      return engine.detectRgba(rgba, w, h, msg.longSide || undefined);
     }
     default:
       throw Object.assign(new Error(`unknown job ${msg.type}`), { code: 'bad_input' });
