@@ -104,11 +104,14 @@ def correction_patch(rng, img, ink_box, ghost_ink):
     else:
         cv2.rectangle(mask, (int(px), int(py)), (int(px + pw), int(py + ph)), 1.0, -1)
     mask = cv2.GaussianBlur(mask, (3, 3), 0)
-    white = np.array([rng.uniform(0.95, 1.0), rng.uniform(0.95, 1.0), rng.uniform(0.93, 1.0)], np.float32)
-    edge = np.clip(cv2.GaussianBlur(mask, (5, 5), 0) - mask, 0, 1)  # the fluid's raised rim casts a thin shade
-    covered = mask * rng.uniform(0.85, 0.98)
+    # fluid is whiter than the paper around it (and a little tinted), so the patch reads as a patch
+    paper_level = float(np.median(img[int(max(0, py)):int(py + ph) + 1, int(px):int(px + pw) + 1]))
+    white = np.clip(paper_level + rng.uniform(0.05, 0.15) + rng.uniform(-0.02, 0.02, 3), 0.9, 1.0).astype(np.float32)
+    k = int(max(3, h / 12)) | 1
+    edge = np.clip(cv2.GaussianBlur(mask, (k, k), 0) - mask, 0, 1)  # the fluid's raised rim casts a shade
+    covered = mask * rng.uniform(0.75, 0.95)
     out = img * (1 - covered[..., None]) + white * covered[..., None]
-    return out * (1 - 0.5 * edge[..., None])
+    return out * (1 - rng.uniform(0.6, 1.2) * edge[..., None])
 
 
 def cut_off(rng, img, ink_box):

@@ -35,6 +35,7 @@ HAND_FONTS = {
     "breip": TT + "breip/Breip.ttf", "andika": TT + "andika/Andika-Regular.ttf",
     "nanumpen": TT + "nanum/NanumPen.ttf", "nanumbrush": TT + "nanum/NanumBrush.ttf",
 }
+HEAVY_HAND_FONTS = {"nanumbrush", "breip", "kristi"}
 # how often each face is used: MathJax TeX is the most common look of typeset maths
 PRINTED_WEIGHTS = {"tex": 0.35, "termes": 0.1, "pagella": 0.07, "schola": 0.1, "bonum": 0.05, "heros": 0.05,
                    "stix": 0.1, "freeserif": 0.06, "dejavu": 0.06, "liberation": 0.06}
@@ -66,7 +67,8 @@ def hand_style(rng):
     style = {
         "mode": "hand",
         "fonts": {"regular": HAND_FONTS[font]} if names else {},
-        "stroke": float(rng.uniform(8, 55)),        # pen width in 1/1000 em
+        # pen width in 1/1000 em; brush-like fonts are already heavy, so they get a thinner extra stroke
+        "stroke": float(rng.uniform(8, 55)) * (0.5 if font in HEAVY_HAND_FONTS else 1.0),
         "slant": float(rng.normal(6, 8)),           # degrees, right-leaning on average
         "jitter": float(rng.uniform(5, 45)),        # per-glyph displacement
         "rotate": float(rng.uniform(1, 7)),         # per-glyph rotation, degrees (sd)

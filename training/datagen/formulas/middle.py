@@ -57,7 +57,8 @@ def factoring(r):
     v = var(r, "xxab")
     p, q = r.randint(-9, 9) or 1, r.randint(-9, 9) or 2
     sp, sq = ("+" if p > 0 else "-"), ("+" if q > 0 else "-")
-    expanded = f"{v}^{{2}} {'+' if p + q >= 0 else '-'} {abs(p + q)}{v} {'+' if p * q >= 0 else '-'} {abs(p * q)}"
+    middle = "" if p + q == 0 else f" {'+' if p + q > 0 else '-'} {abs(p + q) if abs(p + q) != 1 else ''}{v}"
+    expanded = f"{v}^{{2}}{middle} {'+' if p * q >= 0 else '-'} {abs(p * q)}"
     return r.choice([
         f"{expanded} = ({v} {sp} {abs(p)})({v} {sq} {abs(q)})",
         f"({v} {sp} {abs(p)})^{{2}} = {v}^{{2}} {sp} {2 * abs(p)}{v} + {p * p}",
