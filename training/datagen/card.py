@@ -77,7 +77,7 @@ def main():
     ap.add_argument("--rec", action="append", default=[], help="split=DIR of a make_rec output")
     ap.add_argument("--pages", action="append", default=[], help="split=DIR of a make_pages output")
     ap.add_argument("--mosaic-from", default=None, help="split whose samples fill the mosaics (default: first --rec)")
-    ap.add_argument("--katex-log", default=None)
+    ap.add_argument("--katex-log", action="append", default=[], help="CMD=FILE: a katex_check run and its output")
     a = ap.parse_args()
     spec = spec_mod.load()
     os.makedirs(CARD_DIR, exist_ok=True)
@@ -102,6 +102,7 @@ def main():
          "nice -n 10 python3 -m training.datagen.make_pages --split test --out /work/cache/pages/test --count 200 --seed 12",
          "training/run_tests.sh            # pytest + KaTeX over N=2000 formulas (N=10000 for the evidence below)",
          "python3 -m training.datagen.bench",
+         "python3 -m training.datagen.card --rec train=/work/cache/rec/synth-v1 --rec val=... --rec test=... --pages train=... --pages test=...",
          "```", "",
          "Without `--count` a split gets the spec's total; with it, the same proportions. Sample *i* depends only on "
          "(seed, split, i) and cells are interleaved, so any prefix of a run is balanced.", "",
@@ -176,9 +177,10 @@ def main():
             pages_mosaic(first, os.path.join(CARD_DIR, "pages.png"))
             L += ["", "![pages](dataset_card/pages.png) (red: display, blue: inline, green dot: quad's first point)", ""]
     L += ["## Tests and figures", ""]
-    if a.katex_log and os.path.exists(a.katex_log):
-        L += ["KaTeX check over generated formulas (`python3 -m training.datagen.dump_formulas --count 10000 --seed 7 | "
-              "node training/datagen/node/katex_check.mjs`):", "", "```", open(a.katex_log).read().strip(), "```", ""]
+    for entry in a.katex_log:
+        cmd, path = entry.rsplit("=", 1)
+        if os.path.exists(path):
+            L += [f"KaTeX check (`{cmd}`):", "", "```", open(path).read().strip(), "```", ""]
     bench = os.path.join(CARD_DIR, "bench.json")
     if os.path.exists(bench):
         b = json.load(open(bench))

@@ -60,7 +60,7 @@ def highlighter(rng, img, ink_box=None):
     return img * (1 - mask[..., None] * (1 - colour))
 
 
-def curved_paper(rng, img, border=None):
+def curved_paper(rng, img):
     """Curved (bent page) or crumpled paper: a smooth displacement plus crease lighting."""
     h, w = img.shape[:2]
     gx, gy = np.meshgrid(np.arange(w, dtype=np.float32), np.arange(h, dtype=np.float32))
@@ -78,7 +78,6 @@ def curved_paper(rng, img, border=None):
             crease = np.zeros((h, w), np.float32)
             cv2.line(crease, (int(p[0]), int(p[1])), (int(p[2]), int(p[3])), 1.0, 1)
             light -= cv2.GaussianBlur(crease, (5, 5), 0) * rng.uniform(0.05, 0.2)
-    bv = tuple(float(v) for v in (border if border is not None else img[0, 0]))
     out = cv2.remap(img, gx + dx, gy + dy, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
     return out * light[..., None]
 

@@ -5,6 +5,7 @@ Writes DIR/images/<name>.png (grayscale crop of one formula) and DIR/labels.tsv
 and a rename) so a trainer never reads a half-made set. Sample i depends only on (seed, split, i),
 so runs are reproducible and any prefix of a run is balanced across the spec's cells."""
 import argparse
+import hashlib
 import json
 import os
 import random
@@ -32,7 +33,6 @@ def sample_rngs(seed, split, i):
 
 def hash_key(key):
     # stable across processes (Python's hash() is salted)
-    import hashlib
     return int.from_bytes(hashlib.blake2b(key.encode(), digest_size=8).digest(), "little")
 
 

@@ -2,7 +2,6 @@
 import collections
 import filecmp
 import json
-import os
 
 import cv2
 

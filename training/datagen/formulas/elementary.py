@@ -17,8 +17,9 @@ def arithmetic(r):
     if op == r"\div":
         b = integer(r, 2, 12)
         a = str(int(b) * r.randint(2, 999)) if r.random() < 0.8 else a
-    py_op = {"+": "+", "-": "-", r"\times": "*", r"\div": "//"}[op]
-    rhs = r.choice(["", "", _blank(r), str(eval(a + py_op + b))])
+    x, y = int(a), int(b)
+    value = x + y if op == "+" else x - y if op == "-" else x * y if op == r"\times" else x // y  # ÷ has y >= 2
+    rhs = r.choice(["", "", _blank(r), str(value)])
     return f"{a} {op} {b}" + (f" = {rhs}" if rhs else "")
 
 

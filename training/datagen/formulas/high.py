@@ -1,7 +1,7 @@
 """High school: quadratics, trigonometry, exponentials and logarithms, sequences and sums, limits,
 derivatives, integrals, vectors, 2x2/3x3 matrices, cases, sets, combinatorics, absolute values,
 inequalities with intervals. Backslash-heavy pieces are built outside f-string expressions."""
-from .expr import integer, polynomial, linear, expression, fraction, paren, var, GREEK
+from .expr import integer, polynomial, linear, expression, fraction, var
 
 TRIG = [r"\sin", r"\cos", r"\tan"]
 ANGLES = [r"\theta", "x", r"\alpha", r"\beta", "2x", r"\frac{\pi}{3}", r"\frac{\pi}{6}", r"\frac{\pi}{4}", r"2\theta"]
@@ -88,7 +88,7 @@ def derivatives(r):
         f"\\frac{{d}}{{dx}}({expression(r, 1, 'high')})",
         r"\frac{dy}{dx} = " + expression(r, 1, "high"),
         r"f'(x) = \lim_{h \to 0} \frac{f(x+h) - f(x)}{h}",
-        f"(\\sin x)' = \\cos x",
+        r"(\sin x)' = \cos x",
         f"y' = {expression(r, 1, 'high')}",
         r"\{f(x)g(x)\}' = f'(x)g(x) + f(x)g'(x)",
         f"f''(x) = {polynomial(r, 'x', 1)}",
