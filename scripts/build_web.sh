@@ -5,7 +5,7 @@
 #   www/vendor/katex/ copy of node_modules/katex/dist (js, css, fonts)            [git-ignored]
 #   www/precache.json list of files for the service worker + a content version    [git-ignored]
 # Installs what is missing: the wasm32 target, wasm-bindgen-cli 0.2.130, npm packages.
-# Options: SKIP_NPM=1 (do not run npm ci), SKIP_WASM=1 (keep the existing www/pkg).
+# Options: SKIP_NPM=1 (do not run npm ci), SKIP_WASM=1 (keep the existing www/pkg); CARGO_TARGET_DIR is honoured.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
@@ -38,7 +38,7 @@ if [[ "${SKIP_WASM:-0}" != 1 ]]; then
   rm -rf www/pkg
   log "wasm-bindgen -> www/pkg"
   wasm-bindgen --target web --out-dir www/pkg --out-name mathsnap \
-    target/wasm32-unknown-unknown/release/mathsnap.wasm
+    "${CARGO_TARGET_DIR:-target}/wasm32-unknown-unknown/release/mathsnap.wasm"
 fi
 [[ -f www/pkg/mathsnap_bg.wasm ]] || { log "error: www/pkg/mathsnap_bg.wasm missing"; exit 1; }
 
