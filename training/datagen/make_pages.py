@@ -222,7 +222,8 @@ def photograph(rng, img, mask, quads, noise, long_side):
     border = tuple(float(v) for v in desk)
     img = cv2.warpPerspective(big, M, (ow, oh), flags=cv2.INTER_AREA, borderValue=border)
     mask = cv2.warpPerspective(bm, M, (ow, oh), flags=cv2.INTER_NEAREST)
-    quads = cv2.perspectiveTransform(quads.reshape(1, -1, 2).astype(np.float64), M)[0].reshape(-1, 4, 2)
+    if len(quads):
+        quads = cv2.perspectiveTransform(quads.reshape(1, -1, 2).astype(np.float64), M)[0].reshape(-1, 4, 2)
     if noise == "shadow":
         img = effects.shadow(rng, img)
     elif noise == "curved_paper":
@@ -254,8 +255,11 @@ def make_page(renderer, spec, split, seed, i, noise):
     long_px = int(pcfg["long_side_px"] * rng.uniform(1.4, 1.8))  # compose larger, photograph down
     w, h = (int(long_px * 0.72), long_px) if portrait else (long_px, int(long_px * 0.72))
     lo, hi = pcfg["formulas_per_page"]
-    b = PageBuilder(rng, r, renderer, split, spec, w, h)
-    formulas = b.build(int(rng.integers(lo, hi + 1)))
+    for _ in range(5):  # a page must hold at least one formula (a tall distractor can fill it first)
+        b = PageBuilder(rng, r, renderer, split, spec, w, h)
+        formulas = b.build(int(rng.integers(lo, hi + 1)))
+        if formulas:
+            break
     base = paper(rng, h, w)
     if rng.random() < 0.3:
         base = rule_lines(rng, base, formula_h=b.text_size * 1.9)
@@ -274,6 +278,22 @@ def make_page(renderer, spec, split, seed, i, noise):
     return img, mask, out
 
 
+def finished_lines(path):
+    """Complete JSON lines of an interrupted run's pages.jsonl.tmp (a torn last line is dropped)."""
+    if not os.path.exists(path):
+        return []
+    lines = []
+    for line in open(path, encoding="utf-8"):
+        try:
+            json.loads(line)
+        except ValueError:
+            break
+        if not line.endswith("\n"):
+            break
+        lines.append(line)
+    return lines
+
+
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--split", choices=["train", "val", "test"], required=True)
@@ -281,6 +301,7 @@ def main(argv=None):
     ap.add_argument("--count", type=int, default=None)
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--spec", default=spec_mod.SPEC_PATH)
+    ap.add_argument("--resume", action="store_true", help="keep the pages an interrupted run finished and go on")
     args = ap.parse_args(argv)
     cv2.setNumThreads(1)
     spec = spec_mod.load(args.spec)
@@ -292,9 +313,13 @@ def main(argv=None):
     for d in ("images", "masks"):
         os.makedirs(os.path.join(args.out, d), exist_ok=True)
     tmp = os.path.join(args.out, "pages.jsonl.tmp")
+    done = finished_lines(tmp) if args.resume else []
     t0 = time.time()
     with Renderer() as renderer, open(tmp, "w", encoding="utf-8") as out:
+        out.writelines(done)  # page i depends only on (seed, split, i): finished pages stay valid
         for i, noise in enumerate(schedule):
+            if i < len(done):
+                continue
             img, mask, formulas = make_page(renderer, spec, args.split, args.seed, i, noise)
             name = f"{args.split}_{args.seed}_{i:06d}"
             u8 = cv2.cvtColor((np.clip(img, 0, 1) * 255).astype(np.uint8), cv2.COLOR_RGB2BGR)

@@ -50,3 +50,9 @@ def test_make_pages_contract(tmp_path):
             # clockwise in image coordinates (y down): positive cross product of the first two edges
             assert (x1 - x0) * (y2 - y1) - (y1 - y0) * (x2 - x1) > 0
             assert canonical(f["latex"]) == f["latex"]
+
+
+def test_resume_keeps_only_complete_page_lines(tmp_path):
+    tmp = tmp_path / "pages.jsonl.tmp"
+    tmp.write_text('{"image": "a.jpg"}\n{"image": "b.jpg"}\n{"image": "c.j', encoding="utf-8")
+    assert [json.loads(x)["image"] for x in make_pages.finished_lines(str(tmp))] == ["a.jpg", "b.jpg"]
