@@ -185,7 +185,8 @@ class PageBuilder:
                 self.text_line(0, number=number if self.rng.random() < 0.5 else None)
                 number += 1
             elif u < 0.6:
-                self.text_line(int(self.rng.integers(1, 3)), number=number if self.rng.random() < 0.4 else None)
+                n_inline = min(int(self.rng.integers(1, 3)), target - len(self.formulas))  # never past the target
+                self.text_line(n_inline, number=number if self.rng.random() < 0.4 else None)
             else:
                 self.display_line()
         return self.formulas
@@ -334,7 +335,7 @@ def main(argv=None):
     elapsed = time.time() - t0
     with open(os.path.join(args.out, "stats.json"), "w") as f:
         json.dump({"split": args.split, "seed": args.seed, "count": total, "noise": counts, "seconds": round(elapsed, 1),
-                   "pages_per_s": round(total / max(elapsed, 1e-9), 3)}, f, indent=1)
+                   "resumed_from": len(done), "pages_per_s": round((total - len(done)) / max(elapsed, 1e-9), 3)}, f, indent=1)
     os.replace(tmp, os.path.join(args.out, "pages.jsonl"))
 
 
