@@ -192,6 +192,18 @@ def main():
               f"per core**; the full spec ({sum(spec['splits'].values())} crops + {sum(spec['pages']['splits'].values())} "
               f"pages) takes about **{b['full_spec_hours_one_core']} h on one core** at these rates. Measured as "
               f"{b['note']}; the uncontended rates of the real runs are listed with the caches above.", ""]
+    L += ["## Known limitations", "",
+          "- Labels the canonicaliser would make un-renderable are resampled, not fixed: a function name as a bare "
+          "script (`f(x)_{\\max}` -> `f(x)_\\max`), `{}_{n}C_{r}` right after another script (becomes a double "
+          "subscript), and `\\overparen` (in the vocabulary, unknown to KaTeX). See `training/datagen/labels.py`.",
+          "- `cut_off` cuts only margins and slivers of ink, so the label stays the full formula; heavier cuts need "
+          "the labeling guide's partial-label rule and are not synthesised.",
+          "- Handwriting is font- and outline-based (10 handwriting fonts + perturbed TeX outlines); real strokes come "
+          "from CROHME, mixed in by the trainer.",
+          "- Caches are made by the code at the time of the run; `training/dataset_card/` mosaics show the cached "
+          "samples. Later generator fixes (visible correction-fluid patches, no `1x` in factoring, page formula "
+          "cap) apply to caches made after them (e.g. `synth-v2`); the first train pages run holds 16 pages with 13 "
+          "formulas (one above the spec's 12).", ""]
     with open(os.path.join(TRAINING, "DATASET.md"), "w", encoding="utf-8") as f:
         f.write("\n".join(L) + "\n")
 
