@@ -5,7 +5,8 @@
 #   www/vendor/katex/ copy of node_modules/katex/dist (js, css, fonts)            [git-ignored]
 #   www/precache.json list of files for the service worker + a content version    [git-ignored]
 # Installs what is missing: the wasm32 target, wasm-bindgen-cli 0.2.130, npm packages.
-# Options: SKIP_NPM=1 (do not run npm ci), SKIP_WASM=1 (keep the existing www/pkg); CARGO_TARGET_DIR is honoured.
+# Options: SKIP_NPM=1 (do not run npm ci), SKIP_WASM=1 (keep the existing www/pkg); CARGO_TARGET_DIR is honoured;
+# MODELS_DIR=dir copies the models from dir instead of models/.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
@@ -43,13 +44,14 @@ fi
 [[ -f www/pkg/mathsnap_bg.wasm ]] || { log "error: www/pkg/mathsnap_bg.wasm missing"; exit 1; }
 
 # --- models ---
-if [[ ! -f models/manifest.json ]]; then
-  log "error: models/manifest.json missing (models/ holds the exported ONNX models)"
+MODELS_DIR=${MODELS_DIR:-models}
+if [[ ! -f "$MODELS_DIR/manifest.json" ]]; then
+  log "error: $MODELS_DIR/manifest.json missing (models/ holds the exported ONNX models)"
   exit 1
 fi
 rm -rf www/models
 mkdir -p www/models
-cp -R models/. www/models/
+cp -R "$MODELS_DIR"/. www/models/
 log "models -> www/models ($(du -sh www/models | cut -f1))"
 
 # --- KaTeX ---

@@ -139,6 +139,11 @@ function showPhoto(blob, name) {
   ui.cards.replaceChildren();
 }
 
+/** Without a detector model the engine can only read the whole picture as one formula. */
+function readOptions() {
+  return { single: !!(engine.info && engine.info.hasDetector === false), beam: 3 };
+}
+
 async function recognize(blob, name) {
   const token = ++jobToken;
   lastSource = { blob, name };
@@ -153,7 +158,7 @@ async function recognize(blob, name) {
     const bytes = await blob.arrayBuffer();
     let result;
     try {
-      result = await engine.recognizeBytes(bytes, { single: false, beam: 3 });
+      result = await engine.recognizeBytes(bytes, readOptions());
     } catch (err) {
       if (err.code !== 'too_large') throw err;
       result = await recognizeDownscaled(blob, err); // e.g. a 50-megapixel photo
@@ -197,7 +202,7 @@ async function recognizeDownscaled(blob, originalError) {
   const small = await createImageBitmap(blob, {
     imageOrientation: 'from-image', resizeWidth: Math.round(W * s), resizeHeight: Math.round(H * s), resizeQuality: 'high',
   });
-  const r = await engine.recognizeBitmap(small, { single: false, beam: 3 });
+  const r = await engine.recognizeBitmap(small, readOptions());
   for (const f of r.formulas || []) f.quad = f.quad.map(([x, y]) => [x / s, y / s]);
   return { ...r, width: W, height: H };
 }

@@ -175,7 +175,9 @@ export class MathSnapElement extends HTMLElement {
     const beam = Number(this.getAttribute('beam')) || 3;
     let result;
     try {
-      result = await this._engine.recognizeBytes(bytes, { single: this.hasAttribute('single'), beam });
+      if (!this._engine.ready) await this._engine.start();
+      const single = this.hasAttribute('single') || this._engine.info?.hasDetector === false;
+      result = await this._engine.recognizeBytes(bytes, { single, beam });
     } catch (err) {
       this._fail(err);
       throw err;
