@@ -175,6 +175,11 @@ if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.me
   if (!fs.existsSync(path.join(root, 'pkg', 'mathsnap_bg.wasm'))) {
     console.warn('warning: www/pkg/mathsnap_bg.wasm is missing: run `bash scripts/build_web.sh` first');
   }
+  if (fs.existsSync(path.join(root, 'precache.json'))) {
+    // Keep the offline cache in step with files edited since the last build (new version -> new cache).
+    const { writePrecache } = await import('./precache.mjs');
+    writePrecache(root);
+  }
   const s = await startServer({ port, root, log: !!process.env.VERBOSE });
   console.log(`mathsnap is being served at ${s.url}  (Ctrl+C to stop)`);
   const stop = () => s.close().then(() => process.exit(0));
