@@ -393,7 +393,8 @@ let liveLast = 0;
 let liveScale = 1;
 let liveRegions = [];
 let liveLoopId = 0;
-const LIVE_MAX_SIDE = 640;
+const LIVE_MAX_SIDE = 640; // frame size sent to the worker
+const LIVE_DETECT_SIDE = 320; // detector input for the preview (captures use the manifest's long_side)
 const LIVE_MIN_INTERVAL_MS = 120;
 
 function updateCameraButtons() {
@@ -511,7 +512,7 @@ function liveTick() {
   liveScale = Math.min(1, LIVE_MAX_SIDE / Math.max(vw, vh));
   const scale = liveScale;
   createImageBitmap(ui.video, { resizeWidth: Math.round(vw * scale), resizeHeight: Math.round(vh * scale), resizeQuality: 'low' })
-    .then((bm) => engine.detectBitmap(bm))
+    .then((bm) => engine.detectBitmap(bm, LIVE_DETECT_SIDE))
     .then((r) => {
       liveRegions = (r.regions || []).map((g) => g.quad.map(([x, y]) => [x / scale, y / scale]));
       drawLive();

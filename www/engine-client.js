@@ -164,8 +164,8 @@ export class EngineClient extends EventTarget {
     return this._job({ type: 'recognizeBitmap', bitmap, opts }, [bitmap], this.jobTimeoutMs);
   }
 
-  /** Fast detection for the live preview (the bitmap is transferred). */
-  detectBitmap(bitmap) {
-    return this._job({ type: 'detectBitmap', bitmap }, [bitmap], this.detectTimeoutMs);
+  /** Fast detection for the live preview (the bitmap is transferred); longSide: detector input size. */
+  detectBitmap(bitmap, longSide) {
+    return this._job({ type: 'detectBitmap', bitmap, longSide }, [bitmap], this.detectTimeoutMs);
   }
 }
