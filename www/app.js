@@ -225,7 +225,7 @@ function showResults(result, name, ms) {
     return;
   }
   const n = formulas.length;
-  const label = Math.max(14, Math.round(Math.max(W, H) / 45));
+  const label = Math.max(14, Math.round(Math.max(W, H) / 30));
   formulas.forEach((f, i) => {
     const conf = confidence(f.score);
     const poly = addQuad(f.quad, i, label);
