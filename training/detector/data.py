@@ -1,0 +1,112 @@
+"""Pages (make_pages output) -> augmented training crops with their core targets.
+
+A sample: the page (already long side 640) under a random similarity transform (scale 0.5-1.4,
+rotation +-6 deg, 70% of the time centred on a formula), cropped to `size` x `size` with white outside
+the page (the engine pads with white), then colour / blur / noise / JPEG jitter. The target is
+geometry.core_target of the transformed quads at stride 4."""
+import json
+import math
+import os
+
+import cv2
+import numpy as np
+
+from . import geometry as G
+
+
+def load_pages(root):
+    pages = []
+    with open(os.path.join(root, "pages.jsonl"), encoding="utf-8") as f:
+        for line in f:
+            p = json.loads(line)
+            p["path"] = os.path.join(root, "images", p["image"])
+            p["quads"] = [np.array(fm["quad"], np.float64) for fm in p["formulas"]]
+            pages.append(p)
+    return pages
+
+
+def read_rgb(path):
+    im = cv2.imread(path, cv2.IMREAD_COLOR)
+    if im is None:
+        raise IOError(f"cannot read {path}")
+    return cv2.cvtColor(im, cv2.COLOR_BGR2RGB)
+
+
+def page_input(rgb, long_side=640):
+    """As Detector::detect_at: scale so the long side is `long_side`, pad right/bottom with white to a
+    multiple of 32. Returns (f32 [3, H, W] 0..1, scale)."""
+    h, w = rgb.shape[:2]
+    scale = long_side / max(w, h)
+    sw, sh = max(1, round(w * scale)), max(1, round(h * scale))
+    if (sw, sh) != (w, h):
+        interp = cv2.INTER_AREA if scale < 1 else cv2.INTER_LINEAR
+        rgb = cv2.resize(rgb, (sw, sh), interpolation=interp)
+    pw, ph = -(-sw // 32) * 32, -(-sh // 32) * 32
+    out = np.full((ph, pw, 3), 255, np.uint8)
+    out[:sh, :sw] = rgb
+    return out.astype(np.float32).transpose(2, 0, 1) / 255.0, scale
+
+
+def colour_jitter(rng, img):
+    """img: uint8 RGB -> uint8 RGB."""
+    x = img.astype(np.float32) / 255.0
+    if rng.random() < 0.15:
+        g = x.mean(2, keepdims=True)
+        x = np.repeat(g, 3, 2)
+    gain = rng.uniform(0.85, 1.15, 3) * rng.uniform(0.75, 1.15)
+    x = x * gain + rng.uniform(-0.08, 0.08)
+    if rng.random() < 0.5:
+        c = rng.uniform(0.7, 1.3)
+        x = (x - 0.5) * c + 0.5
+    x = np.clip(x, 0, 1)
+    if rng.random() < 0.3:
+        x = x ** rng.uniform(0.7, 1.4)
+    if rng.random() < 0.25:
+        k = rng.choice([3, 5])
+        x = cv2.GaussianBlur(x, (k, k), rng.uniform(0.5, 1.3))
+    if rng.random() < 0.3:
+        x = x + rng.normal(0, rng.uniform(0.01, 0.05), x.shape).astype(np.float32)
+    out = (np.clip(x, 0, 1) * 255).astype(np.uint8)
+    if rng.random() < 0.25:
+        ok, enc = cv2.imencode(".jpg", out, [cv2.IMWRITE_JPEG_QUALITY, int(rng.integers(30, 85))])
+        out = cv2.imdecode(enc, cv2.IMREAD_UNCHANGED)
+    return out
+
+
+def sample(rng, page, size=320, stride=G.STRIDE):
+    """-> (f32 [3, size, size], f32 [size/stride, size/stride])."""
+    img = read_rgb(page["path"])
+    h, w = img.shape[:2]
+    scale = 640.0 / max(w, h) * math.exp(rng.uniform(math.log(0.5), math.log(1.4)))
+    angle = rng.uniform(-6, 6) if rng.random() < 0.5 else 0.0
+    quads = page["quads"]
+    if quads and rng.random() < 0.7:
+        q = quads[int(rng.integers(len(quads)))]
+        cx, cy = q.mean(0) + rng.uniform(-0.35, 0.35, 2) * size / scale
+    else:
+        cx, cy = rng.uniform(0, w), rng.uniform(0, h)
+    # page point p -> crop: R(angle) * scale * (p - c) + size/2
+    M = cv2.getRotationMatrix2D((float(cx), float(cy)), angle, scale)
+    M[:, 2] += np.array([size / 2 - cx, size / 2 - cy])
+    interp = cv2.INTER_AREA if scale < 0.9 else cv2.INTER_LINEAR
+    if scale < 0.9:  # INTER_AREA is not supported by warpAffine: pre-shrink, then warp
+        small = cv2.resize(img, (max(1, round(w * scale)), max(1, round(h * scale))), interpolation=cv2.INTER_AREA)
+        S = np.array([[small.shape[1] / w, 0, 0], [0, small.shape[0] / h, 0], [0, 0, 1]])
+        M2 = M @ np.linalg.inv(S)
+        crop = cv2.warpAffine(small, M2, (size, size), flags=cv2.INTER_LINEAR, borderValue=(255, 255, 255))
+    else:
+        crop = cv2.warpAffine(img, M, (size, size), flags=cv2.INTER_LINEAR, borderValue=(255, 255, 255))
+    del interp
+    tq = [np.hstack([q, np.ones((4, 1))]) @ M.T for q in quads]
+    target = G.core_target(tq, size // stride, size // stride, stride)
+    crop = colour_jitter(rng, crop)
+    return crop.astype(np.float32).transpose(2, 0, 1) / 255.0, target
+
+
+def batch(rng, pages, n, size=320):
+    xs, ys = [], []
+    for _ in range(n):
+        x, y = sample(rng, pages[int(rng.integers(len(pages)))], size)
+        xs.append(x)
+        ys.append(y)
+    return np.stack(xs), np.stack(ys)[:, None]

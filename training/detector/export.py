@@ -1,0 +1,75 @@
+"""Export a detector checkpoint to models/detector.onnx (opset 17, dynamic H/W), check it against
+PyTorch with onnxruntime, and record it in models/manifest.json (other keys kept; written to
+models/detector.json instead when there is no manifest yet).
+
+    python3 -m training.detector.export runs/det/last.pt --out models"""
+import argparse
+import hashlib
+import json
+import os
+
+import numpy as np
+import torch
+
+from .model import DetNet, n_params
+
+ENTRY = {"file": "detector.onnx", "long_side": 640, "stride": 4, "threshold": 0.5, "inset": 0.1}
+
+
+def sha256(path):
+    return hashlib.sha256(open(path, "rb").read()).hexdigest()
+
+
+def export(checkpoint, out="models", check=True):
+    torch.set_num_threads(1)
+    ck = torch.load(checkpoint, map_location="cpu", weights_only=False)
+    cfg = ck.get("config", {})
+    model = DetNet(tuple(cfg.get("widths", (16, 32, 64, 96, 128))), cfg.get("fpn", 48))
+    model.load_state_dict(ck["model"])
+    model.eval()
+    os.makedirs(out, exist_ok=True)
+    path = os.path.join(out, ENTRY["file"])
+    x = torch.rand(1, 3, 640, 480)
+    torch.onnx.export(model, (x,), path, input_names=["image"], output_names=["prob"], opset_version=17,
+                      dynamo=False, do_constant_folding=True,
+                      dynamic_axes={"image": {2: "height", 3: "width"}, "prob": {2: "map_height", 3: "map_width"}})
+    import onnx
+    onnx.checker.check_model(onnx.load(path))
+    if check:
+        import onnxruntime as ort
+        sess = ort.InferenceSession(path, providers=["CPUExecutionProvider"])
+        for shape in ((1, 3, 640, 480), (1, 3, 320, 224), (1, 3, 448, 640)):
+            xi = torch.rand(*shape)
+            with torch.no_grad():
+                want = model(xi).numpy()
+            got = sess.run(None, {"image": xi.numpy()})[0]
+            assert got.shape == (1, 1, shape[2] // 4, shape[3] // 4), got.shape
+            err = float(np.abs(got - want).max())
+            assert err < 1e-4, f"onnx mismatch {err} at {shape}"
+            print(f"onnxruntime vs torch at {shape}: max abs diff {err:.2e}")
+    digest = sha256(path)
+    entry = dict(ENTRY, trained_samples=ck.get("state", {}).get("seen"))
+    man_path = os.path.join(out, "manifest.json")
+    if os.path.exists(man_path):
+        man = json.load(open(man_path))
+        man["detector"] = entry
+        man["sha256"] = {**man.get("sha256", {}), ENTRY["file"]: digest}
+        target = man_path
+    else:
+        man = {"detector": entry, "sha256": {ENTRY["file"]: digest}}
+        target = os.path.join(out, "detector.json")
+    with open(target + ".tmp", "w") as f:
+        json.dump(man, f, indent=1)
+    os.replace(target + ".tmp", target)
+    print(f"exported {path}: {os.path.getsize(path)} B, {n_params(model)} params, sha256 {digest}; "
+          f"entry written to {target}")
+    return path
+
+
+if __name__ == "__main__":
+    ap = argparse.ArgumentParser()
+    ap.add_argument("checkpoint")
+    ap.add_argument("--out", default="models")
+    ap.add_argument("--no-check", action="store_true")
+    a = ap.parse_args()
+    export(a.checkpoint, a.out, not a.no_check)

@@ -1,0 +1,59 @@
+"""pytest training/detector: the Python post-processing matches src/detector/postprocess.rs's own tests,
+and targets made from a quad come back as that quad."""
+import math
+
+import numpy as np
+import torch
+
+from . import geometry as G
+from .model import DetNet
+
+
+def map_with(rects, w, h):
+    m = np.zeros((h, w), np.float32)
+    for x0, y0, x1, y1 in rects:
+        m[y0:y1, x0:x1] = 0.9
+    return m
+
+
+def test_regions_like_rust():
+    m = map_with([(40, 10, 60, 14), (5, 11, 30, 15), (10, 30, 50, 36)], 80, 50)
+    r = sorted(G.regions(m, 0.5, 0.1), key=lambda t: (t[0][:, 1].mean() > 20, t[0][:, 0].mean()))
+    assert len(r) == 3
+    q = r[0][0]
+    w, h = G.quad_size(q)
+    assert abs(h - 5.0) < 0.2 and abs(w - 26.0) < 0.2, (w, h)
+
+
+def test_ignores_specks_and_weak_blobs():
+    m = map_with([(5, 5, 7, 7)], 30, 30)
+    m[15:20, 5:25] = 0.51
+    assert G.regions(m, 0.5, 0.1) == []
+
+
+def test_min_area_rect_rotated():
+    pts = []
+    for i in range(21):
+        for j in range(5):
+            u, v = -30 + 3 * i, -5 + 2.5 * j
+            pts.append([50 + u * math.cos(0.3) - v * math.sin(0.3), 40 + u * math.sin(0.3) + v * math.cos(0.3)])
+    c, w, h, a = G.min_area_rect(np.array(pts))
+    assert abs(c[0] - 50) < 0.5 and abs(c[1] - 40) < 0.5 and abs(w - 60) < 0.5 and abs(h - 10) < 0.5
+    assert abs(a - 0.3) < 0.01
+
+
+def test_target_round_trip():
+    rng = np.random.default_rng(0)
+    for _ in range(20):
+        w, h, ang = rng.uniform(80, 300), rng.uniform(24, 60), rng.uniform(-0.4, 0.4)
+        q = G.rect_corners((200 + rng.uniform(-20, 20), 150), w, h, ang)
+        t = G.core_target([q], 100, 80)
+        (got, _), = G.detect_quads(t * 0.9, 1.0, 400, 320)
+        assert G.poly_iou(got, q) > 0.8
+
+
+def test_model_shapes():
+    m = DetNet().eval()
+    with torch.no_grad():
+        y = m(torch.rand(1, 3, 96, 160))
+    assert y.shape == (1, 1, 24, 40) and float(y.min()) >= 0 and float(y.max()) <= 1
