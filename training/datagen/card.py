@@ -74,7 +74,7 @@ def pages_mosaic(d, path, n=4):
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("--rec", action="append", default=[], help="split=DIR of a make_rec output")
+    ap.add_argument("--rec", action="append", default=[], help="split[_tag]=DIR of a make_rec output")
     ap.add_argument("--pages", action="append", default=[], help="split=DIR of a make_pages output")
     ap.add_argument("--mosaic-from", default=None, help="split whose samples fill the mosaics (default: first --rec)")
     ap.add_argument("--katex-log", action="append", default=[], help="CMD=FILE: a katex_check run and its output")
@@ -96,13 +96,14 @@ def main():
          "pip install -r training/requirements.txt; (cd training/datagen/node && npm ci)",
          "xargs apt-get install -y < training/datagen/APT_PACKAGES   # fonts",
          "nice -n 10 python3 -m training.datagen.make_rec --split train --out /work/cache/rec/synth-v1 --count 40000 --seed 1",
-         "nice -n 10 python3 -m training.datagen.make_rec --split val --out /work/cache/rec/synth-val --count 1000 --seed 2",
-         "nice -n 10 python3 -m training.datagen.make_rec --split test --out /work/cache/rec/synth-test --count 2400 --seed 3",
+         "nice -n 10 python3 -m training.datagen.make_rec --split train --out /work/cache/rec/synth-v2 --seed 4   # spec total, 60000",
+         "nice -n 10 python3 -m training.datagen.make_rec --split val --out /work/cache/rec/synth-val --seed 2     # 1000",
+         "nice -n 10 python3 -m training.datagen.make_rec --split test --out /work/cache/rec/synth-test --seed 3   # 2400",
          "nice -n 10 python3 -m training.datagen.make_pages --split train --out /work/cache/pages/train --count 3000 --seed 11",
          "nice -n 10 python3 -m training.datagen.make_pages --split test --out /work/cache/pages/test --count 200 --seed 12",
          "training/run_tests.sh            # pytest + KaTeX over N=2000 formulas (N=10000 for the evidence below)",
          "python3 -m training.datagen.bench",
-         "python3 -m training.datagen.card --rec train=/work/cache/rec/synth-v1 --rec val=... --rec test=... --pages train=... --pages test=...",
+         "python3 -m training.datagen.card --rec train=/work/cache/rec/synth-v1 --rec train_v2=/work/cache/rec/synth-v2 --rec val=... --rec test=... --mosaic-from train --pages train=... --pages test=... --katex-log 'CMD=LOG' ...",
          "```", "",
          "Without `--count` a split gets the spec's total; with it, the same proportions. Sample *i* depends only on "
          "(seed, split, i) and cells are interleaved, so any prefix of a run is balanced.", "",
@@ -129,12 +130,13 @@ def main():
                  " | ".join(str(generated[s][cell]) for s in rec) + f" | ![{cell}](dataset_card/{fname}) |")
     L += ["", "Generated caches: " + "; ".join(f"{s}: `{d}` ({len(rows[s])} samples)" for s, d in rec.items()), ""]
     for s in rec:
+        split = s.split("_")[0]  # e.g. train_v2: a second cache of the train split
         # a run with --count N must hold exactly the spec's allocation of N over the cells
-        expected = {c: n for c, n in spec_mod.cell_counts(spec, s, len(rows[s])).items() if n}
+        expected = {c: n for c, n in spec_mod.cell_counts(spec, split, len(rows[s])).items() if n}
         ok = dict(generated[s]) == expected
         L.append(f"- `{s}`: per-cell counts {'match' if ok else 'DO NOT match'} the spec's allocation of "
-                 f"{len(rows[s])} samples" + (" (the spec total)" if len(rows[s]) == spec["splits"][s] else
-                                              f" (spec total {spec['splits'][s]}, same proportions)"))
+                 f"{len(rows[s])} samples" + (" (the spec total)" if len(rows[s]) == spec["splits"][split] else
+                                              f" (spec total {spec['splits'][split]}, same proportions)"))
     L.append("")
     for s, st in stats.items():
         L.append(f"- `{s}`: {st['count']} samples in {st['seconds']} s ({st['samples_per_s']}/s, one process), "
