@@ -50,7 +50,10 @@ class LabelledSet:
         for file, latex, cell in labels:
             ids = vocab.encode(latex)
             if ids and len(ids) <= MAX_TOKENS:
-                self.items.append((os.path.join(directory, image_subdir, file), ids, latex, cell))
+                path = os.path.join(directory, image_subdir, file)
+                if not os.path.splitext(file)[1]:
+                    path += ".png"  # the data engine names samples without an extension
+                self.items.append((path, ids, latex, cell))
 
     def __len__(self):
         return len(self.items)
@@ -65,9 +68,10 @@ def crohme_train_split(vocab, holdout=300):
     return LabelledSet("crohme", d, rows[holdout:], vocab), LabelledSet("crohme-val", d, rows[:holdout], vocab)
 
 
-def synthetic_sets(vocab, prefix="synth-v"):
+def synthetic_sets(vocab, pattern="synth-v[0-9]*"):
+    """Data-engine caches: training shards are synth-v1, synth-v2, ...; synth-val is validation."""
     sets = []
-    for labels in sorted(glob.glob(os.path.join(CACHE, "rec", prefix + "*", "labels.tsv"))):
+    for labels in sorted(glob.glob(os.path.join(CACHE, "rec", pattern, "labels.tsv"))):
         d = os.path.dirname(labels)
         sub = "images" if os.path.isdir(os.path.join(d, "images")) else ""
         sets.append(LabelledSet(os.path.basename(d), d, read_labels(labels), vocab, sub))

@@ -45,7 +45,10 @@ def _braced(body):
 
 
 def _script(body):
-    return body if len(body) == 1 else _braced(body)
+    """Single-token scripts lose their braces, except commands KaTeX will not take bare
+    (`x_{\\max}`, `a^{\\sqrt{}}`): functions and commands that take arguments."""
+    bare_ok = len(body) == 1 and not (body[0][1:] in FUNCS or body[0] in ONE or body[0] in TWO)
+    return body if bare_ok else _braced(body)
 
 
 def _canon(ts):
@@ -107,7 +110,8 @@ def _canon(ts):
             continue
         if t == "{":
             end, body = _group(ts, i)
-            out += _canon(body)  # a bare group changes nothing visible
+            # a bare group changes nothing visible, except an empty one anchoring a script: {}_{n}C_{r}
+            out += _canon(body) if body else ["{", "}"]
             i = end
             continue
         if t == "}":

@@ -98,7 +98,7 @@ def main():
     crohme, crohme_val = crohme_train_split(vocab)
 
     def build_mixture():
-        synth = [s for s in synthetic_sets(vocab) if s.name.startswith("synth-v")]
+        synth = synthetic_sets(vocab)
         parts = [(crohme, 0.45 if synth else 1.0)] + [(s, 0.55 / len(synth)) for s in synth]
         say("training sets: " + ", ".join(f"{s.name}={len(s)}" for s, _ in parts))
         return Mixture(parts, seed=state["seen"] + 1), synth

@@ -1,0 +1,204 @@
+//! The `mathsnap` command line: `read` images into JSON lines, `eval` against labelled sets.
+
+use clap::{Parser, Subcommand};
+use mathsnap::latex::texnorm;
+use mathsnap::recognizer::beam::DecodeOptions;
+use mathsnap::{input, Engine, Error, ModelSource, ReadOptions};
+use serde_json::json;
+use std::collections::BTreeMap;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+#[derive(Parser)]
+#[command(name = "mathsnap", version, about = "Photo of maths -> LaTeX, on this machine")]
+struct Cli {
+    /// Folder with manifest.json and the ONNX models (default: $MATHSNAP_MODELS, ./models, or next to the binary).
+    #[arg(long, global = true)]
+    models: Option<PathBuf>,
+    /// Beam width for decoding (1 = greedy).
+    #[arg(long, global = true, default_value_t = 3)]
+    beam: usize,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Print one JSON object per image: {"image", "formulas": [{"latex","score","quad"}], "ms", "error"}.
+    Read {
+        /// Each image is one formula crop: skip detection.
+        #[arg(long)]
+        single: bool,
+        #[arg(required = true)]
+        images: Vec<PathBuf>,
+    },
+    /// ExpRate, <=1 and <=2 token errors and normalised edit distance on a labelled folder.
+    Eval {
+        /// name<TAB>latex[<TAB>cell] per line; default DIR/labels.tsv.
+        #[arg(long)]
+        labels: Option<PathBuf>,
+        #[arg(long)]
+        single: bool,
+        /// Write each prediction as a JSON line to this file.
+        #[arg(long)]
+        predictions: Option<PathBuf>,
+        dir: PathBuf,
+    },
+}
+
+struct Dir(PathBuf);
+
+impl ModelSource for Dir {
+    fn bytes(&self, file: &str) -> mathsnap::Result<Vec<u8>> {
+        let p = self.0.join(file);
+        std::fs::read(&p).map_err(|e| Error::model(format!("cannot read model file {}: {e}", p.display())))
+    }
+}
+
+fn models_dir(arg: Option<PathBuf>) -> PathBuf {
+    if let Some(p) = arg.or_else(|| std::env::var_os("MATHSNAP_MODELS").map(PathBuf::from)) {
+        return p;
+    }
+    let here = PathBuf::from("models");
+    if here.join("manifest.json").exists() {
+        return here;
+    }
+    // target/release/mathsnap -> <repo>/models
+    std::env::current_exe()
+        .ok()
+        .and_then(|e| e.parent()?.parent()?.parent().map(|r| r.join("models")))
+        .filter(|p| p.join("manifest.json").exists())
+        .unwrap_or(here)
+}
+
+fn load_engine(dir: &Path) -> Result<Engine, Error> {
+    let manifest_path = dir.join("manifest.json");
+    let manifest = std::fs::read_to_string(&manifest_path)
+        .map_err(|e| Error::model(format!("cannot read {}: {e}", manifest_path.display())))?;
+    Engine::load(&manifest, &Dir(dir.to_path_buf()))
+}
+
+fn read_one(engine: &Engine, path: &Path, opts: &ReadOptions) -> Result<mathsnap::ReadResult, Error> {
+    let t = mathsnap::clock::now_ms();
+    let bytes = std::fs::read(path).map_err(|e| Error::bad_image(format!("cannot read file {}: {e}", path.display())))?;
+    let img = input::decode(&bytes)?;
+    let decode_ms = mathsnap::clock::now_ms() - t;
+    let mut r = engine.read(&img, opts)?;
+    r.ms.decode = decode_ms;
+    Ok(r)
+}
+
+fn cmd_read(engine: &Engine, images: &[PathBuf], opts: &ReadOptions) -> ExitCode {
+    let mut failed = false;
+    let stdout = std::io::stdout();
+    for path in images {
+        let line = match read_one(engine, path, opts) {
+            Ok(r) => json!({"image": path.display().to_string(), "formulas": r.formulas, "width": r.width,
+                             "height": r.height, "ms": r.ms, "error": null}),
+            Err(e) => {
+                failed = true;
+                json!({"image": path.display().to_string(), "formulas": [], "ms": null,
+                       "error": e.message, "code": e.code()})
+            }
+        };
+        let mut out = stdout.lock();
+        let _ = writeln!(out, "{line}");
+    }
+    if failed {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    }
+}
+
+#[derive(Default)]
+struct Tally {
+    n: usize,
+    exact: usize,
+    le1: usize,
+    le2: usize,
+    dist: f64,
+}
+
+impl Tally {
+    fn add(&mut self, e: usize, len: usize) {
+        self.n += 1;
+        self.exact += (e == 0) as usize;
+        self.le1 += (e <= 1) as usize;
+        self.le2 += (e <= 2) as usize;
+        self.dist += e as f64 / len.max(1) as f64;
+    }
+    fn line(&self, name: &str) -> String {
+        let pct = |k: usize| 100.0 * k as f64 / self.n.max(1) as f64;
+        format!(
+            "{name}: n={} ExpRate={:.1}% <=1err={:.1}% <=2err={:.1}% norm_edit={:.3}",
+            self.n,
+            pct(self.exact),
+            pct(self.le1),
+            pct(self.le2),
+            self.dist / self.n.max(1) as f64
+        )
+    }
+}
+
+fn cmd_eval(engine: &Engine, dir: &Path, labels: Option<PathBuf>, opts: &ReadOptions, predictions: Option<PathBuf>) -> ExitCode {
+    let labels = labels.unwrap_or_else(|| dir.join("labels.tsv"));
+    let text = match std::fs::read_to_string(&labels) {
+        Ok(t) => t,
+        Err(e) => {
+            eprintln!("mathsnap eval: cannot read {}: {e}", labels.display());
+            return ExitCode::from(2);
+        }
+    };
+    let mut pred_out = predictions.and_then(|p| std::fs::File::create(p).ok());
+    let (mut all, mut cells, mut errors) = (Tally::default(), BTreeMap::<String, Tally>::new(), 0usize);
+    for row in text.lines().filter(|l| l.contains('\t')) {
+        let mut parts = row.splitn(3, '\t');
+        let (name, truth, cell) = (parts.next().unwrap_or(""), parts.next().unwrap_or(""), parts.next());
+        let got = match read_one(engine, &dir.join(name), opts) {
+            Ok(r) => r.formulas.iter().map(|f| f.latex.as_str()).collect::<Vec<_>>().join(" "),
+            Err(e) => {
+                errors += 1;
+                eprintln!("{name}: {e}");
+                String::new()
+            }
+        };
+        let (a, b) = (texnorm::norm(&got), texnorm::norm(truth));
+        let e = texnorm::edit(&a, &b);
+        all.add(e, a.len().max(b.len()));
+        if let Some(c) = cell {
+            cells.entry(c.trim().to_string()).or_default().add(e, a.len().max(b.len()));
+        }
+        if let Some(f) = pred_out.as_mut() {
+            let _ = writeln!(f, "{}", json!({"image": name, "truth": truth, "latex": got, "edit": e}));
+        }
+    }
+    for (c, t) in &cells {
+        println!("{}", t.line(c));
+    }
+    println!("{}", all.line(&format!("ALL {}", dir.display())));
+    if errors > 0 {
+        println!("{errors} images could not be read");
+    }
+    ExitCode::SUCCESS
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let dir = models_dir(cli.models);
+    let engine = match load_engine(&dir) {
+        Ok(e) => e,
+        Err(e) => {
+            eprintln!("mathsnap: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let decode = DecodeOptions { beam: cli.beam.max(1), ..DecodeOptions::default() };
+    match cli.command {
+        Command::Read { single, images } => cmd_read(&engine, &images, &ReadOptions { single, decode }),
+        Command::Eval { labels, single, predictions, dir } => {
+            cmd_eval(&engine, &dir, labels, &ReadOptions { single, decode }, predictions)
+        }
+    }
+}

@@ -1,0 +1,84 @@
+//! LaTeX on the way out of the recognizer: token ids -> canonical, KaTeX-renderable LaTeX.
+//! The canonical form's rules come from spec/latex_spec.json, the same file training reads.
+
+pub mod repair;
+pub mod texnorm;
+
+use serde::Deserialize;
+use std::collections::HashSet;
+use std::sync::OnceLock;
+
+#[derive(Deserialize)]
+struct SpecFile {
+    one_argument: Vec<String>,
+    two_arguments: Vec<String>,
+    environments: Vec<String>,
+    function_names: Vec<String>,
+}
+
+/// The parts of the canonical-form spec the engine needs to keep output well-formed.
+pub struct Spec {
+    pub one_argument: HashSet<String>,
+    pub two_arguments: HashSet<String>,
+    pub environments: HashSet<String>,
+    /// `\sin`, `\max`, ...: KaTeX refuses them as bare script arguments.
+    pub functions: HashSet<String>,
+}
+
+pub fn spec() -> &'static Spec {
+    static SPEC: OnceLock<Spec> = OnceLock::new();
+    SPEC.get_or_init(|| {
+        let f: SpecFile = serde_json::from_str(include_str!("../../spec/latex_spec.json"))
+            .expect("spec/latex_spec.json is valid (checked by tests)");
+        Spec {
+            one_argument: f.one_argument.into_iter().collect(),
+            two_arguments: f.two_arguments.into_iter().collect(),
+            environments: f.environments.into_iter().collect(),
+            functions: f.function_names.into_iter().map(|n| format!("\\{n}")).collect(),
+        }
+    })
+}
+
+/// Join canonical tokens into a LaTeX string, with a space only where a command name would run
+/// on into a following letter (`\sin x`, not `\sinx`). Mirrors latex.py's detokenize().
+pub fn detokenize<S: AsRef<str>>(tokens: &[S]) -> String {
+    let mut out = String::new();
+    for t in tokens {
+        let t = t.as_ref();
+        let starts_alpha = t.chars().next().is_some_and(|c| c.is_ascii_alphabetic());
+        if starts_alpha && ends_with_command(&out) {
+            out.push(' ');
+        }
+        out.push_str(t);
+    }
+    out
+}
+
+fn ends_with_command(s: &str) -> bool {
+    let letters = s.chars().rev().take_while(|c| c.is_ascii_alphabetic()).count();
+    letters > 0 && s[..s.len() - letters].ends_with('\\')
+}
+
+/// Tokens -> LaTeX that KaTeX renders: structure repaired, then joined.
+pub fn to_latex<S: AsRef<str>>(tokens: &[S]) -> String {
+    let owned: Vec<String> = tokens.iter().map(|t| t.as_ref().to_string()).collect();
+    detokenize(&repair::repair(owned))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn detokenize_spaces_only_after_commands() {
+        assert_eq!(detokenize(&["\\sin", "x", "+", "a", "b"]), "\\sin x+ab");
+        assert_eq!(detokenize(&["\\frac", "{", "1", "}", "{", "2", "}"]), "\\frac{1}{2}");
+        assert_eq!(detokenize(&["\\alpha", "\\beta"]), "\\alpha\\beta");
+    }
+
+    #[test]
+    fn spec_loads() {
+        assert!(spec().two_arguments.contains("\\frac"));
+        assert!(spec().environments.contains("pmatrix"));
+    }
+}

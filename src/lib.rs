@@ -1,0 +1,19 @@
+//! mathsnap: photo of maths -> LaTeX, on the device. See ARCHITECTURE.md for the data flow.
+
+pub mod clock;
+pub mod detector;
+pub mod error;
+pub mod geometry;
+pub mod input;
+pub mod latex;
+pub mod models;
+pub mod onnx;
+pub mod pipeline;
+pub mod preprocess;
+pub mod recognizer;
+pub mod rectify;
+#[cfg(target_arch = "wasm32")]
+pub mod wasm;
+
+pub use error::{Error, ErrorKind, Result};
+pub use pipeline::{Engine, Formula, ModelSource, ReadOptions, ReadResult};

@@ -1,0 +1,140 @@
+//! Beam search over the recognizer's decoder steps, with a length limit and a guard against
+//! repetition loops (the classic failure of attention decoders on hard inputs: better to stop
+//! and report low confidence than to emit "1111111..." for 200 tokens).
+
+use super::{Encoded, Recognizer};
+use crate::error::Result;
+
+#[derive(Clone, Debug)]
+pub struct DecodeOptions {
+    /// 1 = greedy.
+    pub beam: usize,
+    pub max_tokens: usize,
+}
+
+impl Default for DecodeOptions {
+    fn default() -> Self {
+        DecodeOptions { beam: 3, max_tokens: 256 }
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct Decoded {
+    pub tokens: Vec<usize>,
+    /// Geometric-mean token probability of the chosen hypothesis, 0..1.
+    pub confidence: f32,
+    /// The hypothesis was cut by the loop guard or the length limit.
+    pub truncated: bool,
+}
+
+#[derive(Clone)]
+struct Hyp {
+    tokens: Vec<usize>,
+    logp: f32,
+    hidden: Vec<f32>,
+    coverage: Vec<f32>,
+}
+
+/// A tail that repeats the same 1..=8-token unit `min_repeats` times in a row. Single tokens
+/// need twice as many repeats ("10000" is a number, not a loop), which also makes eight equal
+/// tokens in a row the smallest loop of equal tokens.
+pub fn is_looping(tokens: &[usize], min_repeats: usize) -> bool {
+    (1..=8).any(|unit| {
+        let repeats = if unit == 1 { min_repeats * 2 } else { min_repeats };
+        let need = unit * repeats;
+        tokens.len() >= need && {
+            let tail = &tokens[tokens.len() - need..];
+            tail.chunks(unit).all(|c| c == &tail[..unit])
+        }
+    })
+}
+
+fn length_normalised(h: &Hyp) -> f32 {
+    h.logp / (h.tokens.len() as f32 + 1.0)
+}
+
+pub fn decode(rec: &Recognizer, enc: &Encoded, opts: &DecodeOptions) -> Result<Decoded> {
+    let beam = opts.beam.clamp(1, 16);
+    let (bos, eos, v) = (rec.config.bos, rec.config.eos, rec.vocab_size());
+    let mut alive = vec![Hyp {
+        tokens: vec![],
+        logp: 0.0,
+        hidden: vec![0.0; rec.config.hidden],
+        coverage: vec![0.0; rec.config.slots],
+    }];
+    let mut finished: Vec<(Hyp, bool)> = Vec::new();
+    for _ in 0..opts.max_tokens {
+        let tokens: Vec<i64> = alive.iter().map(|h| *h.tokens.last().unwrap_or(&bos) as i64).collect();
+        let hidden: Vec<f32> = alive.iter().flat_map(|h| h.hidden.iter().copied()).collect();
+        let coverage: Vec<f32> = alive.iter().flat_map(|h| h.coverage.iter().copied()).collect();
+        let out = rec.step(enc, &tokens, &hidden, &coverage)?;
+        // candidates: (hypothesis index, token, total log-probability)
+        let mut cands: Vec<(usize, usize, f32)> = Vec::with_capacity(alive.len() * beam);
+        for (b, h) in alive.iter().enumerate() {
+            let row = &out.logprobs[b * v..(b + 1) * v];
+            let mut idx: Vec<usize> = (0..v).filter(|&t| t != bos && row[t].is_finite()).collect();
+            idx.sort_by(|&x, &y| row[y].total_cmp(&row[x]));
+            cands.extend(idx.into_iter().take(beam).map(|t| (b, t, h.logp + row[t])));
+        }
+        cands.sort_by(|a, b| b.2.total_cmp(&a.2));
+        let (hs, ss) = (rec.config.hidden, rec.config.slots);
+        let mut next = Vec::with_capacity(beam);
+        for (b, t, logp) in cands {
+            if next.len() >= beam {
+                break;
+            }
+            let mut h = Hyp {
+                tokens: alive[b].tokens.clone(),
+                logp,
+                hidden: out.hidden[b * hs..(b + 1) * hs].to_vec(),
+                coverage: out.coverage[b * ss..(b + 1) * ss].to_vec(),
+            };
+            if t == eos {
+                finished.push((h, false));
+                continue;
+            }
+            h.tokens.push(t);
+            if is_looping(&h.tokens, 4) {
+                finished.push((h, true));
+                continue;
+            }
+            next.push(h);
+        }
+        alive = next;
+        let best_alive = alive.iter().map(|h| h.logp).fold(f32::MIN, f32::max);
+        let best_done = finished.iter().filter(|(_, l)| !l).map(|(h, _)| h.logp).fold(f32::MIN, f32::max);
+        // log-probabilities only fall as hypotheses grow: once a finished one beats every live one, stop
+        if alive.is_empty() || finished.len() >= beam || best_done >= best_alive {
+            break;
+        }
+    }
+    let clean = finished.iter().filter(|(_, looped)| !looped).max_by(|a, b| length_normalised(&a.0).total_cmp(&length_normalised(&b.0)));
+    let (best, truncated) = match clean {
+        Some((h, _)) => (h.clone(), false),
+        None => {
+            // nothing ended cleanly: return the best partial result, flagged
+            let partial = alive.into_iter().chain(finished.into_iter().map(|(h, _)| h));
+            match partial.max_by(|a, b| length_normalised(a).total_cmp(&length_normalised(b))) {
+                Some(h) => (h, true),
+                None => return Ok(Decoded { tokens: vec![], confidence: 0.0, truncated: true }),
+            }
+        }
+    };
+    let confidence = length_normalised(&best).exp() * if truncated { 0.5 } else { 1.0 };
+    Ok(Decoded { tokens: best.tokens, confidence: confidence.clamp(0.0, 1.0), truncated })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_looping;
+
+    #[test]
+    fn loop_guard_sees_repeated_units() {
+        assert!(is_looping(&[5, 7, 8, 7, 8, 7, 8, 7, 8], 4));
+        assert!(!is_looping(&[5, 7, 8, 7, 8, 7, 8], 4));
+        // "1111111" (seven ones) may be a number; eight equal tokens in a row are a loop
+        assert!(!is_looping(&[1; 7], 4));
+        assert!(is_looping(&[1; 8], 4));
+        assert!(!is_looping(&[1, 2, 3, 4, 5, 6], 4));
+    }
+}

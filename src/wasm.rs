@@ -1,0 +1,121 @@
+//! The browser API (wasm-bindgen). Every error crosses to JS as an `Error` whose `code` property
+//! is one of bad_image, too_large, bad_input, model; a panic hook turns bugs into console errors.
+
+use crate::error::Error;
+use crate::pipeline::{Engine as Core, ModelSource, ReadOptions};
+use crate::recognizer::beam::DecodeOptions;
+use crate::{clock, input};
+use serde::Serialize;
+use std::collections::HashMap;
+use wasm_bindgen::prelude::*;
+
+fn to_js(e: Error) -> JsValue {
+    let err = js_sys::Error::new(&e.message);
+    let _ = js_sys::Reflect::set(&err, &"code".into(), &e.code().into());
+    err.into()
+}
+
+fn to_value<T: Serialize>(v: &T) -> Result<JsValue, JsValue> {
+    v.serialize(&serde_wasm_bindgen::Serializer::json_compatible())
+        .map_err(|e| to_js(Error::bad_input(format!("cannot convert the result: {e}"))))
+}
+
+struct Files(HashMap<String, Vec<u8>>);
+
+impl ModelSource for Files {
+    fn bytes(&self, file: &str) -> crate::Result<Vec<u8>> {
+        self.0.get(file).cloned().ok_or_else(|| Error::model(format!("model file {file} was not provided")))
+    }
+}
+
+#[derive(serde::Deserialize, Default)]
+#[serde(default)]
+struct JsOptions {
+    single: bool,
+    beam: Option<usize>,
+}
+
+fn read_options(opts: JsValue) -> Result<ReadOptions, JsValue> {
+    let o: JsOptions = if opts.is_undefined() || opts.is_null() {
+        JsOptions::default()
+    } else {
+        serde_wasm_bindgen::from_value(opts).map_err(|e| to_js(Error::bad_input(format!("bad options: {e}"))))?
+    };
+    let mut decode = DecodeOptions::default();
+    if let Some(b) = o.beam {
+        decode.beam = b.clamp(1, 8);
+    }
+    Ok(ReadOptions { single: o.single, decode })
+}
+
+#[wasm_bindgen(start)]
+pub fn start() {
+    console_error_panic_hook::set_once();
+}
+
+#[wasm_bindgen]
+pub struct Engine {
+    core: Core,
+}
+
+#[wasm_bindgen]
+impl Engine {
+    /// `new Engine(manifestJson, detectorBytes | null, encoderBytes, decoderBytes)`
+    #[wasm_bindgen(constructor)]
+    pub fn new(manifest: &str, detector: Option<Vec<u8>>, encoder: Vec<u8>, decoder: Vec<u8>) -> Result<Engine, JsValue> {
+        let m = crate::models::Manifest::parse(manifest).map_err(to_js)?;
+        let mut files = HashMap::new();
+        files.insert(m.recognizer.encoder.clone(), encoder);
+        files.insert(m.recognizer.decoder.clone(), decoder);
+        if let (Some(d), Some(bytes)) = (&m.detector, detector) {
+            files.insert(d.file.clone(), bytes);
+        }
+        let core = Core::load(manifest, &Files(files)).map_err(to_js)?;
+        Ok(Engine { core })
+    }
+
+    #[wasm_bindgen(js_name = hasDetector)]
+    pub fn has_detector(&self) -> bool {
+        self.core.has_detector()
+    }
+
+    /// Encoded image bytes (JPEG, PNG, WebP, GIF, BMP, TIFF); EXIF orientation honoured.
+    #[wasm_bindgen(js_name = recognizeEncoded)]
+    pub fn recognize_encoded(&self, bytes: &[u8], opts: JsValue) -> Result<JsValue, JsValue> {
+        let opts = read_options(opts)?;
+        let t = clock::now_ms();
+        let img = input::decode(bytes).map_err(to_js)?;
+        let decode_ms = clock::now_ms() - t;
+        let mut r = self.core.read(&img, &opts).map_err(to_js)?;
+        r.ms.decode = decode_ms;
+        to_value(&r)
+    }
+
+    /// RGBA pixels as from `getImageData`.
+    #[wasm_bindgen(js_name = recognizeRgba)]
+    pub fn recognize_rgba(&self, rgba: &[u8], width: u32, height: u32, opts: JsValue) -> Result<JsValue, JsValue> {
+        let opts = read_options(opts)?;
+        let img = input::from_rgba(rgba, width, height).map_err(to_js)?;
+        to_value(&self.core.read(&img, &opts).map_err(to_js)?)
+    }
+
+    /// Detection only, for the live preview: `{regions: [{quad, score}], ms}`.
+    #[wasm_bindgen(js_name = detectRgba)]
+    pub fn detect_rgba(&self, rgba: &[u8], width: u32, height: u32, long_side: Option<u32>) -> Result<JsValue, JsValue> {
+        let img = input::from_rgba(rgba, width, height).map_err(to_js)?;
+        let t = clock::now_ms();
+        let regions = self.core.detect(&img, long_side).map_err(to_js)?;
+        #[derive(Serialize)]
+        struct R {
+            quad: crate::geometry::Quad,
+            score: f32,
+        }
+        #[derive(Serialize)]
+        struct Out {
+            regions: Vec<R>,
+            ms: f64,
+        }
+        let out = Out { regions: regions.into_iter().map(|r| R { quad: r.quad, score: r.score }).collect(), ms: clock::now_ms() - t };
+        to_value(&out)
+    }
+}

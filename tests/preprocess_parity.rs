@@ -1,0 +1,47 @@
+//! The engine's recognizer input must match what training feeds the model for the same image
+//! (training/mathsnap_train/preprocess.py, run here through python3 with numpy and OpenCV).
+
+mod support;
+use std::process::Command;
+
+fn shaded_formula_png(path: &std::path::Path) {
+    // dark strokes on paper whose brightness falls from left to right, as under a hand's shadow
+    let img = image::RgbImage::from_fn(300, 90, |x, y| {
+        let paper = 250.0 - 110.0 * x as f32 / 299.0;
+        let stroke = (y > 40 && y < 46 && x > 20 && x < 280) || (x % 60 < 4 && y > 15 && y < 75);
+        let v = if stroke { 30.0 } else { paper };
+        image::Rgb([v as u8, (v * 0.97) as u8, (v * 0.9) as u8])
+    });
+    img.save(path).unwrap();
+}
+
+#[test]
+fn engine_input_matches_training_input() {
+    let dir = support::scratch("parity");
+    let shaded = dir.join("shaded.png");
+    shaded_formula_png(&shaded);
+    let mut paths = vec![shaded];
+    for name in ["101_Nina.png", "101_carlos.png"] {
+        let p = std::path::PathBuf::from("../shared/data/crohme/train").join(name);
+        if p.exists() {
+            paths.push(p);
+        }
+    }
+    let out = Command::new("python3")
+        .arg("tests/support/py_prepare.py")
+        .args(&paths)
+        .output()
+        .expect("python3 runs");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let rows: Vec<Vec<f32>> = std::str::from_utf8(&out.stdout).unwrap().lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    assert_eq!(rows.len(), paths.len());
+    for (path, want) in paths.iter().zip(rows) {
+        let img = image::open(path).unwrap().into_rgb8();
+        let got = mathsnap::preprocess::prepare(&img);
+        assert_eq!(got.len(), want.len());
+        let diffs: Vec<f32> = got.iter().zip(&want).map(|(a, b)| (a - b).abs()).collect();
+        let mean = diffs.iter().sum::<f32>() / diffs.len() as f32;
+        let big = diffs.iter().filter(|&&d| d > 0.1).count();
+        assert!(mean < 0.01 && big < diffs.len() / 100, "{}: mean diff {mean}, {big} pixels off by > 0.1", path.display());
+    }
+}

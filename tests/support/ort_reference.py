@@ -1,0 +1,32 @@
+"""Reference run of the exported recognizer with onnxruntime, for tests/tract_parity.rs.
+
+Reads models/manifest.json, encodes a deterministic test input, decodes greedily for up to
+STEPS steps with a batch of 1, then replays the same tokens with a batch of 3 (beam shape),
+and prints JSON: input, memory, greedy tokens, per-step logprobs rows."""
+import json
+import sys
+
+import numpy as np
+import onnxruntime as ort
+
+models = sys.argv[1]
+steps = int(sys.argv[2])
+m = json.load(open(f"{models}/manifest.json"))["recognizer"]
+h, w = m["input_height"], m["input_width"]
+yy, xx = np.mgrid[0:h, 0:w]
+image = (((xx // 7 + yy // 5) % 3 == 0) & (xx < 180)).astype(np.float32)[None, None]
+enc = ort.InferenceSession(f"{models}/{m['encoder']}")
+dec = ort.InferenceSession(f"{models}/{m['decoder']}")
+memory, keys = enc.run(None, {"image": image})
+hidden = np.zeros((1, m["hidden"]), np.float32)
+coverage = np.zeros((1, m["slots"]), np.float32)
+token = np.array([m["bos"]], np.int64)
+tokens, rows = [], []
+for _ in range(steps):
+    lp, hidden, coverage = dec.run(None, {"token": token, "hidden": hidden, "coverage": coverage,
+                                          "memory": memory, "keys": keys})
+    rows.append(lp[0].tolist())
+    nxt = int(lp[0].argmax())
+    tokens.append(nxt)
+    token = np.array([nxt], np.int64)
+print(json.dumps({"image": image.ravel().tolist(), "memory": memory.ravel().tolist(), "tokens": tokens, "rows": rows}))

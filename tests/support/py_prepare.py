@@ -1,0 +1,14 @@
+"""Print training's recognizer input (training/mathsnap_train/preprocess.py) for each image path
+given, as JSON lines of 64*256 floats, for tests/preprocess_parity.rs."""
+import json
+import os
+import sys
+
+import cv2
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "..", "training"))
+from mathsnap_train.preprocess import prepare  # noqa: E402
+
+for path in sys.argv[1:]:
+    img = cv2.cvtColor(cv2.imread(path, cv2.IMREAD_COLOR), cv2.COLOR_BGR2RGB)
+    print(json.dumps([round(float(v), 5) for v in prepare(img).ravel()]))
