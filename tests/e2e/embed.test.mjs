@@ -1,7 +1,7 @@
 // The embeddable <math-snap> element on the example page, and the wasm sanity check.
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { setup, fixture, normLatex, offHostRequests, EXPECTED_QUADRATIC, SLOW } from './helpers.mjs';
+import { setup, fixture, normLatex, offHostRequests, nativeRead, SLOW } from './helpers.mjs';
 
 describe('<math-snap> element and engine loading', () => {
   let env;
@@ -19,7 +19,7 @@ describe('<math-snap> element and engine loading', () => {
     await page.waitForSelector('#events [data-event="result"], #events [data-event="error"]', { timeout: SLOW });
     assert.equal(await page.locator('#events [data-event="error"]').count(), 0, await page.textContent('#events'));
     const latex = await page.locator('math-snap .ms-latex').first().textContent();
-    assert.equal(normLatex(latex), normLatex(EXPECTED_QUADRATIC), `engine read ${JSON.stringify(latex)}`);
+    assert.equal(normLatex(latex), normLatex(nativeRead('e2e-quadratic.png')[0]), `engine read ${JSON.stringify(latex)}`);
     assert.equal(await page.locator('math-snap .ms-card .katex-html').count() >= 1, true);
     // Programmatic API and the error event.
     const r = await page.evaluate(async () => {
