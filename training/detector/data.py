@@ -1,7 +1,7 @@
 """Pages (make_pages output) -> augmented training crops with their core targets.
 
-A sample: the page (already long side 640) under a random similarity transform (scale 0.5-1.4,
-rotation +-6 deg, 70% of the time centred on a formula), cropped to `size` x `size` with white outside
+A sample: the page (already long side 640) under a random similarity transform (scale 0.5-1.4;
+rotation none 45%, +-6 deg 25%, +-45 deg 20%, page turns 10%; 70% of the time centred on a formula), cropped to `size` x `size` with white outside
 the page (the engine pads with white), then colour / blur / noise / JPEG jitter. The target is
 geometry.core_target of the transformed quads at stride 4."""
 import json
@@ -78,7 +78,9 @@ def sample(rng, page, size=320, stride=G.STRIDE):
     img = read_rgb(page["path"])
     h, w = img.shape[:2]
     scale = 640.0 / max(w, h) * math.exp(rng.uniform(math.log(0.5), math.log(1.4)))
-    angle = rng.uniform(-6, 6) if rng.random() < 0.5 else 0.0
+    u = rng.random()  # rotation: none / slight / any tilt up to 45 deg / page turned (test pages have all four)
+    angle = (0.0 if u < 0.45 else rng.uniform(-6, 6) if u < 0.7 else rng.uniform(-45, 45) if u < 0.9
+             else float(rng.choice([90, 180, 270])) + rng.uniform(-6, 6))
     quads = page["quads"]
     if quads and rng.random() < 0.7:
         q = quads[int(rng.integers(len(quads)))]

@@ -62,7 +62,7 @@ def draw(path, rgb, prob, scale, gt, pred):
 
 
 def evaluate(run, pages, long_side=640, threshold=0.5, iou=0.5, limit=None, short_side=False, vis=None, n_vis=0):
-    cells = defaultdict(lambda: {"tp": 0, "pred": 0, "gt": 0, "pages": 0})
+    cells = defaultdict(lambda: {"tp": 0, "pred": 0, "gt": 0, "pages": 0, "iou_sum": 0.0})
     kinds = defaultdict(lambda: {"hit": 0, "gt": 0})
     for p in pages[:limit]:
         rgb = data.read_rgb(p["path"])
@@ -71,7 +71,8 @@ def evaluate(run, pages, long_side=640, threshold=0.5, iou=0.5, limit=None, shor
         prob = run(x)
         pred = [q for q, _ in G.detect_quads(prob, scale, w, h, threshold, short_side=short_side)]
         gt = p["quads"]
-        tp = G.match(pred, gt, iou)
+        ious = []
+        tp = G.match(pred, gt, iou, ious)
         if vis and n_vis > 0:
             n_vis -= 1
             os.makedirs(vis, exist_ok=True)
@@ -79,6 +80,7 @@ def evaluate(run, pages, long_side=640, threshold=0.5, iou=0.5, limit=None, shor
         for key in (p.get("noise", "all"), "ALL"):
             c = cells[key]
             c["tp"] += tp; c["pred"] += len(pred); c["gt"] += len(gt); c["pages"] += 1
+            c["iou_sum"] += sum(ious)
         for f, g in zip(p["formulas"], gt):
             hit = any(G.poly_iou(g, q) >= iou for q in pred)
             k = kinds["inline" if f.get("inline") else "display"]
@@ -87,11 +89,12 @@ def evaluate(run, pages, long_side=640, threshold=0.5, iou=0.5, limit=None, shor
 
 
 def report(cells, kinds):
-    lines = [f"{'cell':<14}{'pages':>6}{'gt':>6}{'pred':>6}{'tp':>6}{'P':>8}{'R':>8}{'F1':>8}"]
+    lines = [f"{'cell':<14}{'pages':>6}{'gt':>6}{'pred':>6}{'tp':>6}{'P':>8}{'R':>8}{'F1':>8}{'tpIoU':>8}"]
     for key in sorted(cells, key=lambda k: (k == "ALL", k)):
         c = cells[key]
         p, r, f = prf(c["tp"], c["pred"], c["gt"])
-        lines.append(f"{key:<14}{c['pages']:>6}{c['gt']:>6}{c['pred']:>6}{c['tp']:>6}{p:>8.3f}{r:>8.3f}{f:>8.3f}")
+        lines.append(f"{key:<14}{c['pages']:>6}{c['gt']:>6}{c['pred']:>6}{c['tp']:>6}{p:>8.3f}{r:>8.3f}{f:>8.3f}"
+                     f"{c['iou_sum'] / max(c['tp'], 1):>8.3f}")
     for k, v in sorted(kinds.items()):
         lines.append(f"recall {k}: {v['hit']}/{v['gt']} = {v['hit'] / max(v['gt'], 1):.3f}")
     return "\n".join(lines)

@@ -196,8 +196,9 @@ def poly_iou(a, b):
     return float(inter / ua) if ua > 0 else 0.0
 
 
-def match(pred, gt, thr=0.5):
-    """Greedy one-to-one matching by IoU (highest first). Returns number of true positives."""
+def match(pred, gt, thr=0.5, ious=None):
+    """Greedy one-to-one matching by IoU (highest first). Returns the number of true positives (and
+    appends each match's IoU to `ious` when given)."""
     pairs = []
     for i, p in enumerate(pred):
         for j, g in enumerate(gt):
@@ -212,4 +213,6 @@ def match(pred, gt, thr=0.5):
         used_p.add(i)
         used_g.add(j)
         tp += 1
+        if ious is not None:
+            ious.append(iou)
     return tp
