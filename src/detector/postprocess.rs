@@ -71,8 +71,9 @@ pub fn regions(map: &ProbMap, threshold: f32, inset: f32) -> Vec<Region> {
             })
             .collect();
         let (centre, w, h, angle) = min_area_rect(&pts);
-        // the core is the formula inset by `inset * H` on each side: core height = H (1 - 2 inset)
-        let full_h = h / (1.0 - 2.0 * inset).max(0.2);
+        // the core is the formula inset by `inset * H` on each side: core height = H (1 - 2 inset).
+        // H is the shorter side: on a page turned by 90 degrees the rectangle's "height" is the formula's length.
+        let full_h = w.min(h) / (1.0 - 2.0 * inset).max(0.2);
         let grow = inset * full_h;
         out.push(Region { quad: rect_corners(centre, w + 2.0 * grow, h + 2.0 * grow, angle), score });
     }

@@ -1,0 +1,81 @@
+//! The CLI on real images: a clean printed formula, real handwriting from CROHME test2014 and a
+//! worksheet photo with six formulas among Korean and English prose. The expected LaTeX is each
+//! image's ground truth; these are regression guards for what the shipped models read today
+//! (accuracy itself is measured on whole sets by `mathsnap eval`, see training/MODEL_CARD.md).
+
+mod support;
+use mathsnap::latex::texnorm::norm;
+use support::*;
+
+fn formulas(line: &serde_json::Value) -> Vec<String> {
+    line["formulas"].as_array().unwrap().iter().map(|f| f["latex"].as_str().unwrap().to_string()).collect()
+}
+
+#[test]
+fn printed_formula_is_read() {
+    let out = mathsnap(&["read", "tests/fixtures/e2e-quadratic.png"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let lines = json_lines(&out);
+    assert_eq!(lines.len(), 1);
+    assert!(lines[0]["error"].is_null());
+    assert_eq!(formulas(&lines[0]).iter().map(|l| norm(l)).collect::<Vec<_>>(), vec![norm("x^2+3x-4=0")]);
+    let ms = &lines[0]["ms"];
+    assert!(ms["detect"].as_f64().unwrap() > 0.0 && ms["recognize"].as_f64().unwrap() > 0.0);
+}
+
+#[test]
+fn handwritten_formula_from_crohme_is_read() {
+    let (image, truth) = HANDWRITTEN;
+    let path = format!("../shared/data/crohme/test2014/{image}");
+    let out = mathsnap(&["read", "--single", &path]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let lines = json_lines(&out);
+    assert_eq!(lines[0]["image"], path.as_str());
+    let got = formulas(&lines[0]);
+    assert_eq!(got.len(), 1);
+    assert_eq!(norm(&got[0]), norm(truth), "read {got:?}");
+    let score = lines[0]["formulas"][0]["score"].as_f64().unwrap();
+    assert!((0.0..=1.0).contains(&score));
+}
+
+/// The first image of CROHME test2014's labels.tsv order that the shipped model reads exactly.
+const HANDWRITTEN: (&str, &str) = ("18_em_13.png", "4^2+4^2+\\frac{4}{4}");
+
+#[test]
+fn worksheet_photo_gives_every_formula_in_reading_order() {
+    // ground truth from the page composer (training/datagen), in reading order
+    let truth = [
+        "\\frac{3}{14}\\div2\\frac{2}{7}=\\frac{1}{4}",
+        "49\\times324",
+        "0.1\\times2=26.714",
+        "47116-66",
+        "3\\frac{1}{8}<5\\frac{6}{11}",
+        "\\frac{8}{2}\\div7\\frac{4}{10}=\\frac{6}{2}",
+    ];
+    let out = mathsnap(&["read", "tests/fixtures/page-worksheet.jpg"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let line = &json_lines(&out)[0];
+    let (w, h) = (line["width"].as_f64().unwrap(), line["height"].as_f64().unwrap());
+    let got = formulas(line);
+    assert_eq!(got.len(), truth.len(), "one region per formula, prose left out: {got:?}");
+    // reading order: quads' centres go down the page line by line
+    let centres: Vec<(f64, f64)> = line["formulas"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            let q = f["quad"].as_array().unwrap();
+            assert_eq!(q.len(), 4);
+            let pts: Vec<(f64, f64)> = q.iter().map(|p| (p[0].as_f64().unwrap(), p[1].as_f64().unwrap())).collect();
+            for &(x, y) in &pts {
+                assert!((0.0..=w).contains(&x) && (0.0..=h).contains(&y));
+            }
+            (pts.iter().map(|p| p.0).sum::<f64>() / 4.0, pts.iter().map(|p| p.1).sum::<f64>() / 4.0)
+        })
+        .collect();
+    for pair in centres.windows(2) {
+        assert!(pair[1].1 > pair[0].1 - 5.0, "regions out of reading order: {centres:?}");
+    }
+    let exact = got.iter().zip(truth).filter(|(g, t)| norm(g) == norm(t)).count();
+    assert!(exact >= 2, "exactly right: {exact} of 6: {got:?}");
+}

@@ -1,0 +1,81 @@
+"""Measure the shipped recognizer through the Rust engine and write training/MODEL_CARD.md.
+
+    python3 -m training.mathsnap_train.model_card [--synth-limit N]
+
+Runs `target/release/mathsnap eval --single` on the real evaluation sets and the data engine's
+synthetic test split (per dataset-spec cell), and fills the card's table with what it prints."""
+import argparse
+import json
+import os
+import re
+import subprocess
+import tempfile
+import time
+
+from .latex import ROOT
+
+SETS = [("CROHME 2014 test (real handwriting)", "../shared/data/crohme/test2014", None),
+        ("photos-dev (real phone photos)", "../shared/data/photos-dev", None)]
+LINE = re.compile(r"^(.*): n=(\d+) ExpRate=([\d.]+)% <=1err=([\d.]+)% <=2err=([\d.]+)% norm_edit=([\d.]+)$")
+
+
+def run_eval(directory, labels=None, beam=3):
+    cmd = [os.environ.get("MATHSNAP_BIN", "target/release/mathsnap"), "--beam", str(beam), "eval", "--single", directory]
+    if labels:
+        cmd[4:4] = ["--labels", labels]
+    t = time.time()
+    out = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, check=True).stdout
+    rows = [LINE.match(l).groups() for l in out.splitlines() if LINE.match(l)]
+    return rows, " ".join(cmd), time.time() - t
+
+
+def synth_subset(limit):
+    """The synthetic test split, at most `limit` samples per cell (evaluation time on 2 cores)."""
+    d = os.path.join(ROOT, "..", "cache", "rec", "synth-test")
+    per_cell, rows = {}, []
+    for line in open(os.path.join(d, "labels.tsv"), encoding="utf-8"):
+        name, latex, cell = line.rstrip("\n").split("\t")
+        if per_cell.get(cell, 0) < limit:
+            per_cell[cell] = per_cell.get(cell, 0) + 1
+            rows.append(f"images/{name}.png\t{latex}\t{cell}")
+    f = tempfile.NamedTemporaryFile("w", suffix=".tsv", delete=False)
+    f.write("\n".join(rows) + "\n")
+    f.close()
+    return d, f.name
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--synth-limit", type=int, default=20)
+    ap.add_argument("--out", default=os.path.join(ROOT, "training", "MODEL_CARD.md"))
+    args = ap.parse_args()
+    manifest = json.load(open(os.path.join(ROOT, "models", "manifest.json")))
+    rec = manifest["recognizer"]
+    size = sum(os.path.getsize(os.path.join(ROOT, "models", rec[k])) for k in ("encoder", "decoder"))
+    table, cmds = [], []
+    for title, d, labels in SETS:
+        rows, cmd, secs = run_eval(d, labels)
+        table.append((title,) + rows[-1][1:])
+        cmds.append(f"`{cmd}` ({secs:.0f} s)")
+    d, labels = synth_subset(args.synth_limit)
+    rows, cmd, secs = run_eval(d, labels)
+    for r in rows:
+        table.append((("synthetic test: " + r[0]) if not r[0].startswith("ALL") else "synthetic test: all cells",) + r[1:])
+    cmds.append(f"`{cmd}` with at most {args.synth_limit} samples per cell of ../cache/rec/synth-test ({secs:.0f} s)")
+    lines = ["| set | n | ExpRate | ≤1 err | ≤2 err | norm. edit |", "|---|---|---|---|---|---|"]
+    lines += [f"| {t} | {n} | {e}% | {a}% | {b}% | {ne} |" for t, n, e, a, b, ne in table]
+    card = open(args.out, encoding="utf-8").read() if os.path.exists(args.out) else ""
+    start, end = "<!-- eval:start -->", "<!-- eval:end -->"
+    block = (f"{start}\nMeasured {time.strftime('%Y-%m-%d')} through the Rust engine (beam 3), model trained on "
+             f"{rec.get('trained_samples')} samples, recognizer files {size / 1e6:.1f} MB.\n\n" + "\n".join(lines) +
+             "\n\nCommands: " + "; ".join(cmds) + f"\n{end}")
+    if start in card:
+        card = card[:card.index(start)] + block + card[card.index(end) + len(end):]
+    else:
+        card += "\n" + block + "\n"
+    open(args.out, "w", encoding="utf-8").write(card)
+    print("\n".join(lines))
+
+
+if __name__ == "__main__":
+    main()
