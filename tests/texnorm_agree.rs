@@ -3,7 +3,7 @@
 
 use mathsnap::latex::texnorm;
 use std::io::Write;
-use std::process::{Command, Stdio};
+use std::process::Command;
 
 fn corpus() -> Vec<String> {
     let mut out: Vec<String> = [
@@ -34,22 +34,17 @@ fn rust_texnorm_matches_python_texnorm() {
 import json, sys
 sys.path.insert(0, "../shared/eval")
 from texnorm import norm
-for line in sys.stdin:
+for line in open(sys.argv[1], encoding="utf-8"):
     print(json.dumps(norm(json.loads(line))))
 "#;
-    let mut child = Command::new("python3")
-        .args(["-c", script])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .spawn()
-        .expect("python3 runs");
-    {
-        let mut stdin = child.stdin.take().unwrap();
-        for s in &corpus {
-            writeln!(stdin, "{}", serde_json::to_string(s).unwrap()).unwrap();
-        }
+    // the corpus goes through a file: writing it to a pipe while python fills the other pipe would deadlock
+    let input = std::env::temp_dir().join(format!("mathsnap-texnorm-{}.jsonl", std::process::id()));
+    let mut f = std::fs::File::create(&input).unwrap();
+    for s in &corpus {
+        writeln!(f, "{}", serde_json::to_string(s).unwrap()).unwrap();
     }
-    let out = child.wait_with_output().unwrap();
+    drop(f);
+    let out = Command::new("python3").args(["-c", script]).arg(&input).output().expect("python3 runs");
     assert!(out.status.success(), "texnorm.py failed: is ../shared/eval/texnorm.py there?");
     let lines: Vec<&str> = std::str::from_utf8(&out.stdout).unwrap().lines().collect();
     assert_eq!(lines.len(), corpus.len());
