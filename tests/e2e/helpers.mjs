@@ -22,7 +22,8 @@ export const DRAWN_QUADRATIC = 'x^2+3x-4=0';
  * (decode, detect, rectify, recognise, repair) against the native build, whatever the model's accuracy.
  */
 export function nativeRead(name) {
-  const exe = path.join(REPO, 'target', 'release', 'mathsnap');
+  const targetDir = path.resolve(REPO, process.env.CARGO_TARGET_DIR || 'target');
+  const exe = path.join(targetDir, 'release', 'mathsnap');
   if (!fs.existsSync(exe)) throw new Error('target/release/mathsnap missing: run `cargo build --release --bin mathsnap`');
   const out = execFileSync(exe, ['--models', path.join(REPO, 'www', 'models'), 'read', fixture(name)], { encoding: 'utf8' });
   const line = JSON.parse(out.trim().split('\n')[0]);
