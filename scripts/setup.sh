@@ -21,7 +21,9 @@ fi
 rustup target list --installed | grep -q wasm32-unknown-unknown || rustup target add wasm32-unknown-unknown
 if ! wasm-bindgen --version 2>/dev/null | grep -q '0.2.130'; then
   echo "setup: building wasm-bindgen-cli 0.2.130 (a few minutes, once)"
-  cargo install --locked wasm-bindgen-cli --version 0.2.130
+  # --locked first; its lockfile pins a webpki-roots the registry no longer serves, so fall back to a fresh resolve
+  cargo install --locked wasm-bindgen-cli --version 0.2.130 ||
+    cargo install wasm-bindgen-cli --version 0.2.130
 fi
 
 # Python packages the tests use (the scorer's normalisation, onnxruntime parity, the data engine's tests).
