@@ -27,13 +27,9 @@ def load_runner(path):
         sess = ort.InferenceSession(path, so, providers=["CPUExecutionProvider"])
         return lambda x: sess.run(None, {"image": x[None]})[0][0, 0]
     import torch
-    from .model import DetNet
+    from .model import load_checkpoint
     torch.set_num_threads(1)
-    ck = torch.load(path, map_location="cpu", weights_only=False)
-    cfg = ck.get("config", {})
-    model = DetNet(tuple(cfg.get("widths", (16, 32, 64, 96, 128))), cfg.get("fpn", 48))
-    model.load_state_dict(ck["model"])
-    model.eval()
+    model, _ = load_checkpoint(path)
 
     def run(x):
         with torch.no_grad():

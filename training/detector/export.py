@@ -11,7 +11,7 @@ import os
 import numpy as np
 import torch
 
-from .model import DetNet, n_params
+from .model import load_checkpoint, n_params
 
 ENTRY = {"file": "detector.onnx", "long_side": 640, "stride": 4, "threshold": 0.5, "inset": 0.1}
 
@@ -22,11 +22,7 @@ def sha256(path):
 
 def export(checkpoint, out="models", check=True):
     torch.set_num_threads(1)
-    ck = torch.load(checkpoint, map_location="cpu", weights_only=False)
-    cfg = ck.get("config", {})
-    model = DetNet(tuple(cfg.get("widths", (16, 32, 64, 96, 128))), cfg.get("fpn", 48))
-    model.load_state_dict(ck["model"])
-    model.eval()
+    model, ck = load_checkpoint(checkpoint)
     os.makedirs(out, exist_ok=True)
     path = os.path.join(out, ENTRY["file"])
     x = torch.rand(1, 3, 640, 480)

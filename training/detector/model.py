@@ -61,5 +61,14 @@ class DetNet(nn.Module):
         return torch.sigmoid(self.logits(x))
 
 
+def load_checkpoint(path):
+    """A trained DetNet in eval mode, built with the widths its checkpoint was trained with."""
+    ck = torch.load(path, map_location="cpu", weights_only=False)
+    cfg = ck.get("config", {})
+    model = DetNet(tuple(cfg.get("widths", (16, 32, 64, 96, 128))), cfg.get("fpn", 48))
+    model.load_state_dict(ck["model"])
+    return model.eval(), ck
+
+
 def n_params(m):
     return sum(p.numel() for p in m.parameters())
