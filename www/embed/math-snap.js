@@ -13,6 +13,20 @@
 import { EngineClient } from '../engine-client.js';
 import { renderLatex, toMathML, confidence, copyText, ERROR_TEXT } from '../lib/formula.js';
 
+/** A "Copy <what>" button for formula i; shows "Copied" or "Copy failed" for 1.5 s. */
+function copyButton(what, i, text) {
+  const b = document.createElement('button');
+  b.type = 'button';
+  b.className = 'ms-button';
+  b.textContent = `Copy ${what}`;
+  b.setAttribute('aria-label', `Copy ${what} of formula ${i + 1}`);
+  b.addEventListener('click', async () => {
+    b.textContent = (await copyText(text())) ? 'Copied' : 'Copy failed';
+    setTimeout(() => { b.textContent = `Copy ${what}`; }, 1500);
+  });
+  return b;
+}
+
 const engines = new Map(); // one engine (worker + models) per base URL, shared by all elements
 function sharedEngine(base) {
   if (!engines.has(base)) {
@@ -204,24 +218,8 @@ export class MathSnapElement extends HTMLElement {
     const code = document.createElement('code');
     code.className = 'ms-latex';
     code.textContent = f.latex || '';
-    const copy = document.createElement('button');
-    copy.type = 'button';
-    copy.className = 'ms-button';
-    copy.textContent = 'Copy LaTeX';
-    copy.setAttribute('aria-label', `Copy LaTeX of formula ${i + 1}`);
-    copy.addEventListener('click', async () => {
-      copy.textContent = (await copyText(f.latex || '')) ? 'Copied' : 'Copy failed';
-      setTimeout(() => { copy.textContent = 'Copy LaTeX'; }, 1500);
-    });
-    const copyM = document.createElement('button');
-    copyM.type = 'button';
-    copyM.className = 'ms-button';
-    copyM.textContent = 'Copy MathML';
-    copyM.setAttribute('aria-label', `Copy MathML of formula ${i + 1}`);
-    copyM.addEventListener('click', async () => {
-      copyM.textContent = (await copyText(toMathML(f.latex || ''))) ? 'Copied' : 'Copy failed';
-      setTimeout(() => { copyM.textContent = 'Copy MathML'; }, 1500);
-    });
+    const copy = copyButton('LaTeX', i, () => f.latex || '');
+    const copyM = copyButton('MathML', i, () => toMathML(f.latex || ''));
     const actions = document.createElement('p');
     actions.className = 'ms-actions';
     actions.append(copy, copyM);
