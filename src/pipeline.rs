@@ -106,6 +106,16 @@ impl Engine {
         }
     }
 
+    /// Decode encoded image bytes (EXIF orientation honoured), then `read`, timing the decode too.
+    pub fn read_encoded(&self, bytes: &[u8], opts: &ReadOptions) -> Result<ReadResult> {
+        let t = now_ms();
+        let img = crate::input::decode(bytes)?;
+        let decode_ms = now_ms() - t;
+        let mut r = self.read(&img, opts)?;
+        r.ms.decode = decode_ms;
+        Ok(r)
+    }
+
     pub fn read(&self, img: &RgbImage, opts: &ReadOptions) -> Result<ReadResult> {
         let (w, h) = (img.width() as f32, img.height() as f32);
         let mut ms = Timings::default();

@@ -83,12 +83,7 @@ impl Engine {
     #[wasm_bindgen(js_name = recognizeEncoded)]
     pub fn recognize_encoded(&self, bytes: &[u8], opts: JsValue) -> Result<JsValue, JsValue> {
         let opts = read_options(opts)?;
-        let t = clock::now_ms();
-        let img = input::decode(bytes).map_err(to_js)?;
-        let decode_ms = clock::now_ms() - t;
-        let mut r = self.core.read(&img, &opts).map_err(to_js)?;
-        r.ms.decode = decode_ms;
-        to_value(&r)
+        to_value(&self.core.read_encoded(bytes, &opts).map_err(to_js)?)
     }
 
     /// RGBA pixels as from `getImageData`.

@@ -3,7 +3,7 @@
 use clap::{Parser, Subcommand};
 use mathsnap::latex::texnorm;
 use mathsnap::recognizer::beam::DecodeOptions;
-use mathsnap::{input, Engine, Error, ModelSource, ReadOptions};
+use mathsnap::{Engine, Error, ModelSource, ReadOptions};
 use serde_json::json;
 use std::collections::BTreeMap;
 use std::io::Write;
@@ -80,13 +80,8 @@ fn load_engine(dir: &Path) -> Result<Engine, Error> {
 }
 
 fn read_one(engine: &Engine, path: &Path, opts: &ReadOptions) -> Result<mathsnap::ReadResult, Error> {
-    let t = mathsnap::clock::now_ms();
     let bytes = std::fs::read(path).map_err(|e| Error::bad_image(format!("cannot read file {}: {e}", path.display())))?;
-    let img = input::decode(&bytes)?;
-    let decode_ms = mathsnap::clock::now_ms() - t;
-    let mut r = engine.read(&img, opts)?;
-    r.ms.decode = decode_ms;
-    Ok(r)
+    engine.read_encoded(&bytes, opts)
 }
 
 fn cmd_read(engine: &Engine, images: &[PathBuf], opts: &ReadOptions) -> ExitCode {
