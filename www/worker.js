@@ -4,11 +4,16 @@
 //   worker -> main  {type:'progress', file, loaded, total, overall:{loaded,total,files,done}}
 //                   {type:'ready', info:{ms, bytes}}   |   {type:'init-error', error:{code,message,url?}}
 //   main -> worker  {id, type:'recognize', bytes:ArrayBuffer, opts}
+//                   {id, type:'recognizeRgba', rgba:ArrayBuffer, width, height, opts}   (rgba.byteLength = width×height×4)
 //                   {id, type:'recognizeBitmap', bitmap:ImageBitmap, opts}
-//                   {id, type:'detectBitmap', bitmap:ImageBitmap}
+//                   {id, type:'detectBitmap', bitmap:ImageBitmap, longSide?}
 //   worker -> main  {id, ok:true, result} | {id, ok:false, error:{code,message}}
+// Every message is validated first (worker-messages.js): a malformed one is answered with
+// {id, ok:false, error:{code:'bad_input', message}}; one without an id with {type:'error', id:null, ok:false, error}.
 // A wasm trap (WebAssembly.RuntimeError) is reported with code 'crash': the main thread then
 // terminates this worker and starts a fresh one, because the wasm instance may be left broken.
+
+import { validateInit, validateJob, BadInput } from './worker-messages.js';
 
 let engine = null;
 let initPromise = null;
@@ -217,29 +222,45 @@ function maybeTrap() {
 }
 
 async function runJob(msg) {
+  const job = validateJob(msg); // bad_input before anything else, even before the engine is loaded
   if (!engine) throw Object.assign(new Error('The engine is not loaded.'), { code: 'not_ready' });
-  const opts = { single: false, beam: 3, ...(msg.opts || {}) };
-  switch (msg.type) {
+  const opts = { single: false, beam: 3, ...job.opts };
+  switch (job.type) {
     case 'recognize':
       maybeTrap();
-      return engine.recognizeEncoded(new Uint8Array(msg.bytes), opts);
+      return engine.recognizeEncoded(job.bytes, opts);
+    case 'recognizeRgba':
+      maybeTrap();
+      return engine.recognizeRgba(job.rgba, job.width, job.height, opts);
     case 'recognizeBitmap': {
       maybeTrap();
-      const { rgba, w, h } = bitmapToRgba(msg.bitmap);
+      const { rgba, w, h } = bitmapToRgba(job.bitmap);
       return engine.recognizeRgba(rgba, w, h, opts);
     }
     case 'detectBitmap': {
-      const { rgba, w, h } = bitmapToRgba(msg.bitmap);
-      return engine.detectRgba(rgba, w, h, msg.longSide || undefined);
+      const { rgba, w, h } = bitmapToRgba(job.bitmap);
+      return engine.detectRgba(rgba, w, h, job.longSide);
     }
     default:
-      throw Object.assign(new Error(`unknown job ${msg.type}`), { code: 'bad_input' });
+      throw new BadInput(`unknown job ${job.type}`);
   }
 }
 
+const validId = (id) => (typeof id === 'number' && Number.isFinite(id)) || (typeof id === 'string' && id !== '');
+
 self.onmessage = async (ev) => {
-  const msg = ev.data || {};
+  const msg = ev.data;
+  if (!msg || typeof msg !== 'object' || Array.isArray(msg)) {
+    post({ type: 'error', id: null, ok: false, error: { code: 'bad_input', message: `A message must be an object, got ${msg === null ? 'null' : typeof msg}.` } });
+    return;
+  }
   if (msg.type === 'init') {
+    try {
+      validateInit(msg);
+    } catch (e) {
+      post({ type: 'init-error', error: errorPayload(e) });
+      return;
+    }
     if (!initPromise) initPromise = init(msg);
     try {
       const info = await initPromise;
@@ -250,7 +271,11 @@ self.onmessage = async (ev) => {
     }
     return;
   }
-  if (msg.id === undefined) return;
+  if (!validId(msg.id)) {
+    if (msg.bitmap && typeof msg.bitmap.close === 'function') msg.bitmap.close();
+    post({ type: 'error', id: null, ok: false, error: { code: 'bad_input', message: `Message of type ${JSON.stringify(String(msg.type))} has no id (a number or a non-empty string).` } });
+    return;
+  }
   try {
     const result = plain(await runJob(msg));
     post({ id: msg.id, ok: true, result });

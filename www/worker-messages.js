@@ -1,0 +1,120 @@
+// Validation of the messages the engine worker (worker.js) accepts. Every message is checked here
+// before the engine sees it, so malformed input gets a typed {code: 'bad_input', message} answer
+// instead of a wasm trap, a hang or a silently dropped message. No DOM or engine needed: pure checks.
+
+// Same bounds as the engine's input checks (src/input.rs MAX_SIDE): larger sides are refused up front,
+// before a buffer of that size is copied into wasm memory.
+export const MAX_SIDE = 16384;
+export const MAX_BEAM = 8;
+
+export class BadInput extends Error {
+  constructor(message) {
+    super(message);
+    this.code = 'bad_input';
+  }
+}
+
+const JOB_TYPES = ['recognize', 'recognizeRgba', 'recognizeBitmap', 'detectBitmap'];
+
+function side(name, v) {
+  if (typeof v !== 'number' || !Number.isInteger(v)) throw new BadInput(`${name} must be an integer, got ${describe(v)}.`);
+  if (v <= 0) throw new BadInput(`${name} must be positive, got ${v}.`);
+  if (v > MAX_SIDE) throw new BadInput(`${name} ${v} is larger than the limit of ${MAX_SIDE} pixels.`);
+  return v;
+}
+
+function describe(v) {
+  if (v === null) return 'null';
+  if (Array.isArray(v)) return 'an array';
+  if (ArrayBuffer.isView(v)) return v.constructor.name;
+  if (v instanceof ArrayBuffer) return 'an ArrayBuffer';
+  if (typeof v === 'object') return v.constructor && v.constructor.name !== 'Object' ? v.constructor.name : 'an object';
+  return typeof v === 'string' ? `"${v.slice(0, 40)}"` : String(v);
+}
+
+/** Bytes as a Uint8Array view, or a bad_input error naming the field. */
+function bytesOf(name, v) {
+  if (v instanceof ArrayBuffer) return new Uint8Array(v);
+  if (ArrayBuffer.isView(v)) return new Uint8Array(v.buffer, v.byteOffset, v.byteLength);
+  throw new BadInput(`${name} must be an ArrayBuffer or a typed array, got ${describe(v)}.`);
+}
+
+function options(v) {
+  if (v === undefined || v === null) return {};
+  if (typeof v !== 'object' || Array.isArray(v)) throw new BadInput(`opts must be an object, got ${describe(v)}.`);
+  const out = {};
+  if (v.single !== undefined) {
+    if (typeof v.single !== 'boolean') throw new BadInput(`opts.single must be true or false, got ${describe(v.single)}.`);
+    out.single = v.single;
+  }
+  if (v.beam !== undefined) {
+    if (!Number.isInteger(v.beam) || v.beam < 1 || v.beam > MAX_BEAM) {
+      throw new BadInput(`opts.beam must be an integer from 1 to ${MAX_BEAM}, got ${describe(v.beam)}.`);
+    }
+    out.beam = v.beam;
+  }
+  return out;
+}
+
+function bitmap(v) {
+  if (typeof ImageBitmap === 'undefined' || !(v instanceof ImageBitmap)) {
+    throw new BadInput(`bitmap must be an ImageBitmap, got ${describe(v)}.`);
+  }
+  // A closed (detached) bitmap reports 0×0.
+  if (v.width === 0 || v.height === 0) throw new BadInput('bitmap is empty or was already closed.');
+  side('bitmap width', v.width);
+  side('bitmap height', v.height);
+  return v;
+}
+
+/**
+ * Check an init message: {type: 'init', base?, manifestUrl?, wasmUrl?, glueUrl?} (strings).
+ * Returns the message; throws BadInput.
+ */
+export function validateInit(msg) {
+  for (const k of ['base', 'manifestUrl', 'wasmUrl', 'glueUrl']) {
+    if (msg[k] !== undefined && typeof msg[k] !== 'string') throw new BadInput(`init: ${k} must be a URL string, got ${describe(msg[k])}.`);
+  }
+  return msg;
+}
+
+/**
+ * Check a job message and return a normalised job, e.g. {type: 'recognizeRgba', rgba, width, height, opts}.
+ * Throws BadInput with a message naming the offending field.
+ */
+export function validateJob(msg) {
+  if (!JOB_TYPES.includes(msg.type)) {
+    throw new BadInput(`unknown message type ${describe(msg.type)}; expected init, ${JOB_TYPES.join(', ')}.`);
+  }
+  switch (msg.type) {
+    case 'recognize': {
+      const bytes = bytesOf('bytes', msg.bytes);
+      if (!bytes.length) throw new BadInput('bytes is empty: there is no image to read.');
+      return { type: msg.type, bytes, opts: options(msg.opts) };
+    }
+    case 'recognizeRgba': {
+      const width = side('width', msg.width);
+      const height = side('height', msg.height);
+      const rgba = bytesOf('rgba', msg.rgba);
+      const want = width * height * 4;
+      if (rgba.length !== want) {
+        throw new BadInput(`rgba has ${rgba.length} bytes but ${width}×${height} RGBA needs ${want} (width × height × 4).`);
+      }
+      return { type: msg.type, rgba, width, height, opts: options(msg.opts) };
+    }
+    case 'recognizeBitmap':
+      return { type: msg.type, bitmap: bitmap(msg.bitmap), opts: options(msg.opts) };
+    case 'detectBitmap': {
+      let longSide;
+      if (msg.longSide !== undefined && msg.longSide !== null) {
+        if (!Number.isInteger(msg.longSide) || msg.longSide < 32 || msg.longSide > 4096) {
+          throw new BadInput(`longSide must be an integer from 32 to 4096, got ${describe(msg.longSide)}.`);
+        }
+        longSide = msg.longSide;
+      }
+      return { type: msg.type, bitmap: bitmap(msg.bitmap), longSide };
+    }
+    default:
+      throw new BadInput(`unknown message type ${describe(msg.type)}.`); // unreachable: JOB_TYPES checked above
+  }
+}
