@@ -1,6 +1,8 @@
 // mathsnap app: camera / upload / paste / drop -> engine worker -> KaTeX cards.
 import { EngineClient } from './engine-client.js';
 import { renderLatex, toMathML, confidence, copyText, ERROR_TEXT } from './lib/formula.js';
+import { OfflineSupport } from './offline.js';
+import { takeSharedPhoto } from './share-inbox.js';
 
 const $ = (id) => document.getElementById(id);
 const root = document.documentElement;
@@ -16,6 +18,7 @@ const ui = {
   summary: $('results-summary'), photo: $('photo'), photoImg: $('photo-img'), overlay: $('photo-overlay'),
   photoCaption: $('photo-caption'), busy: $('busy'), cards: $('cards'), live: $('live'),
   cardTemplate: $('card-template'),
+  offlineStatus: $('offline-status'), offlineRemove: $('offline-remove'), offlineEnable: $('offline-enable'),
 };
 
 const engine = new EngineClient();
@@ -562,18 +565,53 @@ ui.capture.addEventListener('click', capture);
 ui.video.addEventListener('loadeddata', updateCameraButtons);
 document.addEventListener('visibilitychange', () => { if (!document.hidden && stream) scheduleLive(); });
 
-// ---------- service worker (offline after first load) ----------
-async function registerServiceWorker() {
-  if (!('serviceWorker' in navigator) || !window.isSecureContext) return;
+// ---------- offline use (service worker, persistent storage) ----------
+const offline = new OfflineSupport();
+const OFFLINE_TEXT = {
+  unsupported: 'Offline use is not available in this browser or on this address.',
+  preparing: 'Saving the app for offline use…',
+  ready: 'Ready offline: works without a network connection.',
+  off: 'Not saved for offline use.',
+  error: 'Could not save the app for offline use',
+};
+offline.addEventListener('change', (ev) => {
+  const { state, detail, persisted } = ev.detail;
+  root.dataset.offline = state;
+  root.dataset.persisted = persisted ? 'yes' : 'no';
+  let text = OFFLINE_TEXT[state] || '';
+  if (state === 'ready') text += persisted ? ' Storage is kept by the browser.' : ' The browser may clear it if space runs low.';
+  if (state === 'error') text += detail ? ` (${detail}).` : '.';
+  ui.offlineStatus.textContent = text;
+  ui.offlineRemove.hidden = !['preparing', 'ready', 'error'].includes(state);
+  ui.offlineEnable.hidden = state !== 'off';
+});
+ui.offlineRemove.addEventListener('click', async () => {
+  ui.offlineRemove.disabled = true;
   try {
-    const res = await fetch('precache.json', { cache: 'no-cache' });
-    if (!res.ok) return; // not built with scripts/build_web.sh: no offline support
-    const { version } = await res.json();
-    await navigator.serviceWorker.register(`sw.js?v=${encodeURIComponent(version)}`, { scope: './' });
-    root.dataset.sw = 'registered';
-  } catch (e) {
-    console.warn('mathsnap: offline support unavailable:', e);
+    await offline.removeOfflineData();
+    announce('Offline data removed.');
+    ui.offlineEnable.focus();
+  } finally {
+    ui.offlineRemove.disabled = false;
   }
+});
+ui.offlineEnable.addEventListener('click', () => {
+  // Keep keyboard focus on the control that replaces this (now hidden) button.
+  offline.addEventListener('change', () => { if (!ui.offlineRemove.hidden) ui.offlineRemove.focus(); }, { once: true });
+  offline.enable().then(() => { if (offline.state === 'ready') announce('Ready offline.'); });
+});
+
+/** Opened through the share sheet of the installed app (manifest share_target): read the shared photo. */
+async function readSharedPhoto() {
+  let shared;
+  try {
+    shared = await takeSharedPhoto();
+  } catch (e) {
+    shared = { error: `The shared photo could not be read (${e.message}).` };
+  }
+  if (!shared) return;
+  if (shared.error) showNotice(shared.error);
+  else recognize(shared.blob, shared.name);
 }
 
 // ---------- start ----------
@@ -581,4 +619,5 @@ root.dataset.state = 'idle';
 root.dataset.camera = 'off';
 updateCameraButtons();
 engine.start().catch(() => {}); // progress, ready and errors arrive as events
-registerServiceWorker();
+offline.start();
+readSharedPhoto();

@@ -6,6 +6,12 @@ const VERSION = new URL(self.location.href).searchParams.get('v') || 'dev';
 const PREFIX = 'mathsnap-';
 const CACHE = `${PREFIX}${VERSION}`;
 const SCOPE = new URL(self.registration.scope);
+// A photo shared into the installed app (manifest share_target, POST multipart) waits here until the
+// page picks it up (www/share-inbox.js reads and deletes it). Not versioned: a share must survive an update.
+const SHARE_CACHE = 'mathsnap-share-inbox';
+const SHARE_ACTION = new URL('share-target', SCOPE).pathname;
+const SHARE_FIELD = 'photo';
+const SHARE_MAX_BYTES = 64 * 1024 * 1024;
 
 self.addEventListener('install', (event) => {
   event.waitUntil((async () => {
@@ -22,7 +28,7 @@ self.addEventListener('install', (event) => {
 self.addEventListener('activate', (event) => {
   event.waitUntil((async () => {
     for (const key of await caches.keys()) {
-      if (key.startsWith(PREFIX) && key !== CACHE) await caches.delete(key);
+      if (key.startsWith(PREFIX) && key !== CACHE && key !== SHARE_CACHE) await caches.delete(key);
     }
     await self.clients.claim();
   })());
@@ -51,10 +57,36 @@ async function cacheFirst(request) {
   return res;
 }
 
+/** Stash the shared photo and send the browser to the app (303: the redirect becomes a GET). */
+async function receiveShare(request) {
+  const to = (outcome) => Response.redirect(new URL(`./?share=${outcome}`, SCOPE).href, 303);
+  let form;
+  try {
+    form = await request.formData();
+  } catch {
+    return to('error');
+  }
+  const file = form.getAll(SHARE_FIELD).find((f) => f instanceof File && f.size > 0);
+  if (!file) return to('none');
+  if (file.size > SHARE_MAX_BYTES) return to('too-large');
+  const cache = await caches.open(SHARE_CACHE);
+  await cache.put(new URL('share-inbox/photo', SCOPE).href, new Response(file, {
+    headers: {
+      'Content-Type': file.type || 'application/octet-stream',
+      'X-Mathsnap-Filename': encodeURIComponent(file.name || 'shared photo'),
+    },
+  }));
+  return to('1');
+}
+
 self.addEventListener('fetch', (event) => {
   const req = event.request;
-  if (req.method !== 'GET') return;
   const url = new URL(req.url);
+  if (req.method === 'POST' && url.origin === self.location.origin && url.pathname === SHARE_ACTION) {
+    event.respondWith(receiveShare(req).catch(() => Response.redirect(new URL('./?share=error', SCOPE).href, 303)));
+    return;
+  }
+  if (req.method !== 'GET') return;
   if (url.origin !== self.location.origin || !url.pathname.startsWith(SCOPE.pathname)) return;
   if (req.mode === 'navigate') {
     // Pages: fresh when online, the cached shell when offline.
