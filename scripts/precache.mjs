@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 const WWW = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', 'www');
 const skip = (rel) =>
   rel === 'precache.json' || rel === 'sw.js' || rel.startsWith('examples/') || rel.endsWith('.d.ts') ||
-  rel.endsWith('.gitignore') || rel === 'pkg/package.json' || rel.endsWith('.md') ||
+  rel.endsWith('.gitignore') || rel.endsWith('.npmignore') || rel === 'pkg/package.json' || rel.endsWith('.md') ||
   (rel.startsWith('vendor/katex/fonts/') && !rel.endsWith('.woff2'));
 export function writePrecache(www = WWW) {
   const files = [];

@@ -19,12 +19,14 @@ export class EngineClient extends EventTarget {
    * @param {object} o
    * @param {string|URL} [o.workerUrl] module worker URL (default: worker.js beside this file)
    * @param {string|URL} [o.base] where pkg/ and models/ live (default: directory of the worker)
+   * @param {string|URL} [o.models] folder holding manifest.json and the .onnx files (default: base + 'models/')
    * @param {number} [o.jobTimeoutMs] watchdog for one recognition
    */
-  constructor({ workerUrl, base, jobTimeoutMs = 180000, detectTimeoutMs = 30000 } = {}) {
+  constructor({ workerUrl, base, models, jobTimeoutMs = 180000, detectTimeoutMs = 30000 } = {}) {
     super();
     this.workerUrl = new URL(workerUrl || './worker.js', import.meta.url);
     this.base = base ? new URL(base, document.baseURI).href : new URL('./', this.workerUrl).href;
+    this.manifestUrl = models ? new URL('manifest.json', new URL(models, document.baseURI).href.replace(/\/?$/, '/')).href : null;
     this.jobTimeoutMs = jobTimeoutMs;
     this.detectTimeoutMs = detectTimeoutMs;
     this.worker = null;
@@ -67,7 +69,7 @@ export class EngineClient extends EventTarget {
       this._crash(worker, new EngineError('crash', `The engine worker failed${where}: ${ev.message || 'script error'}`));
     };
     worker.onmessageerror = () => this._crash(worker, new EngineError('crash', 'The engine worker sent an unreadable message.'));
-    worker.postMessage({ type: 'init', base: this.base });
+    worker.postMessage(this.manifestUrl ? { type: 'init', base: this.base, manifestUrl: this.manifestUrl } : { type: 'init', base: this.base });
     return this.readyPromise;
   }
 
@@ -78,7 +80,14 @@ export class EngineClient extends EventTarget {
     return this.start();
   }
 
-  _kill() {
+  /** Stop the worker for good (pending jobs reject with code 'disposed'); start() may be called again later. */
+  close() {
+    this._kill(new EngineError('disposed', 'The engine was closed.'));
+    this.state = 'idle';
+    this.readyPromise = null;
+  }
+
+  _kill(reason = new EngineError('crash', 'The engine was restarted.')) {
     if (this.worker) {
       this.worker.onmessage = this.worker.onerror = this.worker.onmessageerror = null;
       this.worker.terminate();
@@ -86,7 +95,7 @@ export class EngineClient extends EventTarget {
     }
     for (const [, job] of this.pending) {
       clearTimeout(job.timer);
-      job.reject(new EngineError('crash', 'The engine was restarted.'));
+      job.reject(reason);
     }
     this.pending.clear();
   }
@@ -136,32 +145,52 @@ export class EngineClient extends EventTarget {
     this.dispatchEvent(new CustomEvent('crash', { detail: err }));
   }
 
-  async _job(msg, transfer, timeoutMs) {
+  /**
+   * Post one job. With an AbortSignal, aborting rejects at once with signal.reason; the wasm call
+   * cannot be interrupted, so the worker finishes it and its late answer is dropped.
+   */
+  async _job(msg, transfer, timeoutMs, signal) {
+    signal?.throwIfAborted();
     if (this.state !== 'ready') await this.start();
+    signal?.throwIfAborted();
     const worker = this.worker;
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
+      const onAbort = () => {
+        if (!this.pending.has(id)) return;
+        clearTimeout(this.pending.get(id).timer);
+        this.pending.delete(id);
+        reject(signal.reason);
+      };
+      const settle = (fn) => (v) => { signal?.removeEventListener('abort', onAbort); fn(v); };
       const timer = setTimeout(() => {
         if (!this.pending.has(id)) return;
         this.pending.delete(id);
         const err = new EngineError('timeout', `The engine took longer than ${Math.round(timeoutMs / 1000)} s and was stopped.`);
-        reject(err);
+        settle(reject)(err);
         this._crash(worker, err);
       }, timeoutMs);
-      this.pending.set(id, { resolve, reject, timer });
+      this.pending.set(id, { resolve: settle(resolve), reject: settle(reject), timer });
+      signal?.addEventListener('abort', onAbort, { once: true });
       worker.postMessage({ ...msg, id }, transfer);
     });
   }
 
   /** Recognise every formula in encoded image bytes (JPEG/PNG/WebP/GIF/BMP). */
-  recognizeBytes(bytes, opts = {}) {
+  recognizeBytes(bytes, opts = {}, { signal } = {}) {
     const buf = bytes instanceof ArrayBuffer ? bytes : bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength);
-    return this._job({ type: 'recognize', bytes: buf, opts }, [buf], this.jobTimeoutMs);
+    return this._job({ type: 'recognize', bytes: buf, opts }, [buf], this.jobTimeoutMs, signal);
+  }
+
+  /** Recognise raw RGBA pixels (rgba.byteLength must be width×height×4; the buffer is transferred). */
+  recognizeRgba(rgba, width, height, opts = {}, { signal } = {}) {
+    const buf = rgba instanceof ArrayBuffer ? rgba : rgba.buffer.slice(rgba.byteOffset, rgba.byteOffset + rgba.byteLength);
+    return this._job({ type: 'recognizeRgba', rgba: buf, width, height, opts }, [buf], this.jobTimeoutMs, signal);
   }
 
   /** Recognise from an ImageBitmap (transferred: do not use it afterwards). */
-  recognizeBitmap(bitmap, opts = {}) {
-    return this._job({ type: 'recognizeBitmap', bitmap, opts }, [bitmap], this.jobTimeoutMs);
+  recognizeBitmap(bitmap, opts = {}, { signal } = {}) {
+    return this._job({ type: 'recognizeBitmap', bitmap, opts }, [bitmap], this.jobTimeoutMs, signal);
   }
 
   /** Fast detection for the live preview (the bitmap is transferred); longSide: detector input size. */

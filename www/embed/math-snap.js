@@ -1,38 +1,45 @@
-// <math-snap>: an embeddable mathsnap element (ES module, no dependencies beyond this app's files).
+// <math-snap>: an embeddable mathsnap element, and the JS API (create) for pages that draw their own UI.
+// One script tag, no bundler, no CDN: every asset URL (worker, wasm, models, KaTeX, CSS) resolves
+// relative to this module unless the base/models attributes say otherwise.
 //
-//   <link rel="stylesheet" href="/mathsnap/embed/math-snap.css">   (optional: added automatically)
 //   <script type="module" src="/mathsnap/embed/math-snap.js"></script>
-//   <math-snap></math-snap>
+//   <math-snap mode="both"></math-snap>
 //
-// Attributes: base="URL of the mathsnap app folder" (default: the folder above embed/),
-//             beam="3", single (one formula per image: the whole picture is the formula).
-// Property/method: el.ready (Promise), el.recognize(blobOrFile) -> Promise<result>, el.state.
-// Events (bubbling CustomEvents): 'progress' {loaded,total,file}, 'ready' {ms,bytes},
-//   'result' {formulas:[{latex,score,quad}],width,height,ms}, 'error' {code,message}.
-// Works under the same strict CSP as the app (no inline styles/scripts; module worker, same origin).
-import { EngineClient } from '../engine-client.js';
-import { renderLatex, toMathML, confidence, copyText, ERROR_TEXT } from '../lib/formula.js';
+// Attributes: base="URL of the mathsnap app folder" (worker.js, pkg/, vendor/; default: the folder above embed/),
+//             models="URL of the models folder" (manifest.json + .onnx; default: base + models/),
+//             mode="upload" | "camera" | "both" (default "upload"), beam="1..8" (default 3),
+//             single (the whole picture is one formula).
+// Properties/methods: el.ready (Promise), el.state, el.recognize(imageLike, {signal}) -> Promise<result>.
+// Events (bubbling CustomEvents): 'progress' {stage, loaded, total, file?}, 'ready' {ms, bytes, hasDetector},
+//   'result' {formulas: [{latex, mathml, score, quad}], width, height, ms}, 'error' {code, message}.
+// Types: math-snap.d.ts. Works under the app's strict CSP (no inline styles/scripts; module worker, same origin).
+import { renderLatex, confidence, copyText, ERROR_TEXT } from '../lib/formula.js';
+import { Recognizer, DEFAULT_BASE } from './recognizer.js';
+import { openCamera, stopCamera, cameraErrorMessage } from './camera.js';
 
-/** A "Copy <what>" button for formula i; shows "Copied" or "Copy failed" for 1.5 s. */
-function copyButton(what, i, text) {
-  const b = document.createElement('button');
-  b.type = 'button';
-  b.className = 'ms-button';
-  b.textContent = `Copy ${what}`;
+export { create, EngineError } from './api.js';
+
+const MODES = ['upload', 'camera', 'both'];
+
+/**
+ * A "Copy <what>" button for formula i. The outcome goes to report(text) (the live status line)
+ * rather than into the button, whose visible text must stay part of its accessible name.
+ */
+function copyButton(what, i, text, report) {
+  const b = button(`Copy ${what}`);
   b.setAttribute('aria-label', `Copy ${what} of formula ${i + 1}`);
   b.addEventListener('click', async () => {
-    b.textContent = (await copyText(text())) ? 'Copied' : 'Copy failed';
-    setTimeout(() => { b.textContent = `Copy ${what}`; }, 1500);
+    report((await copyText(text())) ? `${what} of formula ${i + 1} copied.` : `Could not copy the ${what} of formula ${i + 1}.`);
   });
   return b;
 }
 
-const engines = new Map(); // one engine (worker + models) per base URL, shared by all elements
-function sharedEngine(base) {
-  if (!engines.has(base)) {
-    engines.set(base, new EngineClient({ workerUrl: new URL('worker.js', base), base }));
-  }
-  return engines.get(base);
+function button(text) {
+  const b = document.createElement('button');
+  b.type = 'button';
+  b.className = 'ms-button';
+  b.textContent = text;
+  return b;
 }
 
 function addStylesheet(href) {
@@ -47,7 +54,7 @@ function addStylesheet(href) {
 let counter = 0;
 
 export class MathSnapElement extends HTMLElement {
-  static get observedAttributes() { return ['base']; }
+  static get observedAttributes() { return ['base', 'models', 'mode']; }
 
   constructor() {
     super();
@@ -55,59 +62,62 @@ export class MathSnapElement extends HTMLElement {
     this.state = 'idle';
     this._readyResolve = null;
     this.ready = new Promise((r) => { this._readyResolve = r; });
-    this._onProgress = (ev) => this._progress(ev.detail);
-    this._onReady = (ev) => this._setReady(ev.detail);
-    this._onInitError = (ev) => this._fail(ev.detail);
+    this._snap = null;
+    this._stream = null;
   }
 
   get base() {
-    return new URL(this.getAttribute('base') || new URL('../', import.meta.url).href, document.baseURI).href
-      .replace(/\/?$/, '/');
+    return new URL(this.getAttribute('base') || DEFAULT_BASE, document.baseURI).href.replace(/\/?$/, '/');
+  }
+
+  get mode() {
+    const m = (this.getAttribute('mode') || 'upload').trim().toLowerCase();
+    return MODES.includes(m) ? m : 'upload';
   }
 
   connectedCallback() {
     if (!this._built) this._build();
     addStylesheet(new URL('vendor/katex/katex.min.css', this.base).href);
     addStylesheet(new URL('./math-snap.css', import.meta.url).href);
-    this._attach();
+    this._applyMode();
+    if (!this._snap) this._attach();
   }
 
   disconnectedCallback() {
-    this._detach();
+    this._stopCamera();
+    // Moving the element in the DOM disconnects and reconnects it at once: keep the engine then.
+    setTimeout(() => { if (!this.isConnected) this._detach(); }, 0);
   }
 
   attributeChangedCallback(name, oldV, newV) {
-    if (name === 'base' && this.isConnected && oldV !== newV) {
+    if (!this._built || oldV === newV) return;
+    if (name === 'mode') this._applyMode();
+    else if (this.isConnected) {
       this._detach();
       this._attach();
     }
   }
 
   _attach() {
-    this._engine = sharedEngine(this.base);
-    this._engine.addEventListener('progress', this._onProgress);
-    this._engine.addEventListener('ready', this._onReady);
-    this._engine.addEventListener('init-error', this._onInitError);
-    if (this._engine.ready) {
-      queueMicrotask(() => this._setReady(this._engine.info));
-    } else {
-      this._setState('loading', 'Loading the recogniser…');
-      this._engine.start().catch(() => {});
-    }
+    const snap = new Recognizer({ base: this.base, models: this.getAttribute('models') || undefined });
+    this._snap = snap;
+    snap.addEventListener('progress', (ev) => this._progress(ev.detail));
+    snap.addEventListener('ready', (ev) => this._setReady(ev.detail));
+    snap.addEventListener('error', (ev) => this._fail(ev.detail));
+    if (!snap.engine.ready) this._setState('loading', 'Loading the recogniser…');
+    snap.start().catch(() => {}); // reported through the 'error' listener above
   }
 
   _detach() {
-    if (!this._engine) return;
-    this._engine.removeEventListener('progress', this._onProgress);
-    this._engine.removeEventListener('ready', this._onReady);
-    this._engine.removeEventListener('init-error', this._onInitError);
-    this._engine = null;
+    this._snap?.dispose();
+    this._snap = null;
   }
 
   _build() {
     this._built = true;
     this.classList.add('math-snap');
     const id = this._uid;
+
     const drop = document.createElement('div');
     drop.className = 'ms-drop';
     const p = document.createElement('p');
@@ -122,6 +132,25 @@ export class MathSnapElement extends HTMLElement {
     label.append(input, document.createTextNode('choose an image'));
     p.append(label);
     drop.append(p);
+
+    const camera = document.createElement('div');
+    camera.className = 'ms-camera';
+    const video = document.createElement('video');
+    video.className = 'ms-video';
+    video.muted = true;
+    video.playsInline = true;
+    video.hidden = true;
+    video.setAttribute('aria-label', 'Camera preview');
+    const camStart = button('Start camera');
+    const camCapture = button('Capture');
+    const camStop = button('Stop camera');
+    camCapture.classList.add('ms-primary');
+    camCapture.hidden = camStop.hidden = true;
+    const camActions = document.createElement('p');
+    camActions.className = 'ms-actions';
+    camActions.append(camStart, camCapture, camStop);
+    camera.append(video, camActions);
+
     const status = document.createElement('p');
     status.className = 'ms-status';
     status.setAttribute('role', 'status');
@@ -133,8 +162,11 @@ export class MathSnapElement extends HTMLElement {
     const list = document.createElement('ol');
     list.className = 'ms-results';
     list.setAttribute('aria-label', 'Recognised formulas');
-    this.append(drop, progress, status, list);
-    Object.assign(this, { _input: input, _status: status, _progressEl: progress, _list: list, _drop: drop });
+    this.append(drop, camera, progress, status, list);
+    Object.assign(this, {
+      _input: input, _status: status, _progressEl: progress, _list: list, _drop: drop,
+      _camera: camera, _video: video, _camStart: camStart, _camCapture: camCapture, _camStop: camStop,
+    });
 
     input.addEventListener('change', () => {
       const f = input.files[0];
@@ -152,6 +184,42 @@ export class MathSnapElement extends HTMLElement {
       ev.preventDefault();
       this.recognize(f).catch(() => {});
     });
+    camStart.addEventListener('click', () => this._startCamera());
+    camStop.addEventListener('click', () => { this._stopCamera(); camStart.focus(); });
+    camCapture.addEventListener('click', () => this.recognize(video).catch(() => {}));
+  }
+
+  _applyMode() {
+    const mode = this.mode;
+    this._drop.hidden = mode === 'camera';
+    this._camera.hidden = mode === 'upload';
+    if (mode === 'upload') this._stopCamera();
+  }
+
+  async _startCamera() {
+    this._camStart.disabled = true;
+    try {
+      this._stream = await openCamera(this._video);
+    } catch (err) {
+      this._camStart.disabled = false;
+      this._fail({ code: 'camera', message: cameraErrorMessage(err) });
+      return;
+    }
+    this._camStart.disabled = false;
+    this._video.hidden = false;
+    this._camStart.hidden = true;
+    this._camCapture.hidden = this._camStop.hidden = false;
+    this._camCapture.focus();
+    this._setState(this.state, 'Camera on. Point it at a formula and press Capture.');
+  }
+
+  _stopCamera() {
+    if (!this._stream) return;
+    stopCamera(this._video, this._stream);
+    this._stream = null;
+    this._video.hidden = true;
+    this._camStart.hidden = false;
+    this._camCapture.hidden = this._camStop.hidden = true;
   }
 
   _setState(state, text) {
@@ -161,14 +229,13 @@ export class MathSnapElement extends HTMLElement {
   }
 
   _progress(d) {
-    const o = d.overall || {};
-    if (o.total) this._progressEl.value = o.loaded / o.total;
-    this.dispatchEvent(new CustomEvent('progress', { bubbles: true, detail: { loaded: o.loaded, total: o.total, file: d.file } }));
+    if (d.stage === 'download' && d.total) this._progressEl.value = d.loaded / d.total;
+    this.dispatchEvent(new CustomEvent('progress', { bubbles: true, detail: d }));
   }
 
   _setReady(info) {
     this._progressEl.hidden = true;
-    if (this.state === 'loading' || this.state === 'idle' || this.state === 'error') this._setState('ready', 'Ready.');
+    if (['loading', 'idle', 'error'].includes(this.state)) this._setState('ready', 'Ready.');
     this._readyResolve(info);
     this.dispatchEvent(new CustomEvent('ready', { bubbles: true, detail: info || {} }));
   }
@@ -176,30 +243,41 @@ export class MathSnapElement extends HTMLElement {
   _fail(err) {
     const detail = { code: err.code || 'internal', message: err.message || String(err) };
     this._progressEl.hidden = true;
-    this._setState('error', `${ERROR_TEXT[detail.code] || 'Something went wrong.'}${['bad_image', 'too_large'].includes(detail.code) ? '' : ` (${detail.message})`}`);
+    const plain = ERROR_TEXT[detail.code];
+    const text = detail.code === 'camera' ? detail.message
+      : `${plain || 'Something went wrong.'}${['bad_image', 'too_large'].includes(detail.code) ? '' : ` (${detail.message})`}`;
+    this._setState('error', text);
     this.dispatchEvent(new CustomEvent('error', { bubbles: true, detail }));
   }
 
-  /** Recognise every formula in an image Blob/File (or bytes); resolves with the engine's result. */
-  async recognize(image) {
-    const bytes = image instanceof Blob ? await image.arrayBuffer()
-      : image instanceof ArrayBuffer ? image.slice(0) : new Uint8Array(image).slice().buffer;
+  /**
+   * Recognise every formula in imageLike (File/Blob, ArrayBuffer, ImageBitmap, ImageData, <img>,
+   * <canvas>, <video>); shows the results and fires 'result' (or 'error'). Resolves with the result.
+   */
+  async recognize(image, { signal } = {}) {
+    if (!this._snap) throw Object.assign(new Error('<math-snap> is not in the document.'), { code: 'not_ready' });
+    const snap = this._snap;
+    const beam = Math.min(8, Math.max(1, Math.round(Number(this.getAttribute('beam'))) || 3));
+    snap.beam = beam;
+    snap.single = this.hasAttribute('single');
     this._setState('busy', 'Reading formulas…');
     this._list.replaceChildren();
-    const beam = Number(this.getAttribute('beam')) || 3;
     let result;
     try {
-      if (!this._engine.ready) await this._engine.start();
-      const single = this.hasAttribute('single') || this._engine.info?.hasDetector === false;
-      result = await this._engine.recognizeBytes(bytes, { single, beam });
+      result = await snap.recognize(image, { signal });
     } catch (err) {
-      this._fail(err);
+      if (err?.name === 'AbortError' || err?.code === 'disposed') {
+        this._setState('ready', 'Stopped.');
+      } else {
+        this._fail(err);
+      }
       throw err;
     }
-    const formulas = result.formulas || [];
-    formulas.forEach((f, i) => this._list.append(this._card(f, i, formulas.length)));
-    this._setState('done', formulas.length
-      ? `Found ${formulas.length} formula${formulas.length === 1 ? '' : 's'}.`
+    const n = result.formulas.length;
+    result.formulas.forEach((f, i) => this._list.append(this._card(f, i, n)));
+    const low = result.formulas.filter((f) => confidence(f.score).level === 'low').length;
+    this._setState('done', n
+      ? `Found ${n} formula${n === 1 ? '' : 's'}.${low ? ` ${low} with low confidence.` : ''}`
       : 'No formula found in this image.');
     this.dispatchEvent(new CustomEvent('result', { bubbles: true, detail: result }));
     return result;
@@ -209,20 +287,20 @@ export class MathSnapElement extends HTMLElement {
     const conf = confidence(f.score);
     const li = document.createElement('li');
     li.className = `ms-card ms-conf-${conf.level}`;
+    li.setAttribute('aria-label', `Formula ${i + 1} of ${n}, ${conf.label}`);
     const title = document.createElement('p');
     title.className = 'ms-title';
     title.textContent = `Formula ${i + 1} of ${n}, ${conf.label}`;
     const render = document.createElement('div');
     render.className = 'ms-render';
-    renderLatex(render, f.latex || '');
+    renderLatex(render, f.latex); // KaTeX with trust: false and bounded maxExpand/maxSize (lib/formula.js)
     const code = document.createElement('code');
     code.className = 'ms-latex';
-    code.textContent = f.latex || '';
-    const copy = copyButton('LaTeX', i, () => f.latex || '');
-    const copyM = copyButton('MathML', i, () => toMathML(f.latex || ''));
+    code.textContent = f.latex;
     const actions = document.createElement('p');
     actions.className = 'ms-actions';
-    actions.append(copy, copyM);
+    const report = (text) => { this._status.textContent = text; };
+    actions.append(copyButton('LaTeX', i, () => f.latex, report), copyButton('MathML', i, () => f.mathml, report));
     li.append(title, render, code, actions);
     return li;
   }

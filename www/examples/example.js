@@ -12,9 +12,12 @@ function add(text, kind) {
 }
 
 snap.addEventListener('progress', (ev) => {
-  const { loaded, total, file } = ev.detail;
-  const text = `progress: ${total ? Math.round((100 * loaded) / total) : 0}% (${file})`;
-  if (lastProgress) lastProgress.textContent = text; else lastProgress = add(text, 'progress');
+  const { stage, loaded, total, file } = ev.detail;
+  const text = `progress (${stage}): ${total ? Math.round((100 * loaded) / total) : 0}%${file ? ` (${file})` : ''}`;
+  // One line per stage, updated in place, so the log stays readable.
+  if (lastProgress?.dataset.stage === stage) { lastProgress.textContent = text; return; }
+  lastProgress = add(text, 'progress');
+  lastProgress.dataset.stage = stage;
 });
 snap.addEventListener('ready', (ev) => add(`ready: engine loaded in ${ev.detail.ms ?? '?'} ms`, 'ready'));
 snap.addEventListener('result', (ev) => {

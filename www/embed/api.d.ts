@@ -1,0 +1,102 @@
+// Types for mathsnap's embeddable recogniser API (api.js; also re-exported by math-snap.js).
+
+/** Anything recognize() can read. Encoded files keep their EXIF orientation. */
+export type ImageLike =
+  | Blob
+  | File
+  | ArrayBuffer
+  | ArrayBufferView
+  | ImageBitmap
+  | ImageData
+  | HTMLImageElement
+  | HTMLCanvasElement
+  | OffscreenCanvas
+  | HTMLVideoElement;
+
+/** Corners [x, y] clockwise from the formula's own top-left, in pixels of the input image. */
+export type Quad = [[number, number], [number, number], [number, number], [number, number]];
+
+export interface Formula {
+  /** Canonical LaTeX, always renderable by KaTeX. */
+  latex: string;
+  /** The same formula as a MathML <math> element (markup string). */
+  mathml: string;
+  /** Confidence 0..1 (geometric-mean token probability). */
+  score: number;
+  quad: Quad;
+}
+
+export interface RecognizeResult {
+  /** In reading order (lines top to bottom, left to right). */
+  formulas: Formula[];
+  width: number;
+  height: number;
+  ms: { decode: number; detect: number; recognize: number };
+}
+
+export interface ProgressDetail {
+  /** 'download': engine and model bytes; 'recognize': 0 of 1 when a recognition starts, 1 of 1 when it ends. */
+  stage: 'download' | 'recognize';
+  loaded: number;
+  total: number;
+  /** The file being downloaded (stage 'download'). */
+  file?: string;
+}
+
+export interface ReadyDetail {
+  /** Time to download and start the engine. */
+  ms: number;
+  /** Bytes of wasm and models loaded. */
+  bytes: number;
+  /** False when no detector model is shipped: every image is read as one formula. */
+  hasDetector: boolean;
+}
+
+export type ErrorCode =
+  | 'bad_image' | 'too_large' | 'bad_input' | 'model'
+  | 'wasm' | 'load' | 'crash' | 'timeout' | 'not_ready' | 'disposed' | 'camera' | 'internal';
+
+export interface ErrorDetail {
+  code: ErrorCode | string;
+  message: string;
+  /** The file that failed to load (load errors), e.g. a .wasm URL that did not return WebAssembly. */
+  url?: string;
+}
+
+export class EngineError extends Error {
+  constructor(code: string, message: string, url?: string);
+  readonly name: 'EngineError';
+  code: ErrorCode | string;
+  url?: string;
+}
+
+export interface CreateOptions {
+  /** Folder with worker.js, pkg/ and vendor/ (default: the folder above embed/, resolved from the module URL). */
+  base?: string | URL;
+  /** Folder with manifest.json and the .onnx models (default: base + 'models/'). */
+  models?: string | URL;
+  /** Beam width, 1..8 (default 3). */
+  beam?: number;
+  /** Read the whole image as one formula (no detection). */
+  single?: boolean;
+  onProgress?: (detail: ProgressDetail) => void;
+  /** Aborting rejects create() with the signal's reason. */
+  signal?: AbortSignal;
+}
+
+export interface RecognizeOptions {
+  /** Aborting rejects at once with the signal's reason (an 'AbortError' DOMException by default). */
+  signal?: AbortSignal;
+}
+
+export interface MathSnapRecognizer extends EventTarget {
+  beam: number;
+  single: boolean;
+  readonly disposed: boolean;
+  recognize(image: ImageLike, options?: RecognizeOptions): Promise<RecognizeResult>;
+  /** Pending recognitions reject with code 'disposed'; the engine stops when no other user is left. */
+  dispose(): void;
+}
+
+/** Load the engine (wasm + models, shared per base/models) and resolve with a recognizer. */
+export function create(options?: CreateOptions): Promise<MathSnapRecognizer>;
