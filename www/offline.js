@@ -66,6 +66,8 @@ export class OfflineSupport extends EventTarget {
     try {
       const reg = await navigator.serviceWorker.register(
         new URL(`sw.js?v=${encodeURIComponent(precache.version)}`, this.scope), { scope: this.scope });
+      // Some environments (policies, automation) stub register() out and resolve with nothing.
+      if (!reg) return this._set('unsupported');
       await activeVersion(reg, precache.version);
       await this._verify(precache);
       await this._persist();

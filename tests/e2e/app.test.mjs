@@ -159,6 +159,29 @@ describe('mathsnap app', () => {
     assert.deepEqual(v, []);
   });
 
+  test('prefers-reduced-motion: no spinning, no transitions', async () => {
+    const motion = () => page.evaluate(() => {
+      const spinner = document.querySelector('.spinner');
+      const button = document.querySelector('.button');
+      return { spin: getComputedStyle(spinner).animationName, transition: parseFloat(getComputedStyle(button).transitionDuration) };
+    });
+    const normal = await motion();
+    assert.equal(normal.spin, 'spin', 'the spinner spins normally (so the check below can fail)');
+    await page.emulateMedia({ reducedMotion: 'reduce' });
+    const reduced = await motion();
+    assert.equal(reduced.spin, 'none');
+    assert.ok(reduced.transition < 0.01, `transition ${reduced.transition}s`);
+    await page.emulateMedia({ reducedMotion: null });
+  });
+
+  test('offline status: a blocked service worker reads "not available", not an error', async () => {
+    // This context blocks service workers (as some browsers and policies do).
+    await page.waitForFunction(() => document.documentElement.dataset.offline !== 'preparing');
+    assert.equal(await page.evaluate(() => document.documentElement.dataset.offline), 'unsupported');
+    assert.match(await page.textContent('#offline-status'), /Offline use is not available/);
+    assert.ok(await page.isHidden('#offline-remove'));
+  });
+
   test('camera denied: a clear message, upload still available', async () => {
     const c2 = await env.newContext({ permissions: [] });
     const p2 = await c2.newPage();

@@ -99,6 +99,36 @@ describe('offline (service worker)', () => {
     await ctx.close();
   });
 
+  test('a new version installs into a new cache and deletes the old ones (not the share inbox)', async () => {
+    const ctx = await env.newContext({ permissions: [] });
+    const page = await ctx.newPage();
+    await page.goto(env.url);
+    await waitReady(page);
+    await waitOffline(page, 'ready');
+    const version = JSON.parse(fs.readFileSync(path.join(REPO, 'www', 'precache.json'), 'utf8')).version;
+    const keys = await page.evaluate(async () => {
+      await caches.open('mathsnap-share-inbox');
+      await caches.open('mathsnap-stale-build');
+      await caches.open('someone-else'); // another app on the origin: not ours to delete
+      const reg = await navigator.serviceWorker.register('sw.js?v=next-build', { scope: './' });
+      const w = reg.installing || reg.waiting || reg.active;
+      if (w.state !== 'activated') await new Promise((r) => w.addEventListener('statechange', () => w.state === 'activated' && r()));
+      return (await caches.keys()).sort();
+    });
+    assert.ok(!keys.includes(`mathsnap-${version}`), `old version deleted: ${keys}`);
+    assert.deepEqual(keys, ['mathsnap-next-build', 'mathsnap-share-inbox', 'someone-else']);
+    // Cache-first for the wasm and the models: served from the new cache, with the network off.
+    await ctx.setOffline(true);
+    const wasm = await page.evaluate(async () => {
+      const r = await fetch('pkg/mathsnap_bg.wasm');
+      return [r.status, r.headers.get('content-type'), (await r.arrayBuffer()).byteLength];
+    });
+    assert.equal(wasm[0], 200);
+    assert.equal(wasm[1], 'application/wasm');
+    assert.equal(wasm[2], fs.statSync(path.join(REPO, 'www', 'pkg', 'mathsnap_bg.wasm')).size);
+    await ctx.close();
+  });
+
   test('share_target: a photo POSTed to ./share-target is stashed by the service worker and read by the app', async () => {
     const ctx = await env.newContext({ permissions: [] });
     const page = await ctx.newPage();
