@@ -14,6 +14,8 @@ pub mod recognizer;
 pub mod rectify;
 #[cfg(target_arch = "wasm32")]
 pub mod wasm;
+#[cfg(all(target_arch = "wasm32", feature = "bench-api"))]
+pub mod bench_api;
 
 pub use error::{Error, ErrorKind, Result};
-pub use pipeline::{Engine, Formula, ModelSource, ReadOptions, ReadResult};
+pub use pipeline::{Engine, Formula, ModelDir, ModelSource, ReadOptions, ReadResult};

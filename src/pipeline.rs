@@ -60,6 +60,16 @@ pub trait ModelSource {
     fn bytes(&self, file: &str) -> Result<Vec<u8>>;
 }
 
+/// Model files read from a folder on disk.
+pub struct ModelDir(pub std::path::PathBuf);
+
+impl ModelSource for ModelDir {
+    fn bytes(&self, file: &str) -> Result<Vec<u8>> {
+        let p = self.0.join(file);
+        std::fs::read(&p).map_err(|e| Error::model(format!("cannot read model file {}: {e}", p.display())))
+    }
+}
+
 impl Engine {
     pub fn load(manifest_json: &str, source: &dyn ModelSource) -> Result<Self> {
         let manifest = Manifest::parse(manifest_json)?;
@@ -75,6 +85,14 @@ impl Engine {
             None => None,
         };
         Ok(Engine { recognizer, detector })
+    }
+
+    /// Load from a folder holding manifest.json and the model files it names (native use).
+    pub fn load_dir(dir: &std::path::Path) -> Result<Self> {
+        let manifest_path = dir.join("manifest.json");
+        let manifest = std::fs::read_to_string(&manifest_path)
+            .map_err(|e| Error::model(format!("cannot read {}: {e}", manifest_path.display())))?;
+        Engine::load(&manifest, &ModelDir(dir.to_path_buf()))
     }
 
     pub fn has_detector(&self) -> bool {

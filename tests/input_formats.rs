@@ -146,3 +146,13 @@ fn truncated_files_of_every_format_fail_cleanly() {
         }
     }
 }
+
+#[test]
+fn sixteen_bit_image_beyond_the_decoder_budget_is_too_large() {
+    // 16-bit RGBA, 6000x6000: 288 MB of pixels, over input::MAX_DECODER_ALLOC, though its
+    // pixel count is accepted. Encoded fast (uniform), refused before the pixels are allocated.
+    let img: ImageBuffer<Rgba<u16>, Vec<u16>> = ImageBuffer::from_pixel(6000, 6000, Rgba([65535, 65535, 65535, 65535]));
+    let bytes = encode(&DynamicImage::ImageRgba16(img), ImageFormat::Png);
+    let e = input::decode(&bytes).map(|_| ()).expect_err("over the decoder budget");
+    assert_eq!(e.code(), "too_large", "{}", e.message);
+}

@@ -3,7 +3,7 @@
 use clap::{Parser, Subcommand};
 use mathsnap::latex::texnorm;
 use mathsnap::recognizer::beam::DecodeOptions;
-use mathsnap::{Engine, Error, ModelSource, ReadOptions};
+use mathsnap::{Engine, Error, ReadOptions};
 use serde_json::json;
 use std::collections::BTreeMap;
 use std::io::Write;
@@ -47,15 +47,6 @@ enum Command {
     },
 }
 
-struct Dir(PathBuf);
-
-impl ModelSource for Dir {
-    fn bytes(&self, file: &str) -> mathsnap::Result<Vec<u8>> {
-        let p = self.0.join(file);
-        std::fs::read(&p).map_err(|e| Error::model(format!("cannot read model file {}: {e}", p.display())))
-    }
-}
-
 fn models_dir(arg: Option<PathBuf>) -> PathBuf {
     if let Some(p) = arg.or_else(|| std::env::var_os("MATHSNAP_MODELS").map(PathBuf::from)) {
         return p;
@@ -70,13 +61,6 @@ fn models_dir(arg: Option<PathBuf>) -> PathBuf {
         .and_then(|e| e.parent()?.parent()?.parent().map(|r| r.join("models")))
         .filter(|p| p.join("manifest.json").exists())
         .unwrap_or(here)
-}
-
-fn load_engine(dir: &Path) -> Result<Engine, Error> {
-    let manifest_path = dir.join("manifest.json");
-    let manifest = std::fs::read_to_string(&manifest_path)
-        .map_err(|e| Error::model(format!("cannot read {}: {e}", manifest_path.display())))?;
-    Engine::load(&manifest, &Dir(dir.to_path_buf()))
 }
 
 fn read_one(engine: &Engine, path: &Path, opts: &ReadOptions) -> Result<mathsnap::ReadResult, Error> {
@@ -182,7 +166,7 @@ fn cmd_eval(engine: &Engine, dir: &Path, labels: Option<PathBuf>, opts: &ReadOpt
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let dir = models_dir(cli.models);
-    let engine = match load_engine(&dir) {
+    let engine = match Engine::load_dir(&dir) {
         Ok(e) => e,
         Err(e) => {
             eprintln!("mathsnap: {e}");
