@@ -102,6 +102,14 @@ export function createServer({ root = path.join(REPO, 'www'), log = false } = {}
       res.end(req.method === 'HEAD' ? undefined : body);
     };
     try {
+      // A photo shared into the installed app before its service worker runs (first visit, or
+      // offline data removed) reaches the server, which never receives images: send the app
+      // to its "could not be received" notice instead of a bare 405.
+      if (req.method === 'POST' && new URL(req.url, 'http://localhost').pathname.endsWith('/share-target')) {
+        req.resume();
+        res.writeHead(303, { ...headers, Location: './?share=error', 'Cache-Control': 'no-store' });
+        return res.end();
+      }
       if (req.method !== 'GET' && req.method !== 'HEAD') {
         res.setHeader('Allow', 'GET, HEAD');
         return send(405, 'method not allowed\n');

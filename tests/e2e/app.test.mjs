@@ -99,6 +99,23 @@ describe('mathsnap app', () => {
     }
   });
 
+  test('share_target without a service worker: the server sends the app to a clear notice', async () => {
+    // First visit or offline data removed: the OS share POST reaches scripts/serve.mjs, which never
+    // takes images, so it must redirect to the app's "could not be received" notice (not a 405 page).
+    const ctx = await env.newContext();
+    const page = await ctx.newPage();
+    await page.goto(env.url);
+    await page.evaluate(() => {
+      const form = Object.assign(document.createElement('form'), { id: 'share-form', method: 'post', action: 'share-target', enctype: 'multipart/form-data' });
+      document.body.append(form);
+    });
+    await Promise.all([page.waitForNavigation(), page.evaluate(() => document.getElementById('share-form').submit())]);
+    await page.waitForSelector('#notice:not([hidden])');
+    assert.match(await page.textContent('#notice-text'), /could not be received/);
+    assert.equal(new URL(page.url()).search, '', 'the ?share parameter is removed');
+    await ctx.close();
+  });
+
   test('bad image: a clear message naming the problem', async () => {
     assert.equal(await waitResult(page, () => page.setInputFiles('#file-pick', fixture('e2e-not-an-image.png'))), 'error');
     assert.equal(await page.evaluate(() => document.documentElement.dataset.errorCode), 'bad_image');
@@ -142,7 +159,9 @@ describe('mathsnap app', () => {
     const latex = await cardLatex(page);
     console.log(`# camera read: ${JSON.stringify(latex)}`);
     await page.setViewportSize({ width: 1280, height: 1000 });
-    await page.screenshot({ path: path.join(REPO, 'docs', 'screenshot.png') });
+    // docs/screenshot.png is refreshed only on request, so a test run leaves the tree clean
+    const shot = process.env.UPDATE_SCREENSHOT ? path.join(REPO, 'docs', 'screenshot.png') : path.join(REPO, 'test-results', 'camera.png');
+    await page.screenshot({ path: shot });
     // A camera frame is not byte-identical to the fixture file, so no native reference here:
     // the capture must give rendered, non-empty cards (accuracy is measured by `mathsnap eval`).
     assert.ok(latex.length >= 1 && latex.every((l) => l.trim().length > 0), `engine read ${JSON.stringify(latex)}`);

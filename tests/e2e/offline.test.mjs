@@ -153,7 +153,7 @@ describe('offline (service worker)', () => {
       await Promise.all([page.waitForNavigation(), page.evaluate(() => document.getElementById('share-form').submit())]);
     };
     await share(true);
-    // The server itself answers POST with 405: reaching the app means the service worker handled it.
+    // The server itself redirects a share POST to ?share=error: a result means the service worker handled it.
     await page.waitForFunction(() => Number(document.documentElement.dataset.seq || 0) >= 1, null, { timeout: SLOW });
     assert.equal(await page.evaluate(() => document.documentElement.dataset.state), 'done', await page.textContent('#results-summary'));
     assert.deepEqual((await cardLatex(page)).map(normLatex), nativeRead('e2e-quadratic.png').map(normLatex));
