@@ -1,28 +1,100 @@
 //! Loading ONNX files into tract plans, with errors that name the model.
 
 use crate::error::{Error, Result};
+use std::collections::HashMap;
 use std::io::Cursor;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use tract_onnx::prelude::*;
 
 pub type Plan = Arc<TypedRunnableModel>;
 
+fn failure(name: &str, stage: &str, e: TractError) -> Error {
+    Error::model(format!("model {name}: {stage} failed: {e}"))
+}
+
 /// Parse, type and optimise one model. `input_shape`, when given, pins input 0 to a concrete
 /// shape so tract can plan the fastest kernels for it.
 pub fn load(name: &str, bytes: &[u8], input_shape: Option<&[usize]>) -> Result<Plan> {
-    let fail = |stage: &str, e: TractError| Error::model(format!("model {name}: {stage} failed: {e}"));
     let mut model = tract_onnx::onnx()
         .model_for_read(&mut Cursor::new(bytes))
-        .map_err(|e| fail("parsing", e))?;
+        .map_err(|e| failure(name, "parsing", e))?;
     if let Some(shape) = input_shape {
-        model = model.with_input_fact(0, f32::fact(shape).into()).map_err(|e| fail("setting the input shape", e))?;
+        model = model.with_input_fact(0, f32::fact(shape).into()).map_err(|e| failure(name, "setting the input shape", e))?;
     }
     let plan = model
         .into_optimized()
-        .map_err(|e| fail("optimisation", e))?
+        .map_err(|e| failure(name, "optimisation", e))?
         .into_runnable()
-        .map_err(|e| fail("planning", e))?;
+        .map_err(|e| failure(name, "planning", e))?;
     Ok(plan)
+}
+
+/// How many concrete plans a [`ShapedPlans`] keeps (the detector sees a few page shapes, the
+/// decoder one per live beam width); the oldest is dropped beyond this.
+const MAX_PLANS: usize = 8;
+
+/// A model whose input sizes are only known at run time (the detector's height and width, the
+/// decoder's beam width). tract runs a graph with symbolic dimensions through generic kernels
+/// and re-plans every call; bound to concrete sizes it folds the shape arithmetic away and picks
+/// fixed-size kernels. So the model is parsed and decluttered once, and optimised once per input
+/// shape it actually meets, on first use.
+pub struct ShapedPlans {
+    name: String,
+    model: TypedModel,
+    plans: Mutex<Vec<(Vec<Vec<usize>>, Plan)>>,
+}
+
+impl ShapedPlans {
+    pub fn load(name: &str, bytes: &[u8]) -> Result<Self> {
+        let model = tract_onnx::onnx()
+            .model_for_read(&mut Cursor::new(bytes))
+            .map_err(|e| failure(name, "parsing", e))?
+            .into_typed()
+            .map_err(|e| failure(name, "typing", e))?
+            .into_decluttered()
+            .map_err(|e| failure(name, "decluttering", e))?;
+        Ok(ShapedPlans { name: name.to_string(), model, plans: Mutex::new(Vec::new()) })
+    }
+
+    /// The plan for these input shapes (one per model input, in order), optimised on first use.
+    pub fn plan(&self, shapes: &[&[usize]]) -> Result<Plan> {
+        let key: Vec<Vec<usize>> = shapes.iter().map(|s| s.to_vec()).collect();
+        let mut plans = self.plans.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some((_, plan)) = plans.iter().find(|(k, _)| *k == key) {
+            return Ok(plan.clone());
+        }
+        let plan = self.specialise(&key)?;
+        if plans.len() >= MAX_PLANS {
+            plans.remove(0);
+        }
+        plans.push((key, plan.clone()));
+        Ok(plan)
+    }
+
+    /// Bind every symbolic input dimension to the given size, then optimise.
+    fn specialise(&self, shapes: &[Vec<usize>]) -> Result<Plan> {
+        let mut subs: HashMap<Symbol, TDim> = HashMap::new();
+        for (ix, shape) in shapes.iter().enumerate() {
+            let fact = self.model.input_fact(ix).map_err(|e| failure(&self.name, "reading the inputs", e))?;
+            if fact.rank() != shape.len() {
+                return Err(Error::model(format!("model {}: input {ix} has rank {}, got {:?}", self.name, fact.rank(), shape)));
+            }
+            for (dim, &size) in fact.shape.iter().zip(shape) {
+                if let TDim::Sym(s) = dim {
+                    subs.insert(s.clone(), TDim::Val(size as i64));
+                }
+            }
+        }
+        let plan = self
+            .model
+            .set_symbols(&subs)
+            .map_err(|e| failure(&self.name, "binding the input sizes", e))?
+            .into_optimized()
+            .map_err(|e| failure(&self.name, "optimisation", e))?
+            .into_runnable()
+            .map_err(|e| failure(&self.name, "planning", e))?;
+        Ok(plan)
+    }
 }
 
 pub fn tensor_f32(shape: &[usize], data: &[f32]) -> Result<Tensor> {

@@ -4,11 +4,13 @@
 //! neighbours stay apart); post-processing (postprocess.rs) turns that map into quads.
 
 pub mod postprocess;
+pub mod scale;
 
 use crate::error::{Error, Result};
 use crate::geometry::Quad;
-use crate::onnx::{self, Plan};
-use image::{imageops, RgbImage};
+use crate::onnx::{self, ShapedPlans};
+use postprocess::ProbMap;
+use image::RgbImage;
 use tract_onnx::prelude::*;
 
 #[derive(Clone, Debug, serde::Deserialize)]
@@ -29,7 +31,8 @@ pub struct Region {
 }
 
 pub struct Detector {
-    plan: Plan,
+    /// one optimised plan per working size met (page aspect ratios, the live preview's size)
+    plans: ShapedPlans,
     pub config: DetectorConfig,
 }
 
@@ -38,7 +41,7 @@ impl Detector {
         if config.long_side % 32 != 0 || config.stride == 0 {
             return Err(Error::model("detector: long_side must be a multiple of 32 and stride positive"));
         }
-        Ok(Detector { plan: onnx::load("detector.onnx", bytes, None)?, config })
+        Ok(Detector { plans: ShapedPlans::load("detector.onnx", bytes)?, config })
     }
 
     /// Regions in the coordinates of `img`, sorted in reading order.
@@ -48,13 +51,21 @@ impl Detector {
 
     /// Detection at a chosen working size (the live preview uses a smaller one).
     pub fn detect_at(&self, img: &RgbImage, long_side: u32) -> Result<Vec<Region>> {
+        let input = self.prepare(img, long_side)?;
+        let map = self.infer(&input)?;
+        Ok(self.locate(&input, &map))
+    }
+
+    /// Stage 1: the page scaled so its long side is `long_side`, padded with white paper to
+    /// multiples of 32, as the model's planar RGB input.
+    pub fn prepare(&self, img: &RgbImage, long_side: u32) -> Result<DetectorInput> {
         let long_side = (long_side / 32).max(1) * 32;
         let (w, h) = (img.width(), img.height());
         let scale = long_side as f32 / w.max(h) as f32;
         let (sw, sh) = (((w as f32 * scale).round() as u32).max(1), ((h as f32 * scale).round() as u32).max(1));
         // pad up to a multiple of 32 with white paper
         let (pw, ph) = (sw.div_ceil(32) * 32, sh.div_ceil(32) * 32);
-        let small = imageops::resize(img, sw, sh, imageops::FilterType::Triangle);
+        let small = scale::scale(img, sw, sh);
         let mut data = vec![1.0f32; 3 * (pw * ph) as usize];
         let plane = (pw * ph) as usize;
         for (x, y, p) in small.enumerate_pixels() {
@@ -63,23 +74,44 @@ impl Detector {
                 data[c * plane + i] = p.0[c] as f32 / 255.0;
             }
         }
-        let input = onnx::tensor_f32(&[1, 3, ph as usize, pw as usize], &data)?;
-        let out = self.plan.run(tvec!(input.into())).map_err(|e| Error::model(format!("detector: {e}")))?;
+        let tensor = onnx::tensor_f32(&[1, 3, ph as usize, pw as usize], &data)?;
+        Ok(DetectorInput { tensor, scale, image_size: (w, h) })
+    }
+
+    /// Stage 2: the model: probability of "formula core" at 1/stride resolution.
+    pub fn infer(&self, input: &DetectorInput) -> Result<ProbMap> {
+        let shape = input.tensor.shape().to_vec();
+        let plan = self.plans.plan(&[&shape])?;
+        let out = plan.run(tvec!(input.tensor.clone().into())).map_err(|e| Error::model(format!("detector: {e}")))?;
         let prob = onnx::output_f32(&out, 0, "detector")?;
-        let s = self.config.stride;
-        let (mw, mh) = ((pw / s) as usize, (ph / s) as usize);
+        let s = self.config.stride as usize;
+        let (mw, mh) = (shape[3] / s, shape[2] / s);
         if prob.len() != mw * mh {
             return Err(Error::model(format!("detector output has {} values, expected {mw}x{mh}", prob.len())));
         }
-        let map = postprocess::ProbMap { width: mw, height: mh, data: prob };
-        let to_image = s as f32 / scale;
-        let mut regions = postprocess::regions(&map, self.config.threshold, self.config.inset);
+        Ok(ProbMap { width: mw, height: mh, data: prob })
+    }
+
+    /// Stage 3: the map's formula cores as quads in the photo's pixels, in reading order.
+    pub fn locate(&self, input: &DetectorInput, map: &ProbMap) -> Vec<Region> {
+        let (w, h) = input.image_size;
+        let to_image = self.config.stride as f32 / input.scale;
+        let mut regions = postprocess::regions(map, self.config.threshold, self.config.inset);
         for r in &mut regions {
             for p in &mut r.quad {
                 p[0] = (p[0] * to_image).clamp(0.0, w as f32);
                 p[1] = (p[1] * to_image).clamp(0.0, h as f32);
             }
         }
-        Ok(postprocess::reading_order(regions))
+        postprocess::reading_order(regions)
     }
+}
+
+/// The detector's model input for one photo, and what maps its output back to the photo.
+pub struct DetectorInput {
+    pub tensor: Tensor,
+    /// working size / photo size
+    pub scale: f32,
+    /// the photo's width and height
+    pub image_size: (u32, u32),
 }

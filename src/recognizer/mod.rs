@@ -5,7 +5,8 @@
 pub mod beam;
 
 use crate::error::{Error, Result};
-use crate::onnx::{self, Plan};
+use crate::onnx::{self, Plan, ShapedPlans};
+use std::cell::RefCell;
 use crate::preprocess::{HEIGHT, WIDTH};
 use tract_onnx::prelude::*;
 
@@ -23,7 +24,8 @@ pub struct RecognizerConfig {
 
 pub struct Recognizer {
     encoder: Plan,
-    decoder: Plan,
+    /// one optimised plan per beam width (batch size) met
+    decoder: ShapedPlans,
     pub config: RecognizerConfig,
 }
 
@@ -33,6 +35,30 @@ pub struct Encoded {
     pub keys: Vec<f32>,
     pub memory_dim: usize,
     pub key_dim: usize,
+    /// memory and keys repeated for a batch of b hypotheses, built once per b and shared by
+    /// every decoder step (they are the two largest inputs, and constant for the crop)
+    batched: RefCell<Vec<(usize, TValue, TValue)>>,
+}
+
+impl Encoded {
+    pub fn new(memory: Vec<f32>, keys: Vec<f32>, slots: usize) -> Result<Self> {
+        if slots == 0 || memory.len() % slots != 0 || keys.len() % slots != 0 {
+            return Err(Error::model("encoder output does not match the manifest's slot count"));
+        }
+        Ok(Encoded { memory_dim: memory.len() / slots, key_dim: keys.len() / slots, memory, keys, batched: RefCell::new(Vec::new()) })
+    }
+
+    /// (memory, keys) as [b, S, D] and [b, S, A] tensors.
+    fn for_batch(&self, b: usize, slots: usize) -> Result<(TValue, TValue)> {
+        if let Some((_, m, k)) = self.batched.borrow().iter().find(|(n, _, _)| *n == b) {
+            return Ok((m.clone(), k.clone()));
+        }
+        let tile = |v: &[f32]| -> Vec<f32> { v.repeat(b) };
+        let m: TValue = onnx::tensor_f32(&[b, slots, self.memory_dim], &tile(&self.memory))?.into();
+        let k: TValue = onnx::tensor_f32(&[b, slots, self.key_dim], &tile(&self.keys))?.into();
+        self.batched.borrow_mut().push((b, m.clone(), k.clone()));
+        Ok((m, k))
+    }
 }
 
 /// One decoder step's results for a batch of hypotheses.
@@ -54,7 +80,7 @@ impl Recognizer {
             return Err(Error::model("recognizer vocabulary is smaller than its special tokens"));
         }
         let encoder = onnx::load("recognizer_encoder.onnx", encoder, Some(&[1, 1, HEIGHT, WIDTH]))?;
-        let decoder = onnx::load("recognizer_decoder.onnx", decoder, None)?;
+        let decoder = ShapedPlans::load("recognizer_decoder.onnx", decoder)?;
         Ok(Recognizer { encoder, decoder, config })
     }
 
@@ -63,26 +89,23 @@ impl Recognizer {
         let out = self.encoder.run(tvec!(x.into())).map_err(|e| Error::model(format!("encoder: {e}")))?;
         let memory = onnx::output_f32(&out, 0, "encoder")?;
         let keys = onnx::output_f32(&out, 1, "encoder")?;
-        let slots = self.config.slots;
-        if slots == 0 || memory.len() % slots != 0 || keys.len() % slots != 0 {
-            return Err(Error::model("encoder output does not match the manifest's slot count"));
-        }
-        Ok(Encoded { memory_dim: memory.len() / slots, key_dim: keys.len() / slots, memory, keys })
+        Encoded::new(memory, keys, self.config.slots)
     }
 
     /// One decoding step for `tokens.len()` hypotheses sharing the same encoded crop.
     pub fn step(&self, enc: &Encoded, tokens: &[i64], hidden: &[f32], coverage: &[f32]) -> Result<StepOutput> {
         let b = tokens.len();
         let (h, s) = (self.config.hidden, self.config.slots);
-        let tile = |v: &[f32]| -> Vec<f32> { (0..b).flat_map(|_| v.iter().copied()).collect() };
+        let (memory, keys) = enc.for_batch(b, s)?;
+        let plan = self.decoder.plan(&[&[b], &[b, h], &[b, s], &[b, s, enc.memory_dim], &[b, s, enc.key_dim]])?;
         let inputs = tvec!(
             Tensor::from_shape(&[b], tokens).map_err(|e| Error::model(e.to_string()))?.into(),
             onnx::tensor_f32(&[b, h], hidden)?.into(),
             onnx::tensor_f32(&[b, s], coverage)?.into(),
-            onnx::tensor_f32(&[b, s, enc.memory_dim], &tile(&enc.memory))?.into(),
-            onnx::tensor_f32(&[b, s, enc.key_dim], &tile(&enc.keys))?.into()
+            memory,
+            keys
         );
-        let out = self.decoder.run(inputs).map_err(|e| Error::model(format!("decoder: {e}")))?;
+        let out = plan.run(inputs).map_err(|e| Error::model(format!("decoder: {e}")))?;
         Ok(StepOutput {
             logprobs: onnx::output_f32(&out, 0, "decoder")?,
             hidden: onnx::output_f32(&out, 1, "decoder")?,

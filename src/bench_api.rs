@@ -1,0 +1,71 @@
+//! Benchmark-only wasm exports (cargo feature `bench-api`, never in the app's build): each model
+//! run alone on a given input tensor, loaded exactly as the engine loads it, so bench/ can time
+//! tract-wasm against onnxruntime-web model by model on identical inputs.
+
+use crate::onnx::{self, Plan, ShapedPlans};
+use crate::preprocess::{HEIGHT, WIDTH};
+use tract_onnx::prelude::*;
+use wasm_bindgen::prelude::*;
+
+fn js_err(e: impl std::fmt::Display) -> JsValue {
+    js_sys::Error::new(&e.to_string()).into()
+}
+
+fn flat(outputs: &TVec<TValue>) -> Result<Vec<f32>, JsValue> {
+    let mut v = Vec::new();
+    for i in 0..outputs.len() {
+        v.extend(onnx::output_f32(outputs, i, "bench").map_err(|e| js_err(e.message))?);
+    }
+    Ok(v)
+}
+
+#[wasm_bindgen]
+pub struct ModelBench {
+    detector: ShapedPlans,
+    encoder: Plan,
+    decoder: ShapedPlans,
+}
+
+#[wasm_bindgen]
+impl ModelBench {
+    #[wasm_bindgen(constructor)]
+    pub fn new(detector: &[u8], encoder: &[u8], decoder: &[u8]) -> Result<ModelBench, JsValue> {
+        Ok(ModelBench {
+            detector: ShapedPlans::load("detector.onnx", detector).map_err(|e| js_err(e.message))?,
+            encoder: onnx::load("recognizer_encoder.onnx", encoder, Some(&[1, 1, HEIGHT, WIDTH])).map_err(|e| js_err(e.message))?,
+            decoder: ShapedPlans::load("recognizer_decoder.onnx", decoder).map_err(|e| js_err(e.message))?,
+        })
+    }
+
+    /// image [1,3,h,w] -> prob, flattened.
+    pub fn detector(&self, image: &[f32], h: usize, w: usize) -> Result<Vec<f32>, JsValue> {
+        let shape = [1, 3, h, w];
+        let plan = self.detector.plan(&[&shape]).map_err(|e| js_err(e.message))?;
+        let x = Tensor::from_shape(&shape, image).map_err(js_err)?;
+        flat(&plan.run(tvec!(x.into())).map_err(js_err)?)
+    }
+
+    /// image [1,1,64,256] -> memory then keys, flattened.
+    pub fn encoder(&self, image: &[f32]) -> Result<Vec<f32>, JsValue> {
+        let x = Tensor::from_shape(&[1, 1, HEIGHT, WIDTH], image).map_err(js_err)?;
+        flat(&self.encoder.run(tvec!(x.into())).map_err(js_err)?)
+    }
+
+    /// One step for b hypotheses -> logprobs, hidden, coverage, flattened.
+    #[allow(clippy::too_many_arguments)]
+    pub fn decoder(&self, tokens: &[i32], hidden: &[f32], coverage: &[f32], memory: &[f32], keys: &[f32], slots: usize) -> Result<Vec<f32>, JsValue> {
+        let b = tokens.len();
+        let (h, d, a) = (hidden.len() / b, memory.len() / (b * slots), keys.len() / (b * slots));
+        let shapes: [&[usize]; 5] = [&[b], &[b, h], &[b, slots], &[b, slots, d], &[b, slots, a]];
+        let plan = self.decoder.plan(&shapes).map_err(|e| js_err(e.message))?;
+        let t: Vec<i64> = tokens.iter().map(|&t| t as i64).collect();
+        let inputs = tvec!(
+            Tensor::from_shape(shapes[0], &t).map_err(js_err)?.into(),
+            Tensor::from_shape(shapes[1], hidden).map_err(js_err)?.into(),
+            Tensor::from_shape(shapes[2], coverage).map_err(js_err)?.into(),
+            Tensor::from_shape(shapes[3], memory).map_err(js_err)?.into(),
+            Tensor::from_shape(shapes[4], keys).map_err(js_err)?.into()
+        );
+        flat(&plan.run(inputs).map_err(js_err)?)
+    }
+}
