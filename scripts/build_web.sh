@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
 # Build the mathsnap web app into www/:
 #   www/pkg/          wasm-bindgen output (mathsnap.js + mathsnap_bg.wasm)       [git-ignored]
-#   www/models/       copy of models/* (manifest.json + .onnx)                    [git-ignored]
+#   www/models/       models/* with float16 weight storage (manifest.json + .onnx) [git-ignored]
 #   www/vendor/katex/ copy of node_modules/katex/dist (js, css, fonts)            [git-ignored]
 #   www/precache.json list of files for the service worker + a content version    [git-ignored]
 # Installs what is missing: the wasm32 target, wasm-bindgen-cli 0.2.130, npm packages.
 # Options: SKIP_NPM=1 (do not run npm ci), SKIP_WASM=1 (keep the existing www/pkg); CARGO_TARGET_DIR is honoured;
-# MODELS_DIR=dir copies the models from dir instead of models/.
+# MODELS_DIR=dir copies the models from dir instead of models/; MODELS_FP16=0 ships them without float16 storage.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
@@ -34,12 +34,14 @@ if [[ "${SKIP_WASM:-0}" != 1 ]]; then
     cargo install --locked wasm-bindgen-cli --version "$WB_VERSION" ||
       cargo install wasm-bindgen-cli --version "$WB_VERSION"
   fi
-  log "cargo build --release --lib --target wasm32-unknown-unknown"
-  cargo build --release --lib --target wasm32-unknown-unknown
+  # wasm-release: the release profile plus LTO (Cargo.toml); WASM_PROFILE=release for a quick unoptimised-link build
+  WASM_PROFILE=${WASM_PROFILE:-wasm-release}
+  log "cargo build --profile $WASM_PROFILE --lib --target wasm32-unknown-unknown"
+  cargo build --profile "$WASM_PROFILE" --lib --target wasm32-unknown-unknown
   rm -rf www/pkg
   log "wasm-bindgen -> www/pkg"
   wasm-bindgen --target web --out-dir www/pkg --out-name mathsnap \
-    "${CARGO_TARGET_DIR:-target}/wasm32-unknown-unknown/release/mathsnap.wasm"
+    "${CARGO_TARGET_DIR:-target}/wasm32-unknown-unknown/$WASM_PROFILE/mathsnap.wasm"
 fi
 [[ -f www/pkg/mathsnap_bg.wasm ]] || { log "error: www/pkg/mathsnap_bg.wasm missing"; exit 1; }
 
@@ -51,7 +53,14 @@ if [[ ! -f "$MODELS_DIR/manifest.json" ]]; then
 fi
 rm -rf www/models
 mkdir -p www/models
-cp -R "$MODELS_DIR"/. www/models/
+# float16 weight storage halves the download; tract folds the casts back to float32 at load
+# (scripts/models_fp16.py). MODELS_FP16=0, or no python3 onnx package, ships them as exported.
+if [[ "${MODELS_FP16:-1}" == 1 ]] && python3 -c 'import onnx, numpy' 2>/dev/null; then
+  python3 scripts/models_fp16.py --src "$MODELS_DIR" --out www/models
+else
+  [[ "${MODELS_FP16:-1}" == 1 ]] && log "python3 has no onnx package: models shipped as float32 (about 3 MB more to download)"
+  cp -R "$MODELS_DIR"/. www/models/
+fi
 log "models -> www/models ($(du -sh www/models | cut -f1))"
 
 # --- KaTeX ---
