@@ -25,3 +25,8 @@ test-web:
 
 test-training:
 	bash training/run_tests.sh
+
+# The benchmark harness (bench/README.md): native stages, browser, onnxruntime-web peer, sizes
+# -> bench/RESULTS.md. Measures only; not part of `make test`.
+bench: setup
+	bash bench/run.sh

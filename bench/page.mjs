@@ -1,0 +1,75 @@
+// Browser side of the benchmark (driven by bench/browser.mjs through window.bench).
+// The engine is the app's own: www/engine-client.js starting www/worker.js, the same calls the
+// app makes. The model-by-model peer comparison runs in bench/models-worker.mjs.
+import { EngineClient } from '/www/engine-client.js';
+
+const FIXTURES = '/bench/out/fixtures/';
+const files = new Map(); // name -> ArrayBuffer, fetched before any timing
+let engine = null;
+let peer = null;
+
+async function bytesOf(name) {
+  if (!files.has(name)) {
+    const res = await fetch(FIXTURES + name);
+    if (!res.ok) throw new Error(`${name}: HTTP ${res.status}`);
+    files.set(name, await res.arrayBuffer());
+  }
+  return files.get(name);
+}
+
+function call(worker, msg) {
+  return new Promise((resolve, reject) => {
+    worker.onmessage = (e) => (e.data.ok ? resolve(e.data.result) : reject(new Error(e.data.error)));
+    worker.postMessage(msg);
+  });
+}
+
+window.bench = {
+  /** Worker start, wasm and models fetched, compiled and loaded: until the engine says ready. */
+  async coldStart(base) {
+    const t0 = performance.now();
+    engine = new EngineClient({ workerUrl: '/www/worker.js', ...(base ? { base } : {}) });
+    await engine.start();
+    return { ms: performance.now() - t0, info: engine.info };
+  },
+
+  /** One recognition of a fixture as the app sends a dropped file (bytes transferred to the worker). */
+  async recognize(name, opts = {}) {
+    const buf = (await bytesOf(name)).slice(0);
+    const t0 = performance.now();
+    const r = await engine.recognizeBytes(buf, { beam: 3, ...opts });
+    return { ms: performance.now() - t0, inner: r.ms, formulas: (r.formulas || []).length };
+  },
+
+  /** Live-preview detection back to back for `seconds`: frames per second the engine sustains. */
+  async previewFps(name, longSide, seconds) {
+    const bitmap = await createImageBitmap(new Blob([await bytesOf(name)]));
+    const canvas = new OffscreenCanvas(bitmap.width, bitmap.height);
+    const ctx = canvas.getContext('2d');
+    ctx.drawImage(bitmap, 0, 0);
+    const frame = ctx.getImageData(0, 0, bitmap.width, bitmap.height);
+    await engine.detectBitmap(await createImageBitmap(frame), longSide); // plans this size once
+    const inner = [];
+    let frames = 0;
+    const t0 = performance.now();
+    while (performance.now() - t0 < seconds * 1000) {
+      const r = await engine.detectBitmap(await createImageBitmap(frame), longSide);
+      inner.push(r.ms);
+      frames++;
+    }
+    const elapsed = (performance.now() - t0) / 1000;
+    return { frames, seconds: elapsed, fps: frames / elapsed, inner };
+  },
+
+  /** tract-wasm and onnxruntime-web on identical model inputs (bench/models-worker.mjs): load both. */
+  async peerStart() {
+    peer = new Worker('/bench/models-worker.mjs', { type: 'module' });
+    return call(peer, { type: 'init' });
+  },
+
+  /** One model, `runs` timed calls of each runtime. */
+  peerRun(model, runs) {
+    return call(peer, { type: 'run', model, runs });
+  },
+};
+window.benchReady = true;
