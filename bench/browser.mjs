@@ -24,8 +24,8 @@ const arg = (name, dflt) => { const i = process.argv.indexOf(name); return i > 0
 const RUNS = arg('--runs', 5), COLD = arg('--cold', 3), PREVIEW_SECONDS = arg('--preview-seconds', 4);
 const PEER_RUNS = { 'detector-640': 10, 'detector-320': 20, encoder: 20, 'decoder-b1': 50, 'decoder-b3': 50 };
 
-for (const need of ['www/pkg/mathsnap_bg.wasm', 'www/models/manifest.json', 'bench/out/pkg/mathsnap_bg.wasm',
-  'bench/out/fixtures/fixtures.json', 'bench/out/tensors/shapes.json', 'bench/node_modules/onnxruntime-web']) {
+const peerNeeds = ['bench/out/pkg/mathsnap_bg.wasm', 'bench/out/tensors/shapes.json', 'bench/node_modules/onnxruntime-web'];
+for (const need of ['www/pkg/mathsnap_bg.wasm', 'www/models/manifest.json', 'bench/out/fixtures/fixtures.json', ...(BASE ? [] : peerNeeds)]) {
   if (!fs.existsSync(path.join(ROOT, need))) {
     console.error(`missing ${need}: run bench/run.sh (or make bench), which builds everything first`);
     process.exit(1);
