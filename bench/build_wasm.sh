@@ -3,7 +3,7 @@
 # same profile as the app's build, into bench/out/pkg. The app's own build (www/pkg) never has it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-PROFILE=${WASM_PROFILE:-release}
+PROFILE=${WASM_PROFILE:-wasm-release}
 cargo build --profile "$PROFILE" --lib --target wasm32-unknown-unknown --features bench-api
 rm -rf bench/out/pkg
 wasm-bindgen --target web --out-dir bench/out/pkg --out-name mathsnap \

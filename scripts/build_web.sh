@@ -34,8 +34,8 @@ if [[ "${SKIP_WASM:-0}" != 1 ]]; then
     cargo install --locked wasm-bindgen-cli --version "$WB_VERSION" ||
       cargo install wasm-bindgen-cli --version "$WB_VERSION"
   fi
-  # the release profile; WASM_PROFILE=wasm-release adds fat LTO (measured: no faster, 4% larger; bench/levers.md)
-  WASM_PROFILE=${WASM_PROFILE:-release}
+  # wasm-release = release + fat LTO (Cargo.toml, bench/levers.md); WASM_PROFILE=release links in seconds, runs the decoder slower
+  WASM_PROFILE=${WASM_PROFILE:-wasm-release}
   log "cargo build --profile $WASM_PROFILE --lib --target wasm32-unknown-unknown"
   cargo build --profile "$WASM_PROFILE" --lib --target wasm32-unknown-unknown
   rm -rf www/pkg
