@@ -7,6 +7,7 @@ pub mod geometry;
 pub mod input;
 pub mod latex;
 pub mod models;
+pub mod orientation;
 pub mod onnx;
 pub mod pipeline;
 pub mod preprocess;

@@ -3,13 +3,16 @@
 
 use crate::clock::now_ms;
 use crate::detector::{Detector, Region};
+use crate::geometry::quad_size;
+use crate::orientation::{self, PageTurn};
 use crate::error::{Error, Result};
 use crate::geometry::Quad;
 use crate::models::Manifest;
 use crate::recognizer::beam::{self, DecodeOptions};
 use crate::recognizer::Recognizer;
 use crate::{latex, preprocess, rectify};
-use image::RgbImage;
+use image::{imageops, RgbImage};
+use std::borrow::Cow;
 use serde::Serialize;
 
 #[derive(Clone, Debug, Serialize)]
@@ -31,6 +34,8 @@ pub struct ReadResult {
     pub formulas: Vec<Formula>,
     pub width: u32,
     pub height: u32,
+    /// Degrees the photo was turned clockwise to read it upright (0, 90, 180, 270).
+    pub rotation: u32,
     pub ms: Timings,
 }
 
@@ -38,17 +43,32 @@ pub struct ReadResult {
 pub struct ReadOptions {
     /// The whole image is one formula: skip detection.
     pub single: bool,
+    /// Detect and undo whole-page quarter and half turns (page mode only).
+    pub auto_rotate: bool,
     pub decode: DecodeOptions,
 }
 
 impl Default for ReadOptions {
     fn default() -> Self {
-        ReadOptions { single: false, decode: DecodeOptions::default() }
+        ReadOptions { single: false, auto_rotate: true, decode: DecodeOptions::default() }
     }
 }
 
 /// Fewer strong-ink pixels than this in the 64x256 input: blank paper, not a formula.
 const MIN_INK_PIXELS: usize = 12;
+/// The half-turn check reads this many of the largest formulas both ways up.
+const HALF_TURN_PROBES: usize = 3;
+/// Upright reads at least this confident are not second-guessed (saves the probe reads).
+const HALF_TURN_SKIP_ABOVE: f32 = 0.8;
+/// Upside-down reads must beat upright ones by this much mean confidence to turn the page.
+const HALF_TURN_MARGIN: f32 = 0.2;
+
+/// One detected region and what the recognizer read in it.
+struct RegionRead {
+    region: Region,
+    latex: String,
+    confidence: f32,
+}
 
 pub struct Engine {
     recognizer: Recognizer,
@@ -135,27 +155,100 @@ impl Engine {
     }
 
     pub fn read(&self, img: &RgbImage, opts: &ReadOptions) -> Result<ReadResult> {
-        let (w, h) = (img.width() as f32, img.height() as f32);
+        let (w, h) = (img.width(), img.height());
         let mut ms = Timings::default();
-        let regions = if opts.single {
-            vec![Region { quad: [[0.0, 0.0], [w, 0.0], [w, h], [0.0, h]], score: 1.0 }]
-        } else {
+        if opts.single {
             let t = now_ms();
-            let r = self.detect(img, None)?;
-            ms.detect = now_ms() - t;
-            r
-        };
-        let t = now_ms();
-        let mut formulas = Vec::with_capacity(regions.len());
-        for region in regions {
-            let crop = if opts.single { img.clone() } else { rectify::crop_quad(img, &region.quad) };
-            let (latex, confidence) = self.recognize_crop(&crop, &opts.decode)?;
-            if latex.is_empty() {
-                continue; // nothing the recognizer could read
-            }
-            formulas.push(Formula { latex, score: confidence * region.score, quad: region.quad });
+            let (latex, confidence) = self.recognize_crop(img, &opts.decode)?;
+            ms.recognize = now_ms() - t;
+            let quad = [[0.0, 0.0], [w as f32, 0.0], [w as f32, h as f32], [0.0, h as f32]];
+            let formulas = if latex.is_empty() { vec![] } else { vec![Formula { latex, score: confidence, quad }] };
+            return Ok(ReadResult { formulas, width: w, height: h, rotation: 0, ms });
         }
-        ms.recognize = now_ms() - t;
-        Ok(ReadResult { formulas, width: img.width(), height: img.height(), ms })
+
+        let t = now_ms();
+        let mut turn = PageTurn::None;
+        let mut upright = Cow::Borrowed(img);
+        let mut regions = self.detect(img, None)?;
+        if opts.auto_rotate && orientation::looks_sideways(&regions) {
+            let turned = PageTurn::Cw90.straighten(img);
+            let turned_regions = self.detect(&turned, None)?;
+            // a steeply rotated (±45°) page can look sideways too: turn only if that helps
+            if orientation::confirms_quarter_turn(&regions, &turned_regions) {
+                turn = PageTurn::Cw90;
+                upright = Cow::Owned(turned);
+                regions = turned_regions;
+            }
+        }
+        ms.detect = now_ms() - t;
+
+        let t = now_ms();
+        let mut redetect_ms = 0.0;
+        let mut reads = self.recognize_regions(&upright, &regions, opts)?;
+        if opts.auto_rotate && self.reads_better_half_turned(&upright, &reads, opts)? {
+            // Detect again on the turned page: the detector splits and joins regions best upright.
+            turn = turn.then_half();
+            upright = Cow::Owned(imageops::rotate180(upright.as_ref()));
+            let td = now_ms();
+            regions = self.detect(&upright, None)?;
+            redetect_ms = now_ms() - td;
+            reads = self.recognize_regions(&upright, &regions, opts)?;
+        }
+        ms.detect += redetect_ms;
+        ms.recognize = now_ms() - t - redetect_ms;
+
+        let formulas = reads
+            .into_iter()
+            .filter(|r| !r.latex.is_empty()) // nothing the recognizer could read
+            .map(|r| Formula {
+                latex: r.latex,
+                score: r.confidence * r.region.score,
+                quad: turn.quad_to_photo(&r.region.quad, w as f32, h as f32),
+            })
+            .collect();
+        Ok(ReadResult { formulas, width: w, height: h, rotation: turn.degrees(), ms })
+    }
+
+    fn recognize_regions(&self, page: &RgbImage, regions: &[Region], opts: &ReadOptions) -> Result<Vec<RegionRead>> {
+        regions
+            .iter()
+            .map(|region| {
+                let (latex, confidence) = self.recognize_crop(&rectify::crop_quad(page, &region.quad), &opts.decode)?;
+                Ok(RegionRead { region: region.clone(), latex, confidence })
+            })
+            .collect()
+    }
+
+    /// Whether the page is upside down (the detector alone cannot tell: formulas are
+    /// formula-shaped either way up). Its text lines' aligned edge decides when there are enough
+    /// lines; otherwise, whether the largest formulas read much more confidently turned round.
+    fn reads_better_half_turned(&self, page: &RgbImage, reads: &[RegionRead], opts: &ReadOptions) -> Result<bool> {
+        // the page's layout is the stronger cue; recognizer confidence decides only without one
+        if let Some(turned) = orientation::lines_say_half_turned(page) {
+            return Ok(turned);
+        }
+        let mut largest: Vec<&RegionRead> = reads.iter().filter(|r| !r.latex.is_empty()).collect();
+        largest.sort_by(|a, b| {
+            let area = |r: &RegionRead| {
+                let (w, h) = quad_size(&r.region.quad);
+                w * h
+            };
+            area(b).total_cmp(&area(a))
+        });
+        largest.truncate(HALF_TURN_PROBES);
+        if largest.is_empty() {
+            return Ok(false);
+        }
+        let mean = |v: &[f32]| v.iter().sum::<f32>() / v.len() as f32;
+        let upright = mean(&largest.iter().map(|r| r.confidence).collect::<Vec<_>>());
+        if upright >= HALF_TURN_SKIP_ABOVE {
+            return Ok(false);
+        }
+        let mut turned = Vec::with_capacity(largest.len());
+        for r in &largest {
+            let crop = imageops::rotate180(&rectify::crop_quad(page, &r.region.quad));
+            turned.push(self.recognize_crop(&crop, &opts.decode)?.1);
+        }
+        Ok(mean(&turned) > upright + HALF_TURN_MARGIN)
     }
 }

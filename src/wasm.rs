@@ -33,6 +33,8 @@ impl ModelSource for Files {
 struct JsOptions {
     single: bool,
     beam: Option<usize>,
+    #[serde(rename = "autoRotate")]
+    auto_rotate: Option<bool>,
 }
 
 fn read_options(opts: JsValue) -> Result<ReadOptions, JsValue> {
@@ -45,7 +47,7 @@ fn read_options(opts: JsValue) -> Result<ReadOptions, JsValue> {
     if let Some(b) = o.beam {
         decode.beam = b.clamp(1, 8);
     }
-    Ok(ReadOptions { single: o.single, decode })
+    Ok(ReadOptions { single: o.single, auto_rotate: o.auto_rotate.unwrap_or(true), decode })
 }
 
 #[wasm_bindgen(start)]

@@ -79,3 +79,42 @@ fn worksheet_photo_gives_every_formula_in_reading_order() {
     let exact = got.iter().zip(truth).filter(|(g, t)| norm(g) == norm(t)).count();
     assert!(exact >= 2, "exactly right: {exact} of 6: {got:?}");
 }
+
+#[test]
+fn turned_worksheet_is_turned_back_before_reading() {
+    // The worksheet photographed sideways or upside down: the engine reports the turn it undid,
+    // quads come back in the turned photo's own pixels, and formulas read as on the upright page.
+    let page = image::open("tests/fixtures/page-worksheet.jpg").unwrap().to_rgb8();
+    let dir = scratch("turned");
+    let upright_out = mathsnap(&["read", "tests/fixtures/page-worksheet.jpg"]);
+    let upright = json_lines(&upright_out)[0].clone();
+    assert_eq!(upright["rotation"], 0);
+    let upright_latex: Vec<String> = formulas(&upright).iter().map(|l| norm(l).join(" ")).collect();
+    // photo turned counter-clockwise by 90 / 180 / 270 needs that many degrees clockwise to fix
+    for (fix, photo) in [
+        (90, image::imageops::rotate270(&page)),
+        (180, image::imageops::rotate180(&page)),
+        (270, image::imageops::rotate90(&page)),
+    ] {
+        let path = dir.join(format!("turned-{fix}.png"));
+        photo.save(&path).unwrap();
+        let out = mathsnap(&["read", path.to_str().unwrap()]);
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        let line = &json_lines(&out)[0];
+        assert_eq!(line["rotation"], fix, "{line}");
+        assert_eq!((line["width"].as_u64().unwrap(), line["height"].as_u64().unwrap()), (photo.width() as u64, photo.height() as u64));
+        for f in line["formulas"].as_array().unwrap() {
+            for p in f["quad"].as_array().unwrap() {
+                let (x, y) = (p[0].as_f64().unwrap(), p[1].as_f64().unwrap());
+                assert!((-1.0..=photo.width() as f64 + 1.0).contains(&x) && (-1.0..=photo.height() as f64 + 1.0).contains(&y));
+            }
+        }
+        let got: Vec<String> = formulas(line).iter().map(|l| norm(l).join(" ")).collect();
+        let same = got.iter().filter(|g| upright_latex.contains(g)).count();
+        assert!(same >= 3, "turned {fix}: {got:?} vs upright {upright_latex:?}");
+    }
+    // --no-rotate reads the page as it lies
+    let path = dir.join("turned-180.png");
+    let line = &json_lines(&mathsnap(&["--no-rotate", "read", path.to_str().unwrap()]))[0].clone();
+    assert_eq!(line["rotation"], 0);
+}

@@ -19,13 +19,16 @@ struct Cli {
     /// Beam width for decoding (1 = greedy).
     #[arg(long, global = true, default_value_t = 3)]
     beam: usize,
+    /// Read pages as they are: do not detect and undo quarter or half turns of the whole page.
+    #[arg(long, global = true)]
+    no_rotate: bool,
     #[command(subcommand)]
     command: Command,
 }
 
 #[derive(Subcommand)]
 enum Command {
-    /// Print one JSON object per image: {"image", "formulas": [{"latex","score","quad"}], "ms", "error"}.
+    /// Print one JSON object per image: {"image", "formulas": [{"latex","score","quad"}], "rotation", "ms", "error"}.
     Read {
         /// Each image is one formula crop: skip detection.
         #[arg(long)]
@@ -74,7 +77,7 @@ fn cmd_read(engine: &Engine, images: &[PathBuf], opts: &ReadOptions) -> ExitCode
     for path in images {
         let line = match read_one(engine, path, opts) {
             Ok(r) => json!({"image": path.display().to_string(), "formulas": r.formulas, "width": r.width,
-                             "height": r.height, "ms": r.ms, "error": null}),
+                             "height": r.height, "rotation": r.rotation, "ms": r.ms, "error": null}),
             Err(e) => {
                 failed = true;
                 json!({"image": path.display().to_string(), "formulas": [], "ms": null,
@@ -175,9 +178,9 @@ fn main() -> ExitCode {
     };
     let decode = DecodeOptions { beam: cli.beam.max(1), ..DecodeOptions::default() };
     match cli.command {
-        Command::Read { single, images } => cmd_read(&engine, &images, &ReadOptions { single, decode }),
+        Command::Read { single, images } => cmd_read(&engine, &images, &ReadOptions { single, auto_rotate: !cli.no_rotate, decode }),
         Command::Eval { labels, single, predictions, dir } => {
-            cmd_eval(&engine, &dir, labels, &ReadOptions { single, decode }, predictions)
+            cmd_eval(&engine, &dir, labels, &ReadOptions { single, auto_rotate: !cli.no_rotate, decode }, predictions)
         }
     }
 }
