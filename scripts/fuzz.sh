@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Bounded coverage-guided fuzzing of the engine's entry points (fuzz/, cargo-fuzz + libFuzzer).
+# Not part of `make test`: a measurement, like the benchmarks. Prints executions and crashes per
+# target; a crash leaves its input in fuzz/artifacts/<target>/, to be added as a regression test.
+#   bash scripts/fuzz.sh [SECONDS_PER_TARGET]     (default 120; the read_page target gets 2x)
+# Needs `cargo install cargo-fuzz`. On stable Rust, RUSTC_BOOTSTRAP=1 lets cargo-fuzz pass its -Z flags.
+set -uo pipefail
+cd "$(dirname "$0")/../fuzz"
+SECS=${1:-120}
+export RUSTC_BOOTSTRAP=1
+command -v cargo-fuzz >/dev/null || cargo install --locked cargo-fuzz
+cargo fuzz build -O || exit 1
+# seed corpora: every image fixture for the image targets
+for t in decode_image read_page; do
+  mkdir -p "corpus/$t"
+  for f in ../tests/fixtures/*.png ../tests/fixtures/*.jpg ../tests/fixtures/formats/*; do
+    [[ -f $f && $f != *.py ]] || continue
+    if [[ $t == read_page ]]; then { printf '\x00'; cat "$f"; } > "corpus/$t/$(basename "$f")"; else cp "$f" "corpus/$t/"; fi
+  done
+done
+printf '| target | seconds | executions | crashes |\n|---|---|---|---|\n'
+for t in decode_image regions latex_repair read_page; do
+  secs=$SECS; [[ $t == read_page ]] && secs=$((SECS * 2))
+  log=$(mktemp)
+  # -rss_limit_mb: the memory bound the engine promises (docs/ROBUSTNESS.md) plus libFuzzer's own
+  cargo fuzz run -O "$t" -- -max_total_time="$secs" -print_final_stats=1 -rss_limit_mb=1024 -max_len=262144 -timeout=30 >"$log" 2>&1
+  execs=$(grep -o 'stat::number_of_executed_units: *[0-9]*' "$log" | grep -o '[0-9]*$' | tail -1)
+  [[ -z $execs ]] && execs=$(grep -oE '^#[0-9]+' "$log" | tail -1 | tr -d '#')
+  crashes=$(ls "artifacts/$t" 2>/dev/null | wc -l)
+  printf '| %s | %s | %s | %s |\n' "$t" "$secs" "${execs:-?}" "$crashes"
+  if [[ $crashes -gt 0 ]]; then grep -m3 -A3 "panicked\|ERROR" "$log" >&2; fi
+  rm -f "$log"
+done
