@@ -26,8 +26,9 @@ if ! wasm-bindgen --version 2>/dev/null | grep -q '0.2.130'; then
     cargo install wasm-bindgen-cli --version 0.2.130
 fi
 
-# Python packages the tests use (the scorer's normalisation, onnxruntime parity, the data engine's tests).
-python3 -c 'import numpy, onnxruntime, cv2, yaml, PIL' 2>/dev/null ||
+# Python packages the tests and the web build use (the scorer's normalisation, onnxruntime parity, the data
+# engine's tests, onnx for the float16 models the app ships).
+python3 -c 'import numpy, onnx, onnxruntime, cv2, yaml, PIL' 2>/dev/null ||
   pip install -q -r training/requirements-test.txt
 
 [ -d node_modules ] && [ node_modules -nt package-lock.json ] || npm ci --no-audit --no-fund
