@@ -1,7 +1,8 @@
 //! Whole-page turns (90°, 180°, 270°): a photo taken with the phone sideways or the worksheet
 //! upside down. The detector is trained on upright pages (±45° at most), so a quarter-turned page
 //! shows up as tall regions; a half-turned page looks like an upright one to it and is told apart
-//! by the recognizer, which reads upside-down formulas with visibly lower confidence.
+//! by its text lines, aligned on the left when upright (the engine falls back on the recognizer,
+//! which reads upside-down formulas with lower confidence, when the lines do not tell).
 
 use crate::detector::Region;
 use crate::geometry::{quad_size, Point, Quad};

@@ -3,10 +3,9 @@
 
 use crate::clock::now_ms;
 use crate::detector::{Detector, Region};
-use crate::geometry::quad_size;
-use crate::orientation::{self, PageTurn};
 use crate::error::{Error, Result};
-use crate::geometry::Quad;
+use crate::geometry::{quad_size, Quad};
+use crate::orientation::{self, PageTurn};
 use crate::models::Manifest;
 use crate::recognizer::beam::{self, DecodeOptions};
 use crate::recognizer::Recognizer;
@@ -180,13 +179,22 @@ impl Engine {
                 regions = turned_regions;
             }
         }
+        // Upside down by the page's layout (text lines aligned on the right): turn before reading,
+        // so no formula is read the wrong way up first. The detector splits and joins regions best
+        // upright, so it runs again on the turned page.
+        let layout_says_half = if opts.auto_rotate { orientation::lines_say_half_turned(&upright) } else { None };
+        if layout_says_half == Some(true) {
+            turn = turn.then_half();
+            upright = Cow::Owned(imageops::rotate180(upright.as_ref()));
+            regions = self.detect(&upright, None)?;
+        }
         ms.detect = now_ms() - t;
 
         let t = now_ms();
         let mut redetect_ms = 0.0;
         let mut reads = self.recognize_regions(&upright, &regions, opts)?;
-        if opts.auto_rotate && self.reads_better_half_turned(&upright, &reads, opts)? {
-            // Detect again on the turned page: the detector splits and joins regions best upright.
+        // Without a layout cue, the recognizer's confidence decides whether to turn round.
+        if opts.auto_rotate && layout_says_half.is_none() && self.reads_better_turned_round(&upright, &reads, opts)? {
             turn = turn.then_half();
             upright = Cow::Owned(imageops::rotate180(upright.as_ref()));
             let td = now_ms();
@@ -219,14 +227,9 @@ impl Engine {
             .collect()
     }
 
-    /// Whether the page is upside down (the detector alone cannot tell: formulas are
-    /// formula-shaped either way up). Its text lines' aligned edge decides when there are enough
-    /// lines; otherwise, whether the largest formulas read much more confidently turned round.
-    fn reads_better_half_turned(&self, page: &RgbImage, reads: &[RegionRead], opts: &ReadOptions) -> Result<bool> {
-        // the page's layout is the stronger cue; recognizer confidence decides only without one
-        if let Some(turned) = orientation::lines_say_half_turned(page) {
-            return Ok(turned);
-        }
+    /// Whether the largest formulas read much more confidently turned round: the page is upside
+    /// down (the detector alone cannot tell, formulas are formula-shaped either way up).
+    fn reads_better_turned_round(&self, page: &RgbImage, reads: &[RegionRead], opts: &ReadOptions) -> Result<bool> {
         let mut largest: Vec<&RegionRead> = reads.iter().filter(|r| !r.latex.is_empty()).collect();
         largest.sort_by(|a, b| {
             let area = |r: &RegionRead| {
