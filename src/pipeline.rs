@@ -221,7 +221,7 @@ impl Engine {
         regions
             .iter()
             .map(|region| {
-                let (latex, confidence) = self.recognize_crop(&rectify::crop_quad(page, &region.quad), &opts.decode)?;
+                let (latex, confidence) = self.recognize_crop(&rectify::crop_for_recognition(page, &region.quad), &opts.decode)?;
                 Ok(RegionRead { region: region.clone(), latex, confidence })
             })
             .collect()
@@ -249,7 +249,7 @@ impl Engine {
         }
         let mut turned = Vec::with_capacity(largest.len());
         for r in &largest {
-            let crop = imageops::rotate180(&rectify::crop_quad(page, &r.region.quad));
+            let crop = imageops::rotate180(&rectify::crop_for_recognition(page, &r.region.quad));
             turned.push(self.recognize_crop(&crop, &opts.decode)?.1);
         }
         Ok(mean(&turned) > upright + HALF_TURN_MARGIN)

@@ -30,6 +30,37 @@ fn sample(img: &RgbImage, x: f32, y: f32) -> [f32; 3] {
     out
 }
 
+/// Paper kept around a detected region when it is cut for the recognizer, as a share of the
+/// region's height on every side. A region's edge is a prediction: a quad a pixel too tight cuts
+/// off a subscript or a fraction bar, while the recognizer was trained on crops with margins of
+/// 0-25% of the height. Chosen on training pages (`training/detector/page_score.py` measures it).
+pub const RECOGNITION_MARGIN: f32 = 0.1;
+
+/// `quad` grown by `margin` x its height on every side, along its own axes.
+pub fn with_margin(quad: &Quad, margin: f32) -> Quad {
+    let [tl, tr, br, bl] = *quad;
+    let (_, h) = quad_size(quad);
+    let unit = |a: [f32; 2], b: [f32; 2]| {
+        let (dx, dy) = (b[0] - a[0], b[1] - a[1]);
+        let n = (dx * dx + dy * dy).sqrt().max(1e-6);
+        [dx / n, dy / n]
+    };
+    // the quad's reading direction and its downward direction, averaged over opposite sides
+    let (u1, u2) = (unit(tl, tr), unit(bl, br));
+    let (v1, v2) = (unit(tl, bl), unit(tr, br));
+    let u = [(u1[0] + u2[0]) / 2.0, (u1[1] + u2[1]) / 2.0];
+    let v = [(v1[0] + v2[0]) / 2.0, (v1[1] + v2[1]) / 2.0];
+    let d = margin * h;
+    let shift = |p: [f32; 2], su: f32, sv: f32| [p[0] + d * (su * u[0] + sv * v[0]), p[1] + d * (su * u[1] + sv * v[1])];
+    [shift(tl, -1.0, -1.0), shift(tr, 1.0, -1.0), shift(br, 1.0, 1.0), shift(bl, -1.0, 1.0)]
+}
+
+/// The crop the recognizer reads for a detected region: the region with `RECOGNITION_MARGIN` of
+/// paper around it, straightened.
+pub fn crop_for_recognition(img: &RgbImage, quad: &Quad) -> RgbImage {
+    crop_quad(img, &with_margin(quad, RECOGNITION_MARGIN))
+}
+
 /// The upright crop of `quad` (corners clockwise from the formula's top-left).
 pub fn crop_quad(img: &RgbImage, quad: &Quad) -> RgbImage {
     let (qw, qh) = quad_size(quad);
@@ -56,6 +87,18 @@ pub fn crop_quad(img: &RgbImage, quad: &Quad) -> RgbImage {
 mod tests {
     use super::*;
     use crate::geometry::rect_corners;
+
+    #[test]
+    fn margin_grows_a_rotated_quad_along_its_own_axes() {
+        let quad = rect_corners([100.0, 80.0], 120.0, 20.0, 30f32.to_radians());
+        let grown = with_margin(&quad, 0.1);
+        let (w, h) = quad_size(&grown);
+        assert!((w - 124.0).abs() < 1e-3 && (h - 24.0).abs() < 1e-3, "{w} x {h}");
+        let expected = rect_corners([100.0, 80.0], 124.0, 24.0, 30f32.to_radians());
+        for (a, b) in grown.iter().zip(expected.iter()) {
+            assert!((a[0] - b[0]).abs() < 1e-3 && (a[1] - b[1]).abs() < 1e-3, "{a:?} vs {b:?}");
+        }
+    }
 
     #[test]
     fn straightens_a_rotated_bar() {
