@@ -196,9 +196,8 @@ def poly_iou(a, b):
     return float(inter / ua) if ua > 0 else 0.0
 
 
-def match(pred, gt, thr=0.5, ious=None):
-    """Greedy one-to-one matching by IoU (highest first). Returns the number of true positives (and
-    appends each match's IoU to `ious` when given)."""
+def match_pairs(pred, gt, thr=0.5):
+    """Greedy one-to-one matching by IoU (highest first): [(iou, pred index, gt index)] in matching order."""
     pairs = []
     for i, p in enumerate(pred):
         for j, g in enumerate(gt):
@@ -206,13 +205,19 @@ def match(pred, gt, thr=0.5, ious=None):
             if iou >= thr:
                 pairs.append((iou, i, j))
     pairs.sort(reverse=True)
-    used_p, used_g, tp = set(), set(), 0
+    used_p, used_g, out = set(), set(), []
     for iou, i, j in pairs:
         if i in used_p or j in used_g:
             continue
         used_p.add(i)
         used_g.add(j)
-        tp += 1
-        if ious is not None:
-            ious.append(iou)
-    return tp
+        out.append((iou, i, j))
+    return out
+
+
+def match(pred, gt, thr=0.5, ious=None):
+    """The number of true positives of match_pairs (and each match's IoU appended to `ious` when given)."""
+    pairs = match_pairs(pred, gt, thr)
+    if ious is not None:
+        ious.extend(iou for iou, _, _ in pairs)
+    return len(pairs)

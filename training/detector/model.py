@@ -25,8 +25,12 @@ class DWBlock(nn.Module):
         return F.relu(y + x if self.res else y)
 
 
+WIDTHS = (16, 32, 64, 96, 128)  # the shipped detector's shape
+FPN = 48
+
+
 class DetNet(nn.Module):
-    def __init__(self, widths=(16, 32, 64, 96, 128), fpn=48):
+    def __init__(self, widths=WIDTHS, fpn=FPN):
         super().__init__()
         w0, w1, w2, w3, w4 = widths
         self.config = {"widths": list(widths), "fpn": fpn}
@@ -61,11 +65,15 @@ class DetNet(nn.Module):
         return torch.sigmoid(self.logits(x))
 
 
+def from_config(cfg):
+    """A DetNet of the shape a checkpoint's `config` records (older checkpoints have none: the default)."""
+    return DetNet(tuple(cfg.get("widths", WIDTHS)), cfg.get("fpn", FPN))
+
+
 def load_checkpoint(path):
     """A trained DetNet in eval mode, built with the widths its checkpoint was trained with."""
     ck = torch.load(path, map_location="cpu", weights_only=False)
-    cfg = ck.get("config", {})
-    model = DetNet(tuple(cfg.get("widths", (16, 32, 64, 96, 128))), cfg.get("fpn", 48))
+    model = from_config(ck.get("config", {}))
     model.load_state_dict(ck["model"])
     return model.eval(), ck
 

@@ -41,7 +41,7 @@ def with_margin(quad, margin):
     unit = lambda a, b: (b - a) / max(np.linalg.norm(b - a), 1e-6)  # noqa: E731
     u = (unit(tl, tr) + unit(bl, br)) / 2
     v = (unit(tl, bl) + unit(tr, br)) / 2
-    d = margin * (np.linalg.norm(bl - tl) + np.linalg.norm(br - tr)) / 2
+    d = margin * G.quad_size(quad)[1]
     return np.array([tl - d * (u + v), tr + d * (u - v), br + d * (u + v), bl + d * (v - u)])
 
 
@@ -49,8 +49,7 @@ def crop_quad(rgb, quad, max_h=256.0, max_w=2048.0):
     """A perfect crop as src/rectify.rs crop_quad cuts it: the quad mapped onto an upright rectangle, at most
     256 px high (a homography here; the engine blends the corners bilinearly, the same on rectangles)."""
     q = np.asarray(quad, np.float64)
-    qw = (np.linalg.norm(q[1] - q[0]) + np.linalg.norm(q[2] - q[3])) / 2
-    qh = (np.linalg.norm(q[3] - q[0]) + np.linalg.norm(q[2] - q[1])) / 2
+    qw, qh = G.quad_size(q)
     s = min(max_h / max(qh, 1), max_w / max(qw, 1), 1.0)
     ow, oh = max(1, round(qw * s)), max(1, round(qh * s))
     dst = np.array([[0, 0], [ow, 0], [ow, oh], [0, oh]], np.float32)
@@ -58,18 +57,8 @@ def crop_quad(rgb, quad, max_h=256.0, max_w=2048.0):
     return cv2.warpPerspective(rgb, m, (ow, oh), flags=cv2.INTER_LINEAR, borderValue=(255, 255, 255))
 
 
-def match_regions(pred, gt, thr):
-    """gt index -> pred index, greedy by IoU (each region and each formula used at most once)."""
-    pairs = sorted(((G.poly_iou(g, p), i, j) for i, g in enumerate(gt) for j, p in enumerate(pred)), reverse=True)
-    used_g, used_p, out = set(), set(), {}
-    for iou, i, j in pairs:
-        if iou < thr:
-            break
-        if i not in used_g and j not in used_p:
-            used_g.add(i)
-            used_p.add(j)
-            out[i] = j
-    return out
+def crop_name(page, n):
+    return f"{os.path.splitext(page['image'])[0]}_{n}.png"
 
 
 def run_mathsnap(binary, models, args):
@@ -106,7 +95,7 @@ def main(argv=None):
         for p in pages:
             rgb = data.read_rgb(p["path"])
             for n, f in enumerate(p["formulas"]):
-                name = f"{os.path.splitext(p['image'])[0]}_{n}.png"
+                name = crop_name(p, n)
                 cv2.imwrite(os.path.join(tmp, name), cv2.cvtColor(crop_quad(rgb, with_margin(f["quad"], margin)), cv2.COLOR_RGB2BGR))
                 rows.append((name, f["latex"]))
         with open(os.path.join(tmp, "labels.tsv"), "w", encoding="utf-8") as fh:
@@ -125,10 +114,10 @@ def main(argv=None):
     for p in pages:
         pred = reads[p["image"]]
         gt = [np.asarray(f["quad"]) for f in p["formulas"]]
-        m = match_regions([np.asarray(r["quad"]) for r in pred], gt, a.iou)
+        m = {j: i for _, i, j in G.match_pairs([np.asarray(r["quad"]) for r in pred], gt, a.iou)}  # gt -> region
         for n, f in enumerate(p["formulas"]):
             truth = norm(f["latex"])
-            crop_ok = norm(crop_latex[f"{os.path.splitext(p['image'])[0]}_{n}.png"]) == truth
+            crop_ok = norm(crop_latex[crop_name(p, n)]) == truth
             page_ok = n in m and norm(pred[m[n]]["latex"]) == truth
             for key in (p.get("noise", "all"), "ALL"):
                 c = cells[key]

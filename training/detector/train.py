@@ -17,7 +17,7 @@ import torch
 import torch.nn.functional as F
 
 from . import data
-from .model import DetNet, n_params
+from .model import FPN, WIDTHS, from_config, n_params
 
 STOP = {"flag": False}
 
@@ -60,8 +60,8 @@ def main(argv=None):
     ap.add_argument("--keep-every", type=int, default=1000)
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--init", default=None, help="start weights from this checkpoint (new schedule)")
-    ap.add_argument("--widths", default="16,32,64,96,128", help="encoder widths per stride (a new run only)")
-    ap.add_argument("--fpn", type=int, default=48, help="FPN channels (a new run only)")
+    ap.add_argument("--widths", default=",".join(map(str, WIDTHS)), help="encoder widths per stride (a new run only)")
+    ap.add_argument("--fpn", type=int, default=FPN, help="FPN channels (a new run only)")
     a = ap.parse_args(argv)
     torch.set_num_threads(1)
     cv_threads = __import__("cv2").setNumThreads(1)
@@ -87,7 +87,7 @@ def main(argv=None):
     last = os.path.join(a.run, "last.pt")
     ck = torch.load(last, map_location="cpu", weights_only=False) if os.path.exists(last) else None
     cfg = ck.get("config", {}) if ck else {"widths": [int(v) for v in a.widths.split(",")], "fpn": a.fpn}
-    model = DetNet(tuple(cfg.get("widths", (16, 32, 64, 96, 128))), cfg.get("fpn", 48))  # a resumed run keeps its shape
+    model = from_config(cfg)  # a resumed run keeps its shape
     opt = torch.optim.AdamW(model.parameters(), lr=a.lr, weight_decay=1e-4)
     state = {"step": 0, "seen": 0, "steps": a.steps}
     if ck:
