@@ -1,8 +1,9 @@
 //! Probability map -> formula quads: threshold, connected components, minimum-area rotated
-//! rectangle of each component, grown back by the training inset; then reading order.
+//! rectangle of each component, grown back by the training inset, fragments of one formula merged;
+//! then reading order.
 
 use super::Region;
-use crate::geometry::{min_area_rect, quad_centre, quad_size, rect_corners, Point};
+use crate::geometry::{min_area_rect, quad_centre, quad_size, rect_corners, Point, Quad};
 
 pub struct ProbMap {
     pub width: usize,
@@ -14,6 +15,10 @@ pub struct ProbMap {
 const MIN_COMPONENT: usize = 6;
 /// A region's mean probability must clear this to be reported.
 const MIN_SCORE: f32 = 0.55;
+/// Two fragments of one formula run in the same direction, within this many degrees.
+const MERGE_MAX_ANGLE_DEG: f32 = 10.0;
+/// ... and share at least this part of the smaller one's height across the line.
+const MERGE_MIN_LINE_OVERLAP: f32 = 0.5;
 
 /// 8-connected components of pixels above `threshold`.
 fn components(map: &ProbMap, threshold: f32) -> Vec<Vec<usize>> {
@@ -77,7 +82,77 @@ pub fn regions(map: &ProbMap, threshold: f32, inset: f32) -> Vec<Region> {
         let grow = inset * full_h;
         out.push(Region { quad: rect_corners(centre, w + 2.0 * grow, h + 2.0 * grow, angle), score });
     }
-    out
+    merge_line_fragments(out)
+}
+
+/// Unit vector along a quad's longer side: the direction its text line runs.
+fn line_direction(q: &Quad) -> Point {
+    let (w, h) = quad_size(q);
+    let (a, b) = if w >= h { (q[0], q[1]) } else { (q[0], q[3]) };
+    let (dx, dy) = (b[0] - a[0], b[1] - a[1]);
+    let len = (dx * dx + dy * dy).sqrt().max(f32::EPSILON);
+    [dx / len, dy / len]
+}
+
+/// Extent of a quad along `dir` (u) and across it (v), relative to `origin`.
+fn extent(q: &Quad, origin: Point, dir: Point) -> ([f32; 2], [f32; 2]) {
+    let (mut u, mut v) = ([f32::MAX, f32::MIN], [f32::MAX, f32::MIN]);
+    for p in q {
+        let (x, y) = (p[0] - origin[0], p[1] - origin[1]);
+        let (pu, pv) = (x * dir[0] + y * dir[1], -x * dir[1] + y * dir[0]);
+        u = [u[0].min(pu), u[1].max(pu)];
+        v = [v[0].min(pv), v[1].max(pv)];
+    }
+    (u, v)
+}
+
+/// Whether two regions are pieces of one formula: the core map sometimes breaks a formula at a wide
+/// operator gap, and the grown pieces then overlap along the line. Separate formulas on one line do
+/// not overlap once grown (the growth only restores the inset the training target removed), and
+/// formulas on neighbouring lines share less than half a height across the line.
+fn same_formula(a: &Region, b: &Region) -> bool {
+    let longer = |r: &Region| quad_size(&r.quad).0.max(quad_size(&r.quad).1);
+    let (base, other) = if longer(a) >= longer(b) { (a, b) } else { (b, a) };
+    let dir = line_direction(&base.quad);
+    // the other's sides must be parallel or perpendicular to the line (a short piece may stand upright)
+    let edge = [other.quad[1][0] - other.quad[0][0], other.quad[1][1] - other.quad[0][1]];
+    let edge_len = (edge[0] * edge[0] + edge[1] * edge[1]).sqrt().max(f32::EPSILON);
+    let (cos, sin) = ((edge[0] * dir[0] + edge[1] * dir[1]).abs() / edge_len, (edge[0] * dir[1] - edge[1] * dir[0]).abs() / edge_len);
+    if cos.min(sin) > MERGE_MAX_ANGLE_DEG.to_radians().sin() {
+        return false;
+    }
+    let origin = quad_centre(&base.quad);
+    let ((au, av), (bu, bv)) = (extent(&base.quad, origin, dir), extent(&other.quad, origin, dir));
+    let along = au[1].min(bu[1]) - au[0].max(bu[0]);
+    let across = av[1].min(bv[1]) - av[0].max(bv[0]);
+    along > 0.0 && across >= MERGE_MIN_LINE_OVERLAP * (av[1] - av[0]).min(bv[1] - bv[0])
+}
+
+/// The smallest rotated rectangle around both regions; the score is their area-weighted mean.
+fn merged(a: &Region, b: &Region) -> Region {
+    let corners: Vec<Point> = a.quad.iter().chain(b.quad.iter()).copied().collect();
+    let (centre, w, h, angle) = min_area_rect(&corners);
+    let area = |r: &Region| quad_size(&r.quad).0 * quad_size(&r.quad).1;
+    let (wa, wb) = (area(a), area(b));
+    let score = (a.score * wa + b.score * wb) / (wa + wb).max(f32::EPSILON);
+    Region { quad: rect_corners(centre, w, h, angle), score }
+}
+
+/// Merges fragments of one formula until no two regions are pieces of the same one.
+pub fn merge_line_fragments(mut regions: Vec<Region>) -> Vec<Region> {
+    'search: loop {
+        for i in 0..regions.len() {
+            for j in i + 1..regions.len() {
+                if same_formula(&regions[i], &regions[j]) {
+                    let b = regions.swap_remove(j); // j > i: removing it first leaves i in place
+                    let a = regions.swap_remove(i);
+                    regions.push(merged(&a, &b));
+                    continue 'search;
+                }
+            }
+        }
+        return regions;
+    }
 }
 
 /// Lines top to bottom (regions whose vertical extents overlap by half the smaller height share a
@@ -135,6 +210,35 @@ mod tests {
         // grown back: core height 4 -> full height 4 / 0.8 = 5
         let (w, h) = quad_size(&r[0].quad);
         assert!((h - 5.0).abs() < 0.2 && (w - 26.0).abs() < 0.2, "{w} {h}");
+    }
+
+    fn region(centre: [f32; 2], w: f32, h: f32, degrees: f32) -> Region {
+        Region { quad: rect_corners(centre, w, h, degrees.to_radians()), score: 0.9 }
+    }
+
+    #[test]
+    fn merges_overlapping_pieces_of_one_line() {
+        // "x^2+" and "+3x-4=0": the pieces overlap along a slightly rotated line
+        let pieces = vec![region([30.0, 20.0], 40.0, 12.0, 5.0), region([62.0, 23.0], 36.0, 11.0, 4.0)];
+        let out = merge_line_fragments(pieces);
+        assert_eq!(out.len(), 1);
+        let (w, h) = quad_size(&out[0].quad);
+        assert!(w > 70.0 && h < 16.0, "{w} {h}");
+        // an upright short piece (a "1") inside the line joins too
+        let out = merge_line_fragments(vec![region([40.0, 20.0], 60.0, 12.0, 0.0), region([72.0, 20.0], 6.0, 11.0, 0.0)]);
+        assert_eq!(out.len(), 1);
+    }
+
+    #[test]
+    fn keeps_separate_formulas_apart() {
+        // side by side with a gap; on neighbouring lines overlapping a little; crossing at a steep angle
+        for pair in [
+            [region([20.0, 20.0], 30.0, 10.0, 0.0), region([60.0, 20.0], 30.0, 10.0, 0.0)],
+            [region([40.0, 20.0], 60.0, 10.0, 0.0), region([45.0, 28.0], 60.0, 10.0, 0.0)],
+            [region([40.0, 20.0], 60.0, 10.0, 0.0), region([40.0, 20.0], 60.0, 10.0, 30.0)],
+        ] {
+            assert_eq!(merge_line_fragments(pair.to_vec()).len(), 2);
+        }
     }
 
     #[test]

@@ -13,6 +13,8 @@ INSET = 0.1
 STRIDE = 4
 MIN_COMPONENT = 6   # postprocess.rs
 MIN_SCORE = 0.55    # postprocess.rs
+MERGE_MAX_ANGLE_DEG = 10.0     # postprocess.rs
+MERGE_MIN_LINE_OVERLAP = 0.5   # postprocess.rs
 
 
 def quad_size(q):
@@ -152,10 +154,11 @@ def rect_corners(centre, w, h, angle):
                      for du, dv in ((-w / 2, -h / 2), (w / 2, -h / 2), (w / 2, h / 2), (-w / 2, h / 2))])
 
 
-def regions(prob, threshold=0.5, inset=INSET, short_side=False):
+def regions(prob, threshold=0.5, inset=INSET, short_side=False, merge=True):
     """prob: [h, w] map -> list of (quad in map units, score), as postprocess::regions.
-    short_side=True is a variant (not what the engine does): take the core's shorter side as its height
-    when growing it back, which is right for formulas on pages turned by 90 degrees."""
+    short_side=True grows each core by its shorter side, as the engine does (right for formulas on pages
+    turned by 90 degrees); False is the earlier rule, kept to compare with old figures. merge=True joins
+    fragments of one formula, as the engine does."""
     mask = (prob >= threshold).astype(np.uint8)
     n, labels = cv2.connectedComponents(mask, connectivity=8)
     out = []
@@ -171,7 +174,63 @@ def regions(prob, threshold=0.5, inset=INSET, short_side=False):
         full_h = (min(w, h) if short_side else h) / max(1.0 - 2.0 * inset, 0.2)
         grow = inset * full_h
         out.append((rect_corners(centre, w + 2 * grow, h + 2 * grow, ang), score))
-    return out
+    return merge_line_fragments(out) if merge else out
+
+
+def _line_direction(q):
+    w, h = quad_size(q)
+    a, b = (q[0], q[1]) if w >= h else (q[0], q[3])
+    d = np.asarray(b, np.float64) - np.asarray(a, np.float64)
+    return d / max(float(np.hypot(*d)), 1e-12)
+
+
+def _extent(q, origin, d):
+    rel = np.asarray(q, np.float64) - origin
+    u = rel @ d
+    v = -rel[:, 0] * d[1] + rel[:, 1] * d[0]
+    return (u.min(), u.max()), (v.min(), v.max())
+
+
+def _same_formula(a, b):
+    """postprocess.rs same_formula: parallel pieces overlapping along one line."""
+    longer = lambda r: max(quad_size(r[0]))
+    base, other = (a, b) if longer(a) >= longer(b) else (b, a)
+    d = _line_direction(base[0])
+    edge = np.asarray(other[0][1], np.float64) - np.asarray(other[0][0], np.float64)
+    n = max(float(np.hypot(*edge)), 1e-12)
+    cos, sin = abs(edge @ d) / n, abs(edge[0] * d[1] - edge[1] * d[0]) / n
+    if min(cos, sin) > math.sin(math.radians(MERGE_MAX_ANGLE_DEG)):
+        return False
+    origin = np.mean(np.asarray(base[0], np.float64), 0)
+    (au, av), (bu, bv) = _extent(base[0], origin, d), _extent(other[0], origin, d)
+    along = min(au[1], bu[1]) - max(au[0], bu[0])
+    across = min(av[1], bv[1]) - max(av[0], bv[0])
+    return along > 0 and across >= MERGE_MIN_LINE_OVERLAP * min(av[1] - av[0], bv[1] - bv[0])
+
+
+def _merged(a, b):
+    centre, w, h, ang = min_area_rect(np.concatenate([a[0], b[0]]))
+    wa, wb = (lambda r: quad_size(r[0])[0] * quad_size(r[0])[1])(a), (lambda r: quad_size(r[0])[0] * quad_size(r[0])[1])(b)
+    return rect_corners(centre, w, h, ang), (a[1] * wa + b[1] * wb) / max(wa + wb, 1e-12)
+
+
+def merge_line_fragments(regs):
+    """postprocess.rs merge_line_fragments, with the same pair order (swap_remove, merged piece last)."""
+    regs = list(regs)
+    while True:
+        pair = next(((i, j) for i in range(len(regs)) for j in range(i + 1, len(regs))
+                     if _same_formula(regs[i], regs[j])), None)
+        if pair is None:
+            return regs
+        i, j = pair
+        b = _swap_remove(regs, j)
+        a = _swap_remove(regs, i)
+        regs.append(_merged(a, b))
+
+
+def _swap_remove(xs, i):
+    xs[i], xs[-1] = xs[-1], xs[i]
+    return xs.pop()
 
 
 def detect_quads(prob, scale, img_w, img_h, threshold=0.5, inset=INSET, stride=STRIDE, short_side=False):

@@ -57,3 +57,22 @@ def test_model_shapes():
     with torch.no_grad():
         y = m(torch.rand(1, 3, 96, 160))
     assert y.shape == (1, 1, 24, 40) and float(y.min()) >= 0 and float(y.max()) <= 1
+
+
+def _region(centre, w, h, degrees):
+    return G.rect_corners(centre, w, h, math.radians(degrees)), 0.9
+
+
+def test_merges_pieces_of_one_line_like_rust():
+    out = G.merge_line_fragments([_region((30, 20), 40, 12, 5), _region((62, 23), 36, 11, 4)])
+    assert len(out) == 1
+    w, h = G.quad_size(out[0][0])
+    assert w > 70 and h < 16, (w, h)
+    assert len(G.merge_line_fragments([_region((40, 20), 60, 12, 0), _region((72, 20), 6, 11, 0)])) == 1
+
+
+def test_keeps_separate_formulas_apart_like_rust():
+    for pair in ([_region((20, 20), 30, 10, 0), _region((60, 20), 30, 10, 0)],
+                 [_region((40, 20), 60, 10, 0), _region((45, 28), 60, 10, 0)],
+                 [_region((40, 20), 60, 10, 0), _region((40, 20), 60, 10, 30)]):
+        assert len(G.merge_line_fragments(pair)) == 2

@@ -10,6 +10,8 @@ import random
 import cv2
 import numpy as np
 
+from ..datagen import spec as dataset_spec
+from ..datagen.compose import make_crop
 from .latex import ROOT, canonical_tokens
 from .preprocess import prepare
 
@@ -115,11 +117,28 @@ def _shade(img, rng):
     return np.clip(img.astype(np.float32) * g[..., None], 0, 255).astype(np.uint8)
 
 
-def augment(img, rng, real_handwriting):
+_SPEC = dataset_spec.load()
+_NOISE_CELLS = list(_SPEC["axes"]["noise"].items())
+
+
+def photo_style(img, rng):
+    """Real handwriting (white scan, black ink) redrawn the way the data engine draws a photo crop:
+    the ink as coverage on paper, in a pen colour, through one of the spec's noise cells (drawn with
+    the spec's weights). The issue asks for CROHME with the data engine's photo effects; scans alone
+    never show the model shadows, rules, highlighter or JPEG blur on real strokes."""
+    cov = 1.0 - cv2.cvtColor(img, cv2.COLOR_RGB2GRAY).astype(np.float32) / 255.0
+    noise = rng.choices([n for n, _ in _NOISE_CELLS], [w for _, w in _NOISE_CELLS])[0]
+    gray = make_crop(np.random.default_rng(rng.randrange(1 << 30)), cov, True, noise, _SPEC["crop"])
+    return img if gray is None else cv2.cvtColor(gray, cv2.COLOR_GRAY2RGB)
+
+
+def augment(img, rng, real_handwriting, photo_share=0.0):
     """Geometric + photometric variation; scale is randomised later, at the fit into 64x256."""
     if real_handwriting and rng.random() < 0.6:
         k = rng.choice([2, 3, 3, 5, 7])  # CROHME strokes are thin; markers and photos are not
         img = cv2.erode(img, np.ones((k, k), np.uint8))
+    if real_handwriting and rng.random() < photo_share:
+        img = photo_style(img, rng)
     if rng.random() < 0.5:
         img = _affine(img, rng, 4.0)
     img = _pad(img, rng, 0.25)
@@ -145,9 +164,10 @@ def make_input(img, rng=None):
 class Mixture:
     """Draws training samples from several sets with weights, shortest formulas first (curriculum)."""
 
-    def __init__(self, sets_and_weights, seed):
+    def __init__(self, sets_and_weights, seed, photo_share=0.0):
         self.sets = [(s, w) for s, w in sets_and_weights if len(s)]
         self.rng = random.Random(seed)
+        self.photo_share = photo_share  # share of real handwriting redrawn as a photo crop
 
     def draw(self, max_len):
         sets, weights = zip(*self.sets)
@@ -156,7 +176,7 @@ class Mixture:
             path, ids, _, _ = s.items[self.rng.randrange(len(s))]
             if len(ids) <= max_len:
                 break
-        img = augment(load_image(path), self.rng, s.name == "crohme")
+        img = augment(load_image(path), self.rng, s.name == "crohme", self.photo_share)
         return make_input(img, self.rng), ids
 
     def batch(self, size, max_len):

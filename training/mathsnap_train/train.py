@@ -67,6 +67,10 @@ def main():
     ap.add_argument("--decay-to", type=int, default=400_000)
     ap.add_argument("--val-every", type=int, default=15_000)
     ap.add_argument("--max-samples", type=int, default=10_000_000)
+    ap.add_argument("--photo-share", type=float, default=0.5,
+                    help="share of CROHME samples redrawn through the data engine's paper and noise cells")
+    ap.add_argument("--rewarm", type=int, default=0,
+                    help="after a resume, ramp the learning rate up over this many samples (fresh optimizer state)")
     args = ap.parse_args()
     torch.set_num_threads(int(os.environ.get("OMP_NUM_THREADS", "1")))
     os.makedirs(args.run, exist_ok=True)
@@ -101,17 +105,19 @@ def main():
         synth = synthetic_sets(vocab)
         parts = [(crohme, 0.45 if synth else 1.0)] + [(s, 0.55 / len(synth)) for s in synth]
         say("training sets: " + ", ".join(f"{s.name}={len(s)}" for s, _ in parts))
-        return Mixture(parts, seed=state["seen"] + 1), synth
+        return Mixture(parts, seed=state["seen"] + 1, photo_share=args.photo_share), synth
 
     mix, synth = build_mixture()
     synth_val = [s for s in synthetic_sets(vocab, "synth-val")]
+    resumed_at = state["seen"]
     t0, loss_avg, next_val = time.time(), None, state["seen"] - state["seen"] % args.val_every + args.val_every
     model.train()
     while not stop["now"] and state["seen"] < args.max_samples:
         xs, ys = mix.batch(args.batch, curriculum_max_len(state["seen"]))
         x, inp, tgt = to_batch(xs, ys, vocab)
         for g in opt.param_groups:
-            g["lr"] = lr_at(state["seen"], args.lr, decay_to=args.decay_to)
+            ramp = min(1.0, (state["seen"] - resumed_at + args.batch) / args.rewarm) if args.rewarm else 1.0
+            g["lr"] = ramp * lr_at(state["seen"], args.lr, decay_to=args.decay_to)
         lp = model(x, inp)
         loss = F.nll_loss(lp.reshape(-1, lp.shape[-1]), tgt.reshape(-1), ignore_index=vocab.pad)
         opt.zero_grad()
