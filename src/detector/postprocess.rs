@@ -111,7 +111,10 @@ fn extent(q: &Quad, origin: Point, dir: Point) -> ([f32; 2], [f32; 2]) {
 /// not overlap once grown (the growth only restores the inset the training target removed), and
 /// formulas on neighbouring lines share less than half a height across the line.
 fn same_formula(a: &Region, b: &Region) -> bool {
-    let longer = |r: &Region| quad_size(&r.quad).0.max(quad_size(&r.quad).1);
+    let longer = |r: &Region| {
+        let (w, h) = quad_size(&r.quad);
+        w.max(h)
+    };
     let (base, other) = if longer(a) >= longer(b) { (a, b) } else { (b, a) };
     let dir = line_direction(&base.quad);
     // the other's sides must be parallel or perpendicular to the line (a short piece may stand upright)
@@ -132,7 +135,10 @@ fn same_formula(a: &Region, b: &Region) -> bool {
 fn merged(a: &Region, b: &Region) -> Region {
     let corners: Vec<Point> = a.quad.iter().chain(b.quad.iter()).copied().collect();
     let (centre, w, h, angle) = min_area_rect(&corners);
-    let area = |r: &Region| quad_size(&r.quad).0 * quad_size(&r.quad).1;
+    let area = |r: &Region| {
+        let (w, h) = quad_size(&r.quad);
+        w * h
+    };
     let (wa, wb) = (area(a), area(b));
     let score = (a.score * wa + b.score * wb) / (wa + wb).max(f32::EPSILON);
     Region { quad: rect_corners(centre, w, h, angle), score }

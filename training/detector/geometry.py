@@ -208,9 +208,14 @@ def _same_formula(a, b):
     return along > 0 and across >= MERGE_MIN_LINE_OVERLAP * min(av[1] - av[0], bv[1] - bv[0])
 
 
+def _area(q):
+    w, h = quad_size(q)
+    return w * h
+
+
 def _merged(a, b):
     centre, w, h, ang = min_area_rect(np.concatenate([a[0], b[0]]))
-    wa, wb = (lambda r: quad_size(r[0])[0] * quad_size(r[0])[1])(a), (lambda r: quad_size(r[0])[0] * quad_size(r[0])[1])(b)
+    wa, wb = _area(a[0]), _area(b[0])
     return rect_corners(centre, w, h, ang), (a[1] * wa + b[1] * wb) / max(wa + wb, 1e-12)
 
 

@@ -41,7 +41,7 @@ def main(argv=None):
     cv2.setNumThreads(1)
     run, margin = load_runner(a.model), recognition_margin()
     os.makedirs(os.path.join(a.out, "images"), exist_ok=True)
-    rows, found, total = [], 0, 0
+    rows, total = [], 0
     for p in data.load_pages(a.pages):
         if p.get("noise") in a.skip_noise:
             continue
@@ -56,12 +56,11 @@ def main(argv=None):
             name = f"{os.path.splitext(p['image'])[0]}_{j}"
             cv2.imwrite(os.path.join(a.out, "images", name + ".png"), cv2.cvtColor(crop, cv2.COLOR_RGB2GRAY))
             rows.append(f"{name}\t{f['latex']}\tpages/{p.get('noise', 'clean')}\n")
-            found += 1
     tmp = os.path.join(a.out, "labels.tsv.tmp")
     with open(tmp, "w", encoding="utf-8") as fh:
         fh.writelines(rows)
     os.replace(tmp, os.path.join(a.out, "labels.tsv"))  # last, so a trainer never sees a partial shard
-    print(f"{found} crops of {total} formulas from {a.pages} -> {a.out}")
+    print(f"{len(rows)} crops of {total} formulas from {a.pages} -> {a.out}")
 
 
 if __name__ == "__main__":

@@ -19,18 +19,22 @@ import os
 import numpy as np
 import onnx
 import torch
+import torch.nn as nn
 from onnx import numpy_helper
 
 from .data import Vocab, crohme_train_split, load_image, make_input
 from .model import Recognizer
 
-# Encoder convolutions in graph order, each with the BatchNorm it was folded with.
-ENCODER_CONVS = [("net.0", "net.1"), ("net.3.0", "net.3.1"), ("net.5.0", "net.5.1"), ("net.6.0", "net.6.1"),
-                 ("net.8.0", "net.8.1"), ("net.9.a.0", "net.9.a.1"), ("net.9.b.0", "net.9.b.1")]
-# Linear layers without a bias, exported as MatMul by a transposed weight; their shapes are unique.
-ENCODER_MATMULS = {(160, 128): "encoder.key.weight"}
-DECODER_MATMULS = {(32, 128): "decoder.cov_proj.weight", (128, 1): "decoder.energy.weight",
-                   (160, 128): "decoder.out_c.weight", (128, 128): "decoder.out_e.weight"}
+def folded_pairs(encoder):
+    """(convolution, BatchNorm) module names in module order, which is the graph's order: the exporter
+    folded each BatchNorm into the convolution just before it."""
+    pairs, conv = [], None
+    for name, module in encoder.named_modules():
+        if isinstance(module, nn.Conv2d):
+            conv = name
+        elif isinstance(module, nn.BatchNorm2d):
+            pairs.append((conv, name))
+    return pairs
 
 
 def initializers(path):
@@ -38,25 +42,36 @@ def initializers(path):
     return [(i.name, torch.from_numpy(numpy_helper.to_array(i).copy())) for i in graph.initializer]
 
 
-def load_named(state, inits, matmuls):
-    """Copy initializers named after parameters; place transposed MatMul weights by shape."""
+def load_graph(state, path, prefix):
+    """Copy the graph's initializers named after parameters; place the Linear weights the exporter
+    stored transposed under generated MatMul names by their shape (unique within one graph).
+    Returns the initializers left unplaced."""
+    inits = initializers(path)
+    named = {n for n, _ in inits}
+    transposed = {}
+    for key, value in state.items():
+        if key.startswith(prefix) and key.endswith(".weight") and value.dim() == 2 and key not in named:
+            shape = tuple(value.shape[::-1])
+            if shape in transposed:
+                raise SystemExit(f"{transposed[shape]} and {key} share a shape: cannot place them from {path}")
+            transposed[shape] = key
     rest = []
     for name, value in inits:
         if name in state:
             state[name] = value
-        elif name.startswith("onnx::MatMul") and tuple(value.shape) in matmuls:
-            state[matmuls[tuple(value.shape)]] = value.t().contiguous()
+        elif name.startswith("onnx::MatMul") and tuple(value.shape) in transposed:
+            state[transposed[tuple(value.shape)]] = value.t().contiguous()
         else:
             rest.append((name, value))
     return rest
 
 
 @torch.no_grad()
-def conv_output_stats(model, images):
+def conv_output_stats(model, images, pairs):
     """Mean and variance per channel of every folded convolution's output (before its BatchNorm)."""
     stats, hooks = {}, []
     modules = dict(model.encoder.named_modules())
-    for conv, _ in ENCODER_CONVS:
+    for conv, _ in pairs:
         def hook(_m, _i, out, key=conv):
             stats[key] = (out.mean((0, 2, 3)), out.var((0, 2, 3), unbiased=False))
         hooks.append(modules[conv].register_forward_hook(hook))
@@ -74,15 +89,16 @@ def recover(models_dir, calibration=256):
         raise SystemExit("the shipped model's vocabulary differs from spec/vocab.txt: cannot resume from it")
     model = Recognizer(len(vocab.itos))
     state = model.state_dict()
-    enc = load_named(state, initializers(os.path.join(models_dir, manifest["encoder"])), ENCODER_MATMULS)
-    dec = load_named(state, initializers(os.path.join(models_dir, manifest["decoder"])), DECODER_MATMULS)
+    pairs = folded_pairs(model.encoder)
+    enc = load_graph(state, os.path.join(models_dir, manifest["encoder"]), "encoder.")
+    dec = load_graph(state, os.path.join(models_dir, manifest["decoder"]), "decoder.")
     if dec:
         raise SystemExit(f"unplaced decoder initializers: {[n for n, _ in dec]}")
     convs = [v for n, v in enc if n.startswith("onnx::Conv")]   # weight, bias, weight, bias, ... in graph order
-    if len(convs) != 2 * len(ENCODER_CONVS):
-        raise SystemExit(f"expected {2 * len(ENCODER_CONVS)} folded conv tensors, found {len(convs)}")
+    if len(convs) != 2 * len(pairs):
+        raise SystemExit(f"expected {2 * len(pairs)} folded conv tensors, found {len(convs)}")
     biases = {}
-    for (conv, _), weight, bias in zip(ENCODER_CONVS, convs[0::2], convs[1::2]):
+    for (conv, _), weight, bias in zip(pairs, convs[0::2], convs[1::2]):
         state[f"encoder.{conv}.weight"] = weight
         biases[conv] = bias
     model.load_state_dict(state)
@@ -95,16 +111,20 @@ def recover(models_dir, calibration=256):
     pick = rng.choice(len(crohme.items), size=min(calibration, len(crohme.items)), replace=False)
     images = torch.from_numpy(np.stack([make_input(load_image(crohme.items[i][0])) for i in pick])[:, None])
     modules = dict(model.encoder.named_modules())
-    for conv, bn_name in ENCODER_CONVS:
+    for conv, bn_name in pairs:
         bn = modules[bn_name]
-        bn.running_mean.zero_(), bn.running_var.fill_(1.0 - bn.eps), bn.weight.fill_(1.0)
+        bn.running_mean.zero_()
+        bn.running_var.fill_(1.0 - bn.eps)
+        bn.weight.fill_(1.0)
         bn.bias.copy_(biases[conv])
-    stats = conv_output_stats(model, images)
-    for conv, bn_name in ENCODER_CONVS:
+    stats = conv_output_stats(model, images, pairs)
+    for conv, bn_name in pairs:
         mean, var = stats[conv]
         bn = modules[bn_name]
-        std = torch.sqrt(var + bn.eps)
-        bn.running_mean.copy_(mean), bn.running_var.copy_(var), bn.weight.copy_(std), bn.bias.copy_(mean + biases[conv])
+        bn.running_mean.copy_(mean)
+        bn.running_var.copy_(var)
+        bn.weight.copy_(torch.sqrt(var + bn.eps))
+        bn.bias.copy_(mean + biases[conv])
     return model, manifest.get("trained_samples") or 0
 
 

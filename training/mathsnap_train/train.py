@@ -115,8 +115,8 @@ def main():
     while not stop["now"] and state["seen"] < args.max_samples:
         xs, ys = mix.batch(args.batch, curriculum_max_len(state["seen"]))
         x, inp, tgt = to_batch(xs, ys, vocab)
+        ramp = min(1.0, (state["seen"] - resumed_at + args.batch) / args.rewarm) if args.rewarm else 1.0
         for g in opt.param_groups:
-            ramp = min(1.0, (state["seen"] - resumed_at + args.batch) / args.rewarm) if args.rewarm else 1.0
             g["lr"] = ramp * lr_at(state["seen"], args.lr, decay_to=args.decay_to)
         lp = model(x, inp)
         loss = F.nll_loss(lp.reshape(-1, lp.shape[-1]), tgt.reshape(-1), ignore_index=vocab.pad)
