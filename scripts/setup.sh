@@ -27,8 +27,8 @@ if ! wasm-bindgen --version 2>/dev/null | grep -q '0.2.130'; then
 fi
 
 # Python packages the tests and the web build use (the scorer's normalisation, onnxruntime parity, the data
-# engine's tests, onnx for the float16 models the app ships).
-python3 -c 'import numpy, onnx, onnxruntime, cv2, yaml, PIL' 2>/dev/null ||
+# engine's tests, onnx for the float16 models the app ships, torch for the training code's tests).
+python3 -c 'import numpy, onnx, onnxruntime, cv2, yaml, PIL, torch' 2>/dev/null ||
   pip install -q -r training/requirements-test.txt
 
 [ -d node_modules ] && [ node_modules -nt package-lock.json ] || npm ci --no-audit --no-fund

@@ -1,7 +1,7 @@
 """Pages (make_pages output) -> augmented training crops with their core targets.
 
-A sample: the page (already long side 640) under a random similarity transform (scale 0.5-1.4;
-rotation none 45%, +-6 deg 25%, +-45 deg 20%, page turns 10%; 70% of the time centred on a formula), cropped to `size` x `size` with white outside
+A sample: the page (already long side 640) under a random similarity transform (scale 0.5-1.4 by default;
+rotation none 35%, +-6 deg 25%, +-45 deg 28%, page turns 12%; 70% of the time centred on a formula), cropped to `size` x `size` with white outside
 the page (the engine pads with white), then colour / blur / noise / JPEG jitter. The target is
 geometry.core_target of the transformed quads at stride 4."""
 import json
@@ -12,6 +12,12 @@ import cv2
 import numpy as np
 
 from . import geometry as G
+
+# The engine's detection size (the manifest's `long_side`, written by export.py): a photo is scaled so
+# its long side is this before the detector runs. Training scales stay relative to PAGE_SIDE, the
+# synthetic pages' own long side.
+ENGINE_LONG_SIDE = 640
+PAGE_SIDE = 640.0
 
 
 def load_pages(root):
@@ -32,7 +38,7 @@ def read_rgb(path):
     return cv2.cvtColor(im, cv2.COLOR_BGR2RGB)
 
 
-def page_input(rgb, long_side=640):
+def page_input(rgb, long_side=ENGINE_LONG_SIDE):
     """As Detector::detect_at: scale so the long side is `long_side`, pad right/bottom with white to a
     multiple of 32. Returns (f32 [3, H, W] 0..1, scale)."""
     h, w = rgb.shape[:2]
@@ -73,13 +79,14 @@ def colour_jitter(rng, img):
     return out
 
 
-def sample(rng, page, size=320, stride=G.STRIDE):
-    """-> (f32 [3, size, size], f32 [size/stride, size/stride])."""
+def sample(rng, page, size=320, stride=G.STRIDE, max_scale=1.4):
+    """-> (f32 [3, size, size], f32 [size/stride, size/stride]). The page is scaled by 0.5-max_scale
+    (log-uniform) relative to PAGE_SIDE."""
     img = read_rgb(page["path"])
     h, w = img.shape[:2]
-    scale = 640.0 / max(w, h) * math.exp(rng.uniform(math.log(0.5), math.log(1.4)))
+    scale = PAGE_SIDE / max(w, h) * math.exp(rng.uniform(math.log(0.5), math.log(max_scale)))
     u = rng.random()  # rotation: none / slight / any tilt up to 45 deg / page turned (test pages have all four)
-    angle = (0.0 if u < 0.45 else rng.uniform(-6, 6) if u < 0.7 else rng.uniform(-45, 45) if u < 0.9
+    angle = (0.0 if u < 0.35 else rng.uniform(-6, 6) if u < 0.6 else rng.uniform(-45, 45) if u < 0.88
              else float(rng.choice([90, 180, 270])) + rng.uniform(-6, 6))
     quads = page["quads"]
     if quads and rng.random() < 0.7:
@@ -105,10 +112,10 @@ def sample(rng, page, size=320, stride=G.STRIDE):
     return crop.astype(np.float32).transpose(2, 0, 1) / 255.0, target
 
 
-def batch(rng, pages, n, size=320):
+def batch(rng, pages, n, size=320, max_scale=1.4):
     xs, ys = [], []
     for _ in range(n):
-        x, y = sample(rng, pages[int(rng.integers(len(pages)))], size)
+        x, y = sample(rng, pages[int(rng.integers(len(pages)))], size, max_scale=max_scale)
         xs.append(x)
         ys.append(y)
     return np.stack(xs), np.stack(ys)[:, None]

@@ -1,11 +1,14 @@
 """Whole-page turn correction through the Rust engine: each synthetic test page is turned by 0, 90,
 180 and 270 degrees, read by `mathsnap read`, and the engine's reported `rotation` is compared with
-the turn that makes the page upright again.
+the turn that makes the page upright again. A page generated already turned (the rotation cell) adds its
+own turn, read off its ground-truth quads (their first edge runs along the formula); pages tilted near 45
+degrees, whose own turn is ambiguous, are left out.
 
 python3 -m training.detector.evaluate_turns --pages ../cache/pages/test --limit 40
 """
 import argparse
 import json
+import math
 import os
 import subprocess
 import tempfile
@@ -13,6 +16,23 @@ import tempfile
 from PIL import Image
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
+
+
+def own_turn(page, ambiguous=15.0):
+    """The clockwise turn (0, 90, 180, 270) that makes the generated page upright: the mean reading
+    direction of its formulas (top-left -> top-right corner) rounded to a quarter turn; None within
+    `ambiguous` degrees of a diagonal, or without formulas."""
+    quads = [f["quad"] for f in page["formulas"]]
+    if not quads:
+        return None
+    # the mean direction (a circular mean: directions near +-180 degrees do not average to 0)
+    dx = sum((q[1][0] - q[0][0]) / max(math.dist(q[0], q[1]), 1e-6) for q in quads)
+    dy = sum((q[1][1] - q[0][1]) / max(math.dist(q[0], q[1]), 1e-6) for q in quads)
+    a = math.degrees(math.atan2(dy, dx)) % 360  # y points down: a page turned clockwise by t reads at +t
+    quarter = round(a / 90) % 4
+    if abs(a - round(a / 90) * 90) > 45 - ambiguous:
+        return None
+    return (360 - 90 * quarter) % 360
 
 
 def main():
@@ -23,6 +43,7 @@ def main():
     ap.add_argument("--bin", default=os.environ.get("MATHSNAP_BIN", os.path.join(ROOT, "target", "release", "mathsnap")))
     args = ap.parse_args()
     pages = [json.loads(l) for l in open(os.path.join(args.pages, "pages.jsonl"))][: args.limit]
+    pages = [p for p in pages if own_turn(p) is not None]
     with tempfile.TemporaryDirectory() as tmp:
         files, expected = [], []
         for p in pages:
@@ -32,7 +53,7 @@ def main():
                 path = os.path.join(tmp, f"{turn}-{p['image']}")
                 img.rotate(turn, expand=True).save(path, quality=92)
                 files.append(path)
-                expected.append((turn, p.get("noise", "?")))
+                expected.append(((turn + own_turn(p)) % 360, p.get("noise", "?")))
         out = subprocess.run([args.bin, "read", *files], capture_output=True, text=True).stdout.splitlines()
     by_turn, by_noise, confusion = {}, {}, {}
     for (turn, noise), line in zip(expected, out):

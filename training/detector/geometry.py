@@ -154,10 +154,10 @@ def rect_corners(centre, w, h, angle):
                      for du, dv in ((-w / 2, -h / 2), (w / 2, -h / 2), (w / 2, h / 2), (-w / 2, h / 2))])
 
 
-def regions(prob, threshold=0.5, inset=INSET, short_side=False, merge=True):
+def regions(prob, threshold=0.5, inset=INSET, short_side=True, merge=True):
     """prob: [h, w] map -> list of (quad in map units, score), as postprocess::regions.
-    short_side=True grows each core by its shorter side, as the engine does (right for formulas on pages
-    turned by 90 degrees); False is the earlier rule, kept to compare with old figures. merge=True joins
+    short_side=True (the default) grows each core by its shorter side, as the engine does (right for formulas
+    on pages turned by 90 degrees); False is the earlier rule, kept to compare with old figures. merge=True joins
     fragments of one formula, as the engine does."""
     mask = (prob >= threshold).astype(np.uint8)
     n, labels = cv2.connectedComponents(mask, connectivity=8)
@@ -238,7 +238,7 @@ def _swap_remove(xs, i):
     return xs.pop()
 
 
-def detect_quads(prob, scale, img_w, img_h, threshold=0.5, inset=INSET, stride=STRIDE, short_side=False):
+def detect_quads(prob, scale, img_w, img_h, threshold=0.5, inset=INSET, stride=STRIDE, short_side=True):
     """Map -> quads in image pixels (as Detector::detect_at, before reading order)."""
     to_image = stride / scale
     out = []

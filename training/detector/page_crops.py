@@ -34,7 +34,7 @@ def main(argv=None):
     ap.add_argument("model", help="detector .onnx (or checkpoint)")
     ap.add_argument("--pages", required=True, help="training pages (never the test split)")
     ap.add_argument("--out", required=True)
-    ap.add_argument("--long-side", type=int, default=640)
+    ap.add_argument("--long-side", type=int, default=data.ENGINE_LONG_SIDE)
     ap.add_argument("--skip-noise", nargs="*", default=["blur_jpeg"],
                     help="page cells left out: blur_jpeg pages at 640 px are illegible even as perfect crops")
     a = ap.parse_args(argv)
@@ -48,7 +48,7 @@ def main(argv=None):
         rgb = data.read_rgb(p["path"])
         h, w = rgb.shape[:2]
         x, scale = data.page_input(rgb, a.long_side)
-        pred = [q for q, _ in G.detect_quads(run(x), scale, w, h, short_side=True)]
+        pred = [q for q, _ in G.detect_quads(run(x), scale, w, h)]
         total += len(p["formulas"])
         for _, i, j in G.match_pairs(pred, p["quads"]):
             f = p["formulas"][j]

@@ -9,7 +9,8 @@ is what detection and rectification lose.
 Both sides go through `mathsnap` (`read` on the pages; `eval --single` on the perfect crops) and are
 compared with the scorer's own normalisation (../shared/eval/texnorm.py). A ground-truth formula counts
 as read when a predicted region overlaps it at quad IoU >= 0.5 (each region used once, best IoU first)
-and that region's LaTeX normalises to the label."""
+and that region's LaTeX normalises to the label. The same matching gives the engine's detection precision,
+recall and F1 per cell (page turns included; regions read as nothing are not reported, so not counted)."""
 import argparse
 import json
 import os
@@ -109,12 +110,16 @@ def main(argv=None):
 
     # lost_in_detection: read right as a perfect crop but not found; lost_in_crop: found, read right as a
     # perfect crop, wrong from the detected region (its crop's extent or straightening differ)
-    cells = defaultdict(lambda: {"formulas": 0, "page_ok": 0, "crop_ok": 0, "found": 0,
+    # regions / found also give the engine's detection precision and recall: its own page turns included,
+    # regions the recognizer read as nothing left out (as users see them)
+    cells = defaultdict(lambda: {"formulas": 0, "page_ok": 0, "crop_ok": 0, "found": 0, "regions": 0,
                                  "lost_in_detection": 0, "lost_in_crop": 0})
     for p in pages:
         pred = reads[p["image"]]
         gt = [np.asarray(f["quad"]) for f in p["formulas"]]
         m = {j: i for _, i, j in G.match_pairs([np.asarray(r["quad"]) for r in pred], gt, a.iou)}  # gt -> region
+        for key in (p.get("noise", "all"), "ALL"):
+            cells[key]["regions"] += len(pred)
         for n, f in enumerate(p["formulas"]):
             truth = norm(f["latex"])
             crop_ok = norm(crop_latex[crop_name(p, n)]) == truth
@@ -130,16 +135,20 @@ def main(argv=None):
 
     print(f"end-to-end page score on {a.pages} ({len(pages)} pages), quad IoU >= {a.iou}, crops with "
           f"{margin:.2f} x height of margin")
-    print(f"{'cell':<14}{'formulas':>9}{'found':>8}{'page score':>12}{'crop ExpRate':>14}{'gap':>7}"
-          f"{'lost: detection':>17}{'crop':>6}")
+    print(f"{'cell':<14}{'formulas':>9}{'regions':>8}{'det P':>7}{'det R':>7}{'det F1':>7}{'page score':>12}"
+          f"{'crop ExpRate':>14}{'gap':>7}{'lost: detection':>17}{'crop':>6}")
     out = {}
     for key in sorted(cells, key=lambda k: (k == "ALL", k)):
         c = cells[key]
         n = max(c["formulas"], 1)
         page, crop = 100 * c["page_ok"] / n, 100 * c["crop_ok"] / n
-        out[key] = {**c, "page_score": page, "crop_exprate": crop, "found_rate": 100 * c["found"] / n}
-        print(f"{key:<14}{c['formulas']:>9}{100 * c['found'] / n:>7.1f}%{page:>11.1f}%{crop:>13.1f}%{page - crop:>7.1f}"
-              f"{c['lost_in_detection']:>17}{c['lost_in_crop']:>6}")
+        precision = c["found"] / max(c["regions"], 1)
+        recall = c["found"] / n
+        f1 = 2 * precision * recall / max(precision + recall, 1e-9)
+        out[key] = {**c, "page_score": page, "crop_exprate": crop, "found_rate": 100 * recall,
+                    "detection": {"P": precision, "R": recall, "F1": f1}}
+        print(f"{key:<14}{c['formulas']:>9}{c['regions']:>8}{precision:>7.3f}{recall:>7.3f}{f1:>7.3f}{page:>11.1f}%"
+              f"{crop:>13.1f}%{page - crop:>7.1f}{c['lost_in_detection']:>17}{c['lost_in_crop']:>6}")
     if a.json:
         json.dump(out, open(a.json, "w"), indent=1)
 

@@ -76,3 +76,28 @@ def test_keeps_separate_formulas_apart_like_rust():
                  [_region((40, 20), 60, 10, 0), _region((45, 28), 60, 10, 0)],
                  [_region((40, 20), 60, 10, 0), _region((40, 20), 60, 10, 30)]):
         assert len(G.merge_line_fragments(pair)) == 2
+
+
+def test_recovered_detector_matches_shipped_onnx():
+    """The checkpoint rebuilt from models/detector.onnx computes what the shipped file computes (eval
+    mode), so fine-tuning starts from the model users have."""
+    import os
+
+    import onnxruntime as ort
+
+    from .recover import recover
+
+    path = os.path.join(os.path.dirname(__file__), "..", "..", "models", "detector.onnx")
+    rng = np.random.default_rng(0)
+    calibration = torch.from_numpy(rng.random((4, 3, 96, 96), dtype=np.float32))
+    model = recover(path, calibration)
+    sess = ort.InferenceSession(path, providers=["CPUExecutionProvider"])
+    for shape in ((1, 3, 128, 96), (1, 3, 320, 448)):
+        x = torch.from_numpy(rng.random(shape, dtype=np.float32))
+        with torch.no_grad():
+            want = model(x).numpy()
+        got = sess.run(None, {"image": x.numpy()})[0]
+        assert np.abs(got - want).max() < 1e-4
+    # training mode normalises with batch statistics: the rebuilt BatchNorms must stay finite there too
+    model.train()
+    assert torch.isfinite(model(calibration)).all()

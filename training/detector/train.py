@@ -56,10 +56,12 @@ def main(argv=None):
     ap.add_argument("--batch", type=int, default=8)
     ap.add_argument("--size", type=int, default=320)
     ap.add_argument("--lr", type=float, default=3e-3)
+    ap.add_argument("--max-scale", type=float, default=1.4,
+                    help="largest page scale of a crop, relative to the pages' own long side (640): more sees finer detail")
     ap.add_argument("--save-every", type=float, default=120.0, help="seconds")
     ap.add_argument("--keep-every", type=int, default=1000)
     ap.add_argument("--seed", type=int, default=0)
-    ap.add_argument("--init", default=None, help="start weights from this checkpoint (new schedule)")
+    ap.add_argument("--init", default=None, help="start weights (and shape) from this checkpoint, on a new schedule")
     ap.add_argument("--widths", default=",".join(map(str, WIDTHS)), help="encoder widths per stride (a new run only)")
     ap.add_argument("--fpn", type=int, default=FPN, help="FPN channels (a new run only)")
     a = ap.parse_args(argv)
@@ -86,8 +88,10 @@ def main(argv=None):
         raise SystemExit(f"no pages.jsonl under {a.pages}")
     last = os.path.join(a.run, "last.pt")
     ck = torch.load(last, map_location="cpu", weights_only=False) if os.path.exists(last) else None
-    cfg = ck.get("config", {}) if ck else {"widths": [int(v) for v in a.widths.split(",")], "fpn": a.fpn}
-    model = from_config(cfg)  # a resumed run keeps its shape
+    init = torch.load(a.init, map_location="cpu", weights_only=False) if a.init and not ck else None
+    cfg = ((ck or init).get("config", {}) if ck or init
+           else {"widths": [int(v) for v in a.widths.split(",")], "fpn": a.fpn})
+    model = from_config(cfg)  # a resumed or initialised run keeps its checkpoint's shape
     opt = torch.optim.AdamW(model.parameters(), lr=a.lr, weight_decay=1e-4)
     state = {"step": 0, "seen": 0, "steps": a.steps}
     if ck:
@@ -96,19 +100,18 @@ def main(argv=None):
         state = ck["state"]
         state["steps"] = a.steps
         say(f"resumed from {last} at step {state['step']} ({state['seen']} samples seen)")
-    elif a.init:
-        ck = torch.load(a.init, map_location="cpu", weights_only=False)
-        model.load_state_dict(ck["model"])
+    elif init:
+        model.load_state_dict(init["model"])
         say(f"initialised from {a.init}")
     say(f"{len(pages)} pages from {dirs}; model {n_params(model)} params; batch {a.batch} x {a.size}px; "
-        f"lr {a.lr}; schedule {a.steps} steps")
+        f"lr {a.lr}; schedule {a.steps} steps; page scale 0.5-{a.max_scale}")
     rng = np.random.default_rng(a.seed * 100003 + state["step"])
     model.train()
     t_save = time.time()
     acc = {"loss": 0.0, "bce": 0.0, "dice": 0.0, "n": 0, "t_data": 0.0, "t_step": 0.0}
     while state["step"] < a.steps and not STOP["flag"]:
         t0 = time.time()
-        x, y = data.batch(rng, pages, a.batch, a.size)
+        x, y = data.batch(rng, pages, a.batch, a.size, a.max_scale)
         t1 = time.time()
         lr = lr_at(state["step"], a.steps, a.lr)
         for g in opt.param_groups:

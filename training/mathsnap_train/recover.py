@@ -67,18 +67,44 @@ def load_graph(state, path, prefix):
 
 
 @torch.no_grad()
-def conv_output_stats(model, images, pairs):
+def conv_output_stats(net, inputs, pairs):
     """Mean and variance per channel of every folded convolution's output (before its BatchNorm)."""
     stats, hooks = {}, []
-    modules = dict(model.encoder.named_modules())
+    modules = dict(net.named_modules())
     for conv, _ in pairs:
         def hook(_m, _i, out, key=conv):
             stats[key] = (out.mean((0, 2, 3)), out.var((0, 2, 3), unbiased=False))
         hooks.append(modules[conv].register_forward_hook(hook))
-    model.encoder(images)
+    net(inputs)
     for h in hooks:
         h.remove()
     return stats
+
+
+@torch.no_grad()
+def rebuild_batchnorms(net, pairs, biases, inputs):
+    """Re-create each BatchNorm of `pairs` from the folded bias of its convolution (whose weight is
+    already the folded one) and the statistics of that convolution's output on real `inputs`.
+
+    Each BatchNorm first becomes 'add the folded bias' (exact in eval mode), so one pass measures
+    every folded convolution's output statistics; then scale = their standard deviation and shift =
+    their mean plus the folded bias, which is the same function in eval mode and normalises like the
+    original in training mode."""
+    modules = dict(net.named_modules())
+    for conv, bn_name in pairs:
+        bn = modules[bn_name]
+        bn.running_mean.zero_()
+        bn.running_var.fill_(1.0 - bn.eps)
+        bn.weight.fill_(1.0)
+        bn.bias.copy_(biases[conv])
+    stats = conv_output_stats(net, inputs, pairs)
+    for conv, bn_name in pairs:
+        mean, var = stats[conv]
+        bn = modules[bn_name]
+        bn.running_mean.copy_(mean)
+        bn.running_var.copy_(var)
+        bn.weight.copy_(torch.sqrt(var + bn.eps))
+        bn.bias.copy_(mean + biases[conv])
 
 
 @torch.no_grad()
@@ -104,27 +130,11 @@ def recover(models_dir, calibration=256):
     model.load_state_dict(state)
     model.eval()
 
-    # Each BatchNorm first becomes 'add the folded bias' (exact in eval mode), so one pass over real
-    # training crops measures every folded convolution's output statistics.
     crohme, _ = crohme_train_split(vocab)
     rng = np.random.default_rng(0)
     pick = rng.choice(len(crohme.items), size=min(calibration, len(crohme.items)), replace=False)
     images = torch.from_numpy(np.stack([make_input(load_image(crohme.items[i][0])) for i in pick])[:, None])
-    modules = dict(model.encoder.named_modules())
-    for conv, bn_name in pairs:
-        bn = modules[bn_name]
-        bn.running_mean.zero_()
-        bn.running_var.fill_(1.0 - bn.eps)
-        bn.weight.fill_(1.0)
-        bn.bias.copy_(biases[conv])
-    stats = conv_output_stats(model, images, pairs)
-    for conv, bn_name in pairs:
-        mean, var = stats[conv]
-        bn = modules[bn_name]
-        bn.running_mean.copy_(mean)
-        bn.running_var.copy_(var)
-        bn.weight.copy_(torch.sqrt(var + bn.eps))
-        bn.bias.copy_(mean + biases[conv])
+    rebuild_batchnorms(model.encoder, pairs, biases, images)
     return model, manifest.get("trained_samples") or 0
 
 
