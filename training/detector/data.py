@@ -16,7 +16,7 @@ from . import geometry as G
 # The engine's detection size (the manifest's `long_side`, written by export.py): a photo is scaled so
 # its long side is this before the detector runs. Training scales stay relative to PAGE_SIDE, the
 # synthetic pages' own long side.
-ENGINE_LONG_SIDE = 640
+ENGINE_LONG_SIDE = 800
 PAGE_SIDE = 640.0
 
 

@@ -10,6 +10,7 @@ re-created as in training.mathsnap_train.recover: exact in eval mode, with runni
 real training crops so that training mode normalises like the original. The optimizer state starts fresh.
 """
 import argparse
+import json
 import os
 
 import numpy as np
@@ -86,6 +87,14 @@ def recover(onnx_path, calibration):
     return model.eval()
 
 
+def trained_samples(onnx_path):
+    """The crops the shipped model was trained on, from the manifest beside it (0 when unknown)."""
+    manifest = os.path.join(os.path.dirname(onnx_path), "manifest.json")
+    if not os.path.exists(manifest):
+        return 0
+    return json.load(open(manifest)).get("detector", {}).get("trained_samples") or 0
+
+
 def calibration_crops(pages_dir, n=32, seed=0):
     pages = data.load_pages(pages_dir)
     x, _ = data.batch(np.random.default_rng(seed), pages, n)
@@ -104,7 +113,8 @@ def main():
     os.makedirs(os.path.dirname(a.out) or ".", exist_ok=True)
     # a fresh schedule: `train --init OUT` starts from these weights
     torch.save({"model": model.state_dict(), "opt": opt.state_dict(),
-                "state": {"step": 0, "seen": 0, "recovered_from": a.onnx}, "config": model.config}, a.out)
+                "state": {"step": 0, "seen": trained_samples(a.onnx), "recovered_from": a.onnx},
+                "config": model.config}, a.out)
     print(f"recovered {a.out} from {a.onnx}: widths {model.config['widths']}, fpn {model.config['fpn']}")
 
 

@@ -102,6 +102,7 @@ def main(argv=None):
         say(f"resumed from {last} at step {state['step']} ({state['seen']} samples seen)")
     elif init:
         model.load_state_dict(init["model"])
+        state["seen"] = init.get("state", {}).get("seen", 0)  # the model's whole history, for the manifest
         say(f"initialised from {a.init}")
     say(f"{len(pages)} pages from {dirs}; model {n_params(model)} params; batch {a.batch} x {a.size}px; "
         f"lr {a.lr}; schedule {a.steps} steps; page scale 0.5-{a.max_scale}")
