@@ -196,13 +196,12 @@ impl Engine {
         let t = now_ms();
         let mut redetect_ms = 0.0;
         let mut reads = self.recognize_regions(&upright, &regions, opts)?;
-        let layout_says_half = if opts.auto_rotate { orientation::lines_say_half_turned(&upright) } else { None };
-        let turn_round = match layout_says_half {
-            _ if !opts.auto_rotate => false,
-            Some(false) => false,
-            None => self.reads_better_turned_round(&upright, &reads, opts, &HALF_TURN_UNCUED)?,
-            Some(true) => self.reads_better_turned_round(&upright, &reads, opts, &HALF_TURN_LAYOUT_CUED)?,
-        };
+        let turn_round = opts.auto_rotate
+            && match orientation::lines_say_half_turned(&upright) {
+                Some(false) => false,
+                None => self.reads_better_turned_round(&upright, &reads, opts, &HALF_TURN_UNCUED)?,
+                Some(true) => self.reads_better_turned_round(&upright, &reads, opts, &HALF_TURN_LAYOUT_CUED)?,
+            };
         if turn_round {
             turn = turn.then_half();
             upright = Cow::Owned(imageops::rotate180(upright.as_ref()));

@@ -18,6 +18,7 @@ from . import geometry as G
 # synthetic pages' own long side.
 ENGINE_LONG_SIDE = 800
 PAGE_SIDE = 640.0
+MAX_SCALE = 1.4  # largest page scale of a training crop, by default (train --max-scale)
 
 
 def load_pages(root):
@@ -79,7 +80,7 @@ def colour_jitter(rng, img):
     return out
 
 
-def sample(rng, page, size=320, stride=G.STRIDE, max_scale=1.4):
+def sample(rng, page, size=320, stride=G.STRIDE, max_scale=MAX_SCALE):
     """-> (f32 [3, size, size], f32 [size/stride, size/stride]). The page is scaled by 0.5-max_scale
     (log-uniform) relative to PAGE_SIDE."""
     img = read_rgb(page["path"])
@@ -112,7 +113,7 @@ def sample(rng, page, size=320, stride=G.STRIDE, max_scale=1.4):
     return crop.astype(np.float32).transpose(2, 0, 1) / 255.0, target
 
 
-def batch(rng, pages, n, size=320, max_scale=1.4):
+def batch(rng, pages, n, size=320, max_scale=MAX_SCALE):
     xs, ys = [], []
     for _ in range(n):
         x, y = sample(rng, pages[int(rng.integers(len(pages)))], size, max_scale=max_scale)

@@ -29,10 +29,10 @@ def own_turn(page, ambiguous=15.0):
     dx = sum((q[1][0] - q[0][0]) / max(math.dist(q[0], q[1]), 1e-6) for q in quads)
     dy = sum((q[1][1] - q[0][1]) / max(math.dist(q[0], q[1]), 1e-6) for q in quads)
     a = math.degrees(math.atan2(dy, dx)) % 360  # y points down: a page turned clockwise by t reads at +t
-    quarter = round(a / 90) % 4
-    if abs(a - round(a / 90) * 90) > 45 - ambiguous:
+    nearest = round(a / 90)
+    if abs(a - nearest * 90) > 45 - ambiguous:
         return None
-    return (360 - 90 * quarter) % 360
+    return (360 - 90 * (nearest % 4)) % 360
 
 
 def main():
@@ -43,17 +43,17 @@ def main():
     ap.add_argument("--bin", default=os.environ.get("MATHSNAP_BIN", os.path.join(ROOT, "target", "release", "mathsnap")))
     args = ap.parse_args()
     pages = [json.loads(l) for l in open(os.path.join(args.pages, "pages.jsonl"))][: args.limit]
-    pages = [p for p in pages if own_turn(p) is not None]
+    pages = [(p, own) for p in pages if (own := own_turn(p)) is not None]
     with tempfile.TemporaryDirectory() as tmp:
         files, expected = [], []
-        for p in pages:
+        for p, own in pages:
             img = Image.open(os.path.join(args.pages, "images", p["image"])).convert("RGB")
             for turn in (0, 90, 180, 270):
                 # PIL rotates counter-clockwise: a page turned CCW by `turn` needs `turn` clockwise to fix
                 path = os.path.join(tmp, f"{turn}-{p['image']}")
                 img.rotate(turn, expand=True).save(path, quality=92)
                 files.append(path)
-                expected.append(((turn + own_turn(p)) % 360, p.get("noise", "?")))
+                expected.append(((turn + own) % 360, p.get("noise", "?")))
         out = subprocess.run([args.bin, "read", *files], capture_output=True, text=True).stdout.splitlines()
     by_turn, by_noise, confusion = {}, {}, {}
     for (turn, noise), line in zip(expected, out):

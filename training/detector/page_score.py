@@ -24,6 +24,7 @@ import cv2
 import numpy as np
 
 from . import data, geometry as G
+from .evaluate import prf
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 sys.path.insert(0, os.path.join(ROOT, "..", "shared", "eval"))
@@ -142,9 +143,7 @@ def main(argv=None):
         c = cells[key]
         n = max(c["formulas"], 1)
         page, crop = 100 * c["page_ok"] / n, 100 * c["crop_ok"] / n
-        precision = c["found"] / max(c["regions"], 1)
-        recall = c["found"] / n
-        f1 = 2 * precision * recall / max(precision + recall, 1e-9)
+        precision, recall, f1 = prf(c["found"], c["regions"], c["formulas"])
         out[key] = {**c, "page_score": page, "crop_exprate": crop, "found_rate": 100 * recall,
                     "detection": {"P": precision, "R": recall, "F1": f1}}
         print(f"{key:<14}{c['formulas']:>9}{c['regions']:>8}{precision:>7.3f}{recall:>7.3f}{f1:>7.3f}{page:>11.1f}%"

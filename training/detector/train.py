@@ -56,7 +56,7 @@ def main(argv=None):
     ap.add_argument("--batch", type=int, default=8)
     ap.add_argument("--size", type=int, default=320)
     ap.add_argument("--lr", type=float, default=3e-3)
-    ap.add_argument("--max-scale", type=float, default=1.4,
+    ap.add_argument("--max-scale", type=float, default=data.MAX_SCALE,
                     help="largest page scale of a crop, relative to the pages' own long side (640): more sees finer detail")
     ap.add_argument("--save-every", type=float, default=120.0, help="seconds")
     ap.add_argument("--keep-every", type=int, default=1000)
@@ -89,8 +89,8 @@ def main(argv=None):
     last = os.path.join(a.run, "last.pt")
     ck = torch.load(last, map_location="cpu", weights_only=False) if os.path.exists(last) else None
     init = torch.load(a.init, map_location="cpu", weights_only=False) if a.init and not ck else None
-    cfg = ((ck or init).get("config", {}) if ck or init
-           else {"widths": [int(v) for v in a.widths.split(",")], "fpn": a.fpn})
+    source = ck or init
+    cfg = source.get("config", {}) if source else {"widths": [int(v) for v in a.widths.split(",")], "fpn": a.fpn}
     model = from_config(cfg)  # a resumed or initialised run keeps its checkpoint's shape
     opt = torch.optim.AdamW(model.parameters(), lr=a.lr, weight_decay=1e-4)
     state = {"step": 0, "seen": 0, "steps": a.steps}
