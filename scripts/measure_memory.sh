@@ -14,8 +14,13 @@ out = sys.argv[1]
 page = Image.open("tests/fixtures/page-worksheet.jpg").convert("RGB")
 for name, size in [("1mp", (1155, 866)), ("12mp", (4000, 3000)), ("50mp", (8160, 6120)), ("16384x3050", (16384, 3050))]:
     page.resize(size, Image.BILINEAR).save(f"{out}/page-{name}.jpg", quality=90)
-# a sideways page is read from a turned full-resolution copy: the worst accepted JPEG case
+# a sideways page: turns are tried on the detector's downscaled copy, not on the photo
 page.resize((8160, 6120), Image.BILINEAR).rotate(90, expand=True).save(f"{out}/page-50mp-sideways.jpg", quality=90)
+# slanted pages (30°, the desk in the corners) are detected a second time on a larger, level canvas;
+# slanted and sideways together is the worst accepted JPEG case
+page.resize((4000, 3000), Image.BILINEAR).rotate(30, fillcolor=(90, 80, 70)).save(f"{out}/page-12mp-slanted.jpg", quality=90)
+page.resize((8160, 6120), Image.BILINEAR).rotate(30, fillcolor=(90, 80, 70)).rotate(90, expand=True).save(
+    f"{out}/page-50mp-sideways-slanted.jpg", quality=90)
 page.resize((4000, 3000), Image.BILINEAR).convert("RGBA").save(f"{out}/page-12mp-alpha.png", compress_level=1)
 # the worst cases input.rs accepts: 50 MP of 8-bit RGBA, and 16-bit RGB just under the decoder budget
 page.resize((8160, 6120), Image.BILINEAR).convert("RGBA").save(f"{out}/page-50mp-alpha.png", compress_level=1)
@@ -26,7 +31,8 @@ PY
 BIN=${CARGO_TARGET_DIR:-target}/release/mathsnap
 echo "| image | native peak RSS (MiB) | wasm: models loaded (MiB) | wasm: peak linear memory (MiB) | outcome |"
 echo "|---|---|---|---|---|"
-for f in "$OUT"/page-1mp.jpg "$OUT"/page-12mp.jpg "$OUT"/page-12mp-alpha.png "$OUT"/page-50mp.jpg "$OUT"/page-50mp-sideways.jpg "$OUT"/page-16384x3050.jpg \
+for f in "$OUT"/page-1mp.jpg "$OUT"/page-12mp.jpg "$OUT"/page-12mp-slanted.jpg "$OUT"/page-12mp-alpha.png "$OUT"/page-50mp.jpg \
+         "$OUT"/page-50mp-sideways.jpg "$OUT"/page-50mp-sideways-slanted.jpg "$OUT"/page-16384x3050.jpg \
          "$OUT"/page-50mp-alpha.png "$OUT"/page-40mp-rgb16.png; do
   rss_kib=$( /usr/bin/time -f '%M' "$BIN" read "$f" 2>&1 >/dev/null | tail -1 )
   w=$(node scripts/wasm_memory.mjs "$f")

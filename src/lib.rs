@@ -1,6 +1,7 @@
 //! mathsnap: photo of maths -> LaTeX, on the device. See ARCHITECTURE.md for the data flow.
 
 pub mod clock;
+pub mod deskew;
 pub mod detector;
 pub mod error;
 pub mod geometry;

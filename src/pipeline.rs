@@ -2,16 +2,15 @@
 //! resolution, recognition of each crop, LaTeX repair. Used by the CLI and the wasm bindings.
 
 use crate::clock::now_ms;
-use crate::detector::{Detector, Region};
+use crate::detector::{self, Detector, Region};
 use crate::error::{Error, Result};
 use crate::geometry::{quad_size, Quad};
 use crate::orientation::{self, PageTurn};
 use crate::models::Manifest;
 use crate::recognizer::beam::{self, DecodeOptions};
 use crate::recognizer::Recognizer;
-use crate::{latex, preprocess, rectify};
+use crate::{deskew, latex, preprocess, rectify};
 use image::{imageops, RgbImage};
-use std::borrow::Cow;
 use serde::Serialize;
 
 #[derive(Clone, Debug, Serialize)]
@@ -141,14 +140,19 @@ impl Engine {
         Ok((latex::to_latex(&tokens), decoded.confidence))
     }
 
-    pub fn detect(&self, img: &RgbImage, long_side: Option<u32>) -> Result<Vec<Region>> {
-        let det = self
-            .detector
+    fn detector(&self) -> Result<&Detector> {
+        self.detector
             .as_ref()
-            .ok_or_else(|| Error::model("no detector model in models/manifest.json: only single-formula crops can be read"))?;
+            .ok_or_else(|| Error::model("no detector model in models/manifest.json: only single-formula crops can be read"))
+    }
+
+    /// Formula regions at the manifest's working size (`None`: a slanted page is detected again
+    /// turned level, as in a whole read) or at a given one (the live preview: one quick pass).
+    pub fn detect(&self, img: &RgbImage, long_side: Option<u32>) -> Result<Vec<Region>> {
+        let det = self.detector()?;
         match long_side {
             Some(s) => det.detect_at(img, s),
-            None => det.detect(img),
+            None => deskew::detect_level(det, img),
         }
     }
 
@@ -174,17 +178,18 @@ impl Engine {
             return Ok(ReadResult { formulas, width: w, height: h, rotation: 0, ms });
         }
 
+        // Turns are tried on the detector's downscaled copy of the photo, never on the photo itself (a
+        // turned copy of a 50 MP photo would take 150 MB more); regions come back in the photo's pixels
+        // with their corners in the formula's own order, so crops cut from the photo come out upright.
         let t = now_ms();
+        let working = self.working_copy(img)?;
         let mut turn = PageTurn::None;
-        let mut upright = Cow::Borrowed(img);
-        let mut regions = self.detect(img, None)?;
+        let mut regions = self.detect_turned(&working, turn, w, h)?;
         if opts.auto_rotate && orientation::looks_sideways(&regions) {
-            let turned = PageTurn::Cw90.straighten(img);
-            let turned_regions = self.detect(&turned, None)?;
+            let turned_regions = self.detect_turned(&working, PageTurn::Cw90, w, h)?;
             // a steeply rotated (±45°) page can look sideways too: turn only if that helps
             if orientation::confirms_quarter_turn(&regions, &turned_regions) {
                 turn = PageTurn::Cw90;
-                upright = Cow::Owned(turned);
                 regions = turned_regions;
             }
         }
@@ -195,20 +200,19 @@ impl Engine {
         // right-aligned table or answer column), so it only tilts the recognizer's comparison.
         let t = now_ms();
         let mut redetect_ms = 0.0;
-        let mut reads = self.recognize_regions(&upright, &regions, opts)?;
+        let mut reads = self.recognize_regions(img, &regions, opts)?;
         let turn_round = opts.auto_rotate
-            && match orientation::lines_say_half_turned(&upright) {
+            && match orientation::lines_say_half_turned(&turn.straighten(&working)) {
                 Some(false) => false,
-                None => self.reads_better_turned_round(&upright, &reads, opts, &HALF_TURN_UNCUED)?,
-                Some(true) => self.reads_better_turned_round(&upright, &reads, opts, &HALF_TURN_LAYOUT_CUED)?,
+                None => self.reads_better_turned_round(img, &reads, opts, &HALF_TURN_UNCUED)?,
+                Some(true) => self.reads_better_turned_round(img, &reads, opts, &HALF_TURN_LAYOUT_CUED)?,
             };
         if turn_round {
             turn = turn.then_half();
-            upright = Cow::Owned(imageops::rotate180(upright.as_ref()));
             let td = now_ms();
-            regions = self.detect(&upright, None)?;
+            regions = self.detect_turned(&working, turn, w, h)?;
             redetect_ms = now_ms() - td;
-            reads = self.recognize_regions(&upright, &regions, opts)?;
+            reads = self.recognize_regions(img, &regions, opts)?;
         }
         ms.detect += redetect_ms;
         ms.recognize = now_ms() - t - redetect_ms;
@@ -216,13 +220,33 @@ impl Engine {
         let formulas = reads
             .into_iter()
             .filter(|r| !r.latex.is_empty()) // nothing the recognizer could read
-            .map(|r| Formula {
-                latex: r.latex,
-                score: r.confidence * r.region.score,
-                quad: turn.quad_to_photo(&r.region.quad, w as f32, h as f32),
-            })
+            .map(|r| Formula { latex: r.latex, score: r.confidence * r.region.score, quad: r.region.quad })
             .collect();
         Ok(ReadResult { formulas, width: w, height: h, rotation: turn.degrees(), ms })
+    }
+
+    /// The photo scaled as the detector would scale it (long side = the manifest's `long_side`).
+    fn working_copy(&self, img: &RgbImage) -> Result<RgbImage> {
+        let det = self.detector()?;
+        let s = det.config.long_side as f32 / img.width().max(img.height()) as f32;
+        let (sw, sh) = (((img.width() as f32 * s).round() as u32).max(1), ((img.height() as f32 * s).round() as u32).max(1));
+        Ok(detector::scale::scale(img, sw, sh))
+    }
+
+    /// Regions of the page turned by `turn`, detected on the working copy (straightened when slanted),
+    /// in the pixels of the `w` x `h` photo.
+    fn detect_turned(&self, working: &RgbImage, turn: PageTurn, w: u32, h: u32) -> Result<Vec<Region>> {
+        let upright = turn.straighten(working);
+        let regions = deskew::detect_level(self.detector()?, &upright)?;
+        let (ww, wh) = (working.width() as f32, working.height() as f32);
+        let (sx, sy) = (w as f32 / ww, h as f32 / wh);
+        Ok(regions
+            .into_iter()
+            .map(|r| Region {
+                quad: turn.quad_to_photo(&r.quad, ww, wh).map(|p| [(p[0] * sx).clamp(0.0, w as f32), (p[1] * sy).clamp(0.0, h as f32)]),
+                score: r.score,
+            })
+            .collect())
     }
 
     fn recognize_regions(&self, page: &RgbImage, regions: &[Region], opts: &ReadOptions) -> Result<Vec<RegionRead>> {

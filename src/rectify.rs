@@ -10,13 +10,14 @@ use image::{Rgb, RgbImage};
 const MAX_CROP_HEIGHT: f32 = 256.0;
 const MAX_CROP_WIDTH: f32 = 2048.0;
 
-fn sample(img: &RgbImage, x: f32, y: f32) -> [f32; 3] {
+/// Bilinear sample of `img` at (x, y); pixels beyond its edge count as `fill`.
+fn sample(img: &RgbImage, x: f32, y: f32, fill: [f32; 3]) -> [f32; 3] {
     let (w, h) = (img.width() as i64, img.height() as i64);
     let (x0, y0) = (x.floor() as i64, y.floor() as i64);
     let (fx, fy) = (x - x0 as f32, y - y0 as f32);
     let px = |xi: i64, yi: i64| -> [f32; 3] {
         if xi < 0 || yi < 0 || xi >= w || yi >= h {
-            [255.0; 3] // beyond the photo's edge: blank paper
+            fill
         } else {
             let p = img.get_pixel(xi as u32, yi as u32).0;
             [p[0] as f32, p[1] as f32, p[2] as f32]
@@ -61,11 +62,19 @@ pub fn crop_for_recognition(img: &RgbImage, quad: &Quad) -> RgbImage {
     crop_quad(img, &with_margin(quad, RECOGNITION_MARGIN))
 }
 
-/// The upright crop of `quad` (corners clockwise from the formula's top-left).
+/// The upright crop of `quad` (corners clockwise from the formula's top-left), at most
+/// `MAX_CROP_HEIGHT` x `MAX_CROP_WIDTH`; beyond the photo's edge is blank paper.
 pub fn crop_quad(img: &RgbImage, quad: &Quad) -> RgbImage {
     let (qw, qh) = quad_size(quad);
     let scale = (MAX_CROP_HEIGHT / qh.max(1.0)).min(MAX_CROP_WIDTH / qw.max(1.0)).min(1.0);
     let (ow, oh) = (((qw * scale).round() as u32).max(1), ((qh * scale).round() as u32).max(1));
+    warp_quad(img, quad, ow, oh, Rgb([255, 255, 255]))
+}
+
+/// `quad` of `img` mapped onto an upright `ow` x `oh` image (corners clockwise from its top-left);
+/// what lies beyond the image's edge takes the colour `fill`.
+pub fn warp_quad(img: &RgbImage, quad: &Quad, ow: u32, oh: u32, fill: Rgb<u8>) -> RgbImage {
+    let fill = fill.0.map(|c| c as f32);
     let [tl, tr, br, bl] = *quad;
     let mut out = RgbImage::new(ow, oh);
     for y in 0..oh {
@@ -76,7 +85,7 @@ pub fn crop_quad(img: &RgbImage, quad: &Quad) -> RgbImage {
             let top = [tl[0] + (tr[0] - tl[0]) * u, tl[1] + (tr[1] - tl[1]) * u];
             let bottom = [bl[0] + (br[0] - bl[0]) * u, bl[1] + (br[1] - bl[1]) * u];
             let (sx, sy) = (top[0] + (bottom[0] - top[0]) * v - 0.5, top[1] + (bottom[1] - top[1]) * v - 0.5);
-            let p = sample(img, sx, sy);
+            let p = sample(img, sx, sy, fill);
             out.put_pixel(x, y, Rgb([p[0].round() as u8, p[1].round() as u8, p[2].round() as u8]));
         }
     }

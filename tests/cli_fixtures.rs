@@ -80,6 +80,61 @@ fn worksheet_photo_gives_every_formula_in_reading_order() {
     assert!(exact >= 2, "exactly right: {exact} of 6: {got:?}");
 }
 
+/// The worksheet photographed turned anticlockwise by `deg` (under ±45°), on a desk that shows in
+/// the corners.
+fn slanted(page: &image::RgbImage, deg: f32) -> image::RgbImage {
+    let (w, h) = (page.width() as f32, page.height() as f32);
+    let (c, s) = (deg.to_radians().cos(), deg.to_radians().sin());
+    let (cw, ch) = ((w * c.abs() + h * s.abs()).ceil(), (w * s.abs() + h * c.abs()).ceil());
+    // where each corner of the photo lies on the page: the photo's frame turned by `deg` about the centre
+    let on_page = |x: f32, y: f32| {
+        let (dx, dy) = (x - cw / 2.0, y - ch / 2.0);
+        [w / 2.0 + dx * c - dy * s, h / 2.0 + dx * s + dy * c]
+    };
+    let frame = [on_page(0.0, 0.0), on_page(cw, 0.0), on_page(cw, ch), on_page(0.0, ch)];
+    mathsnap::rectify::warp_quad(page, &frame, cw as u32, ch as u32, image::Rgb([90, 80, 70]))
+}
+
+#[test]
+fn slanted_worksheet_is_read_level_in_reading_order() {
+    // A page photographed at a slant is detected again turned level: every formula is found, its quad
+    // follows the slant on the photo, and the regions come in the page's own reading order.
+    let page = image::open("tests/fixtures/page-worksheet.jpg").unwrap().to_rgb8();
+    let upright = json_lines(&mathsnap(&["read", "tests/fixtures/page-worksheet.jpg"]))[0].clone();
+    let upright_latex: Vec<String> = formulas(&upright).iter().map(|l| norm(l).join(" ")).collect();
+    let dir = scratch("slanted");
+    for deg in [30.0f32, -30.0] {
+        let path = dir.join(format!("slanted-{deg}.png"));
+        slanted(&page, deg).save(&path).unwrap();
+        let out = mathsnap(&["read", path.to_str().unwrap()]);
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        let line = &json_lines(&out)[0];
+        assert_eq!(line["rotation"], 0, "{line}");
+        let quads: Vec<Vec<[f32; 2]>> = line["formulas"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| f["quad"].as_array().unwrap().iter().map(|p| [p[0].as_f64().unwrap() as f32, p[1].as_f64().unwrap() as f32]).collect())
+            .collect();
+        let got: Vec<String> = formulas(line).iter().map(|l| norm(l).join(" ")).collect();
+        assert_eq!(quads.len(), upright_latex.len(), "slant {deg}: {got:?}");
+        let (c, s) = (deg.to_radians().cos(), deg.to_radians().sin());
+        let mut level_rows = Vec::new();
+        for q in &quads {
+            // a line turned anticlockwise by deg runs at -deg in the photo's pixels (y points down)
+            let along = (q[1][1] - q[0][1]).atan2(q[1][0] - q[0][0]).to_degrees();
+            assert!((along + deg).abs() < 5.0, "slant {deg}: a region runs at {along}°");
+            let centre = [q.iter().map(|p| p[0]).sum::<f32>() / 4.0, q.iter().map(|p| p[1]).sum::<f32>() / 4.0];
+            level_rows.push(s * centre[0] + c * centre[1]);
+        }
+        for pair in level_rows.windows(2) {
+            assert!(pair[1] > pair[0] - 5.0, "slant {deg}: regions out of reading order: {level_rows:?}");
+        }
+        let same = got.iter().filter(|g| upright_latex.contains(g)).count();
+        assert!(same >= 3, "slant {deg}: {got:?} vs upright {upright_latex:?}");
+    }
+}
+
 #[test]
 fn turned_worksheet_is_turned_back_before_reading() {
     // The worksheet photographed sideways or upside down: the engine reports the turn it undid,

@@ -24,7 +24,7 @@ NOISE_DOC = {
     "curved_paper": "bent page (slow wave) or crumpled paper (smooth field + creases), with shading",
     "cut_off": "no margin on 1-2 sides and up to 2% (x) / 6% (y) of the ink cut; every symbol stays legible",
     "correction_fluid": "correction fluid/tape patch over old strokes, the formula rewritten on top",
-    "blur_jpeg": "defocus or motion blur, optional down/up-sampling, JPEG quality 10-50",
+    "blur_jpeg": "defocus or motion blur, optional down/up-sampling, JPEG quality 10-50 (on pages scaled to the height of their formula crops)",
     "lined_grid": "ruled notebook lines or square grid under the ink",
 }
 

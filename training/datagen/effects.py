@@ -131,23 +131,34 @@ def cut_off(rng, img, ink_box):
     return img[t:max(b, t + 4), l:max(r, l + 4)]
 
 
-def blur_jpeg(rng, img):
-    """Defocus or motion blur, a resolution loss, and JPEG compression."""
+CROP_REFERENCE_H = 64  # the recognizer's input height: a typical crop, the size page blur is scaled from
+
+
+def blur_jpeg(rng, img, formula_h=None):
+    """Defocus or motion blur, a resolution loss, and JPEG compression.
+
+    Blur sizes are in a formula crop's pixels. A whole page passes the height of its formula crops (`formula_h`)
+    and the blur and the resolution loss shrink with it, so that its formulas come out as blurred as crops of
+    them would be. Measured in the page's own pixels instead, the defocus reached sigma 9 px and the resolution
+    loss halved 10-px text on 640-px pages, and nobody could read their formulas."""
     h, w = img.shape[:2]
+    k = 1.0 if formula_h is None else min(1.0, formula_h / CROP_REFERENCE_H)
+    ref_h = h if formula_h is None else CROP_REFERENCE_H
     if rng.random() < 0.6:
-        s = rng.uniform(0.5, 1.2 + h / 80)
+        s = k * rng.uniform(0.5, 1.2 + ref_h / 80)
         img = cv2.GaussianBlur(img, (0, 0), s)
     else:
-        n = int(rng.integers(3, 8))
-        k = np.zeros((n, n), np.float32)
-        k[n // 2, :] = 1.0 / n
+        n = max(2, round(k * int(rng.integers(3, 8))))
+        kernel = np.zeros((n, n), np.float32)
+        kernel[n // 2, :] = 1.0 / n
         m = cv2.getRotationMatrix2D((n / 2 - 0.5, n / 2 - 0.5), rng.uniform(0, 180), 1.0)
-        k = cv2.warpAffine(k, m, (n, n))
-        img = cv2.filter2D(img, -1, k / max(k.sum(), 1e-6))
+        kernel = cv2.warpAffine(kernel, m, (n, n))
+        img = cv2.filter2D(img, -1, kernel / max(kernel.sum(), 1e-6))
     if rng.random() < 0.5:
-        f = rng.uniform(0.5, 0.85)
-        small = cv2.resize(img, (max(4, int(w * f)), max(4, int(h * f))), interpolation=cv2.INTER_AREA)
-        img = cv2.resize(small, (w, h), interpolation=cv2.INTER_LINEAR)
+        f = min(1.0, rng.uniform(0.5, 0.85) / k)
+        if f < 1.0:
+            small = cv2.resize(img, (max(4, int(w * f)), max(4, int(h * f))), interpolation=cv2.INTER_AREA)
+            img = cv2.resize(small, (w, h), interpolation=cv2.INTER_LINEAR)
     return jpeg(img, int(rng.integers(10, 50)))
 
 

@@ -230,9 +230,18 @@ def photograph(rng, img, mask, quads, noise, long_side):
     elif noise == "curved_paper":
         img, mask, quads = curve_page(rng, img, mask, quads)
     elif noise == "blur_jpeg":
-        img = effects.blur_jpeg(rng, img)
+        img = effects.blur_jpeg(rng, img, formula_h=crop_height(quads))
     img = effects.sensor(rng, img)
     return img, mask, quads
+
+
+def crop_height(quads):
+    """The median height of the page's formulas as recognizer crops (the quad plus a margin of 0.1 x height on
+    each side), in the photo's pixels: the scale the crop-level photo effects are defined at."""
+    if not len(quads):
+        return 24.0
+    heights = np.linalg.norm(quads[:, 3] - quads[:, 0], axis=1)
+    return float(np.median(heights)) * 1.2
 
 
 def curve_page(rng, img, mask, quads):
