@@ -5,7 +5,7 @@
 //! (on the detector's downscaled copy, at the same pixel scale) and detected again, and the regions
 //! are mapped back onto the photo. Crops are still cut from the full-resolution photo.
 
-use crate::detector::{scale, Detector, Region};
+use crate::detector::{Detector, Region};
 use crate::error::Result;
 use crate::geometry::{Point, Quad};
 use crate::rectify;
@@ -52,52 +52,56 @@ pub fn page_slant(regions: &[Region]) -> Option<f32> {
     slants.last().map(|s| s.0)
 }
 
-/// A slanted page turned level: the photo scaled by `scale`, then turned by `-slant` about its centre
-/// onto a canvas that holds all of it.
+/// Level canvases are squares whose side is a multiple of this: a handful of input shapes, so the
+/// detector's optimised plans (one per shape) are reused from photo to photo whatever the slant.
+const CANVAS_STEP: u32 = 128;
+
+/// A slanted page turned level: the page turned by `-slant` about its centre, in the middle of a square
+/// canvas that holds all of it, at the page's own pixel scale.
 struct Levelled {
     image: RgbImage,
-    scale: f32,
     slant: f32,
-    /// centre of the scaled photo and of the canvas
+    /// centre of the page and of the canvas
     from_centre: Point,
     to_centre: Point,
 }
 
 impl Levelled {
-    fn new(photo: &RgbImage, scale: f32, slant: f32) -> Levelled {
-        let (sw, sh) = (((photo.width() as f32 * scale).round() as u32).max(1), ((photo.height() as f32 * scale).round() as u32).max(1));
-        let small = scale::scale(photo, sw, sh);
+    fn new(page: &RgbImage, slant: f32) -> Levelled {
+        let (w, h) = (page.width() as f32, page.height() as f32);
         let (c, s) = (slant.cos().abs(), slant.sin().abs());
-        let (cw, ch) = ((sw as f32 * c + sh as f32 * s).ceil(), (sw as f32 * s + sh as f32 * c).ceil());
-        let from_centre = [sw as f32 / 2.0, sh as f32 / 2.0];
-        let to_centre = [cw / 2.0, ch / 2.0];
-        let mut level = Levelled { image: RgbImage::new(1, 1), scale, slant, from_centre, to_centre };
-        // the canvas's corners in the scaled photo: the quad that is cut out upright
-        let canvas = [[0.0, 0.0], [cw, 0.0], [cw, ch], [0.0, ch]].map(|p| level.to_scaled(p));
-        level.image = rectify::warp_quad(&small, &canvas, cw as u32, ch as u32, border_colour(&small));
+        let needed = (w * c + h * s).max(w * s + h * c).ceil() as u32;
+        let side = needed.div_ceil(CANVAS_STEP).max(1) * CANVAS_STEP;
+        let from_centre = [w / 2.0, h / 2.0];
+        let to_centre = [side as f32 / 2.0; 2];
+        let mut level = Levelled { image: RgbImage::new(1, 1), slant, from_centre, to_centre };
+        // the canvas's corners on the page: the quad that is cut out upright
+        let n = side as f32;
+        let canvas = [[0.0, 0.0], [n, 0.0], [n, n], [0.0, n]].map(|p| level.to_page(p));
+        level.image = rectify::warp_quad(page, &canvas, side, side, border_colour(page));
         level
     }
 
-    /// A point of the level canvas in the scaled photo.
-    fn to_scaled(&self, p: Point) -> Point {
+    /// A point of the level canvas on the page.
+    fn to_page(&self, p: Point) -> Point {
         let (c, s) = (self.slant.cos(), self.slant.sin());
         let (dx, dy) = (p[0] - self.to_centre[0], p[1] - self.to_centre[1]);
-        // the canvas is the photo turned by -slant, so a canvas point turns back by +slant
+        // the canvas is the page turned by -slant, so a canvas point turns back by +slant
         [self.from_centre[0] + dx * c - dy * s, self.from_centre[1] + dx * s + dy * c]
     }
 
-    fn quad_to_photo(&self, q: &Quad, w: f32, h: f32) -> Quad {
-        q.map(|p| {
-            let [x, y] = self.to_scaled(p);
-            [(x / self.scale).clamp(0.0, w), (y / self.scale).clamp(0.0, h)]
-        })
+    fn quad_to_page(&self, q: &Quad) -> Quad {
+        q.map(|p| self.to_page(p))
     }
 }
 
 /// The mean colour of the image's outermost pixels: what fills the corners a turned page uncovers
-/// (usually the desk around the page), so that they add no edges of their own.
+/// (usually the desk around the page), so that they add no edges of their own. White for an empty image.
 fn border_colour(img: &RgbImage) -> Rgb<u8> {
     let (w, h) = (img.width(), img.height());
+    if w == 0 || h == 0 {
+        return Rgb([255, 255, 255]);
+    }
     let mut sum = [0u64; 3];
     let mut n = 0u64;
     let mut add = |x: u32, y: u32| {
@@ -111,29 +115,31 @@ fn border_colour(img: &RgbImage) -> Rgb<u8> {
         add(x, 0);
         add(x, h - 1);
     }
-    for y in 0..h {
+    for y in 1..h.saturating_sub(1) {
         add(0, y);
         add(w - 1, y);
     }
     Rgb(sum.map(|v| (v / n.max(1)) as u8))
 }
 
-/// Regions of the photo in reading order, found on the page turned level when the first pass says it
-/// is slanted by `MIN_SLANT_DEG` or more. The level copy keeps the first pass's pixel scale (its long
-/// side grows by up to √2), so the formulas are not shrunk by the turn.
-pub fn detect_level(detector: &Detector, photo: &RgbImage) -> Result<Vec<Region>> {
-    let first = detector.detect(photo)?;
+/// Regions of `page` (the photo already scaled to the detector's working size) in reading order, found
+/// on the page turned level when the first pass says it is slanted by `MIN_SLANT_DEG` or more. The level
+/// canvas keeps the page's pixel scale (its side grows by up to √2, then to a multiple of
+/// `CANVAS_STEP`), so the formulas are not shrunk by the turn. Quads come back in `page`'s pixels.
+pub fn detect_level(detector: &Detector, page: &RgbImage) -> Result<Vec<Region>> {
+    let first = detector.detect_at(page, page.width().max(page.height()))?;
     let slant = match page_slant(&first) {
         Some(a) if a.abs() >= MIN_SLANT_DEG.to_radians() => a,
         _ => return Ok(first),
     };
-    let (w, h) = (photo.width() as f32, photo.height() as f32);
-    let scale = detector.config.long_side as f32 / w.max(h);
-    let level = Levelled::new(photo, scale, slant);
-    let long_side = level.image.width().max(level.image.height());
-    let regions = detector.detect_at(&level.image, long_side)?;
+    let level = Levelled::new(page, slant);
+    let regions = detector.detect_at(&level.image, level.image.width())?;
+    let (w, h) = (page.width() as f32, page.height() as f32);
     // reading order was taken on the level page; mapping back keeps it
-    Ok(regions.into_iter().map(|r| Region { quad: level.quad_to_photo(&r.quad, w, h), score: r.score }).collect())
+    Ok(regions
+        .into_iter()
+        .map(|r| Region { quad: level.quad_to_page(&r.quad).map(|p| [p[0].clamp(0.0, w), p[1].clamp(0.0, h)]), score: r.score })
+        .collect())
 }
 
 #[cfg(test)]
@@ -163,7 +169,7 @@ mod tests {
     }
 
     #[test]
-    fn a_level_copy_maps_back_onto_the_photo() {
+    fn a_level_canvas_maps_back_onto_the_page() {
         // a dark bar slanted by 25° on a 300 x 200 photo: on the level copy it runs straight across,
         // and a point of the copy maps back to where it was on the photo
         let slant = 25f32.to_radians();
@@ -178,9 +184,12 @@ mod tests {
                 }
             }
         }
-        let level = Levelled::new(&photo, 1.0, slant);
+        let level = Levelled::new(&photo, slant);
         let (cw, ch) = (level.image.width() as f32, level.image.height() as f32);
-        assert!((cw - (300.0 * c + 200.0 * s)).abs() <= 1.0 && (ch - (300.0 * s + 200.0 * c)).abs() <= 1.0);
+        // a square canvas, a multiple of CANVAS_STEP, that holds the whole turned photo
+        assert_eq!(cw, ch);
+        assert_eq!(level.image.width() % CANVAS_STEP, 0);
+        assert!(cw >= 300.0 * c + 200.0 * s && cw < 300.0 * c + 200.0 * s + CANVAS_STEP as f32);
         // the bar is level on the copy: dark along its centre row, light a few pixels above and below
         let (mx, my) = (cw / 2.0, ch / 2.0);
         for dx in [-60.0, 0.0, 60.0] {
@@ -189,7 +198,7 @@ mod tests {
         }
         // the bar's level quad maps back onto the photo's slanted bar
         let level_bar = rect_corners([mx, my], 160.0, 16.0, 0.0);
-        let back = level.quad_to_photo(&level_bar, 300.0, 200.0);
+        let back = level.quad_to_page(&level_bar);
         for (p, q) in back.iter().zip(bar.iter()) {
             assert!((p[0] - q[0]).abs() < 1.0 && (p[1] - q[1]).abs() < 1.0, "{p:?} vs {q:?}");
         }

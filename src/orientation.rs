@@ -101,12 +101,16 @@ pub fn confirms_quarter_turn(before: &[Region], after: &[Region]) -> bool {
 /// margin) and end raggedly on the right; upside down, the aligned edge is on the right. Some(true)
 /// when the page's lines say it is upside down, Some(false) when they say upright, None when
 /// there are too few lines or neither edge is clearly the aligned one.
-pub fn lines_say_half_turned(img: &RgbImage) -> Option<bool> {
+/// The photo is read as turned by `turn`; only a thumbnail of it is turned, never the photo.
+pub fn lines_say_half_turned(photo: &RgbImage, turn: PageTurn) -> Option<bool> {
     const WORK_WIDTH: u32 = 480;
     const MIN_LINES: usize = 4;
-    let scale = (WORK_WIDTH as f32 / img.width() as f32).min(1.0);
-    let (w, h) = (((img.width() as f32 * scale) as u32).max(1), ((img.height() as f32 * scale) as u32).max(1));
-    let small = imageops::thumbnail(img, w, h);
+    // the thumbnail is WORK_WIDTH wide once turned: a quarter turn makes the photo's height the width
+    let quarter = matches!(turn, PageTurn::Cw90 | PageTurn::Cw270);
+    let upright_width = if quarter { photo.height() } else { photo.width() };
+    let scale = (WORK_WIDTH as f32 / upright_width.max(1) as f32).min(1.0);
+    let (w, h) = (((photo.width() as f32 * scale) as u32).max(1), ((photo.height() as f32 * scale) as u32).max(1));
+    let small = turn.straighten(&imageops::thumbnail(photo, w, h));
     let (w, h) = (small.width() as usize, small.height() as usize);
     let lum: Vec<f32> = small.pixels().map(|p| 0.299 * p.0[0] as f32 + 0.587 * p.0[1] as f32 + 0.114 * p.0[2] as f32).collect();
     // paper is the bright majority: ink is well below the page's 90th-percentile brightness
@@ -204,9 +208,13 @@ mod tests {
                 }
             }
         }
-        assert_eq!(lines_say_half_turned(&page), Some(false));
-        assert_eq!(lines_say_half_turned(&imageops::rotate180(&page)), Some(true));
-        assert_eq!(lines_say_half_turned(&RgbImage::from_pixel(400, 300, image::Rgb([255, 255, 255]))), None);
+        assert_eq!(lines_say_half_turned(&page, PageTurn::None), Some(false));
+        let upside_down = imageops::rotate180(&page);
+        assert_eq!(lines_say_half_turned(&upside_down, PageTurn::None), Some(true));
+        // read as turned: the same photo turned back round, or a sideways photo turned a quarter
+        assert_eq!(lines_say_half_turned(&upside_down, PageTurn::Cw180), Some(false));
+        assert_eq!(lines_say_half_turned(&imageops::rotate270(&page), PageTurn::Cw90), Some(false));
+        assert_eq!(lines_say_half_turned(&RgbImage::from_pixel(400, 300, image::Rgb([255, 255, 255])), PageTurn::None), None);
     }
 
     #[test]

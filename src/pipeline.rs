@@ -149,10 +149,9 @@ impl Engine {
     /// Formula regions at the manifest's working size (`None`: a slanted page is detected again
     /// turned level, as in a whole read) or at a given one (the live preview: one quick pass).
     pub fn detect(&self, img: &RgbImage, long_side: Option<u32>) -> Result<Vec<Region>> {
-        let det = self.detector()?;
         match long_side {
-            Some(s) => det.detect_at(img, s),
-            None => deskew::detect_level(det, img),
+            Some(s) => self.detector()?.detect_at(img, s),
+            None => self.detect_turned(&self.working_copy(img)?, PageTurn::None, img.width(), img.height()),
         }
     }
 
@@ -202,7 +201,7 @@ impl Engine {
         let mut redetect_ms = 0.0;
         let mut reads = self.recognize_regions(img, &regions, opts)?;
         let turn_round = opts.auto_rotate
-            && match orientation::lines_say_half_turned(&turn.straighten(&working)) {
+            && match orientation::lines_say_half_turned(img, turn) {
                 Some(false) => false,
                 None => self.reads_better_turned_round(img, &reads, opts, &HALF_TURN_UNCUED)?,
                 Some(true) => self.reads_better_turned_round(img, &reads, opts, &HALF_TURN_LAYOUT_CUED)?,
@@ -227,14 +226,12 @@ impl Engine {
 
     /// The photo scaled as the detector would scale it (long side = the manifest's `long_side`).
     fn working_copy(&self, img: &RgbImage) -> Result<RgbImage> {
-        let det = self.detector()?;
-        let s = det.config.long_side as f32 / img.width().max(img.height()) as f32;
-        let (sw, sh) = (((img.width() as f32 * s).round() as u32).max(1), ((img.height() as f32 * s).round() as u32).max(1));
+        let (sw, sh) = detector::scale::fit(img.width(), img.height(), self.detector()?.config.long_side);
         Ok(detector::scale::scale(img, sw, sh))
     }
 
-    /// Regions of the page turned by `turn`, detected on the working copy (straightened when slanted),
-    /// in the pixels of the `w` x `h` photo.
+    /// Regions of the page turned by `turn`, detected on the working copy (levelled when slanted), in
+    /// the pixels of the `w` x `h` photo, corners in each formula's own order.
     fn detect_turned(&self, working: &RgbImage, turn: PageTurn, w: u32, h: u32) -> Result<Vec<Region>> {
         let upright = turn.straighten(working);
         let regions = deskew::detect_level(self.detector()?, &upright)?;

@@ -19,7 +19,7 @@ struct Cli {
     /// Beam width for decoding (1 = greedy).
     #[arg(long, global = true, default_value_t = 3)]
     beam: usize,
-    /// Read pages as they are: do not detect and undo quarter or half turns of the whole page.
+    /// Read pages as they are: do not detect and undo quarter or half turns of the whole page (a slanted page is still levelled for detection).
     #[arg(long, global = true)]
     no_rotate: bool,
     #[command(subcommand)]

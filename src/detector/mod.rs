@@ -62,7 +62,7 @@ impl Detector {
         let long_side = (long_side / 32).max(1) * 32;
         let (w, h) = (img.width(), img.height());
         let scale = long_side as f32 / w.max(h) as f32;
-        let (sw, sh) = (((w as f32 * scale).round() as u32).max(1), ((h as f32 * scale).round() as u32).max(1));
+        let (sw, sh) = scale::fit(w, h, long_side);
         // pad up to a multiple of 32 with white paper
         let (pw, ph) = (sw.div_ceil(32) * 32, sh.div_ceil(32) * 32);
         let small = scale::scale(img, sw, sh);

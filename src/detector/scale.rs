@@ -7,6 +7,12 @@ use fast_image_resize::images::{Image, ImageRef};
 use fast_image_resize::{FilterType, PixelType, ResizeAlg, ResizeOptions, Resizer};
 use image::{imageops, RgbImage};
 
+/// The size of a `width` x `height` image scaled so that its longer side is `long_side`.
+pub fn fit(width: u32, height: u32, long_side: u32) -> (u32, u32) {
+    let s = long_side as f32 / width.max(height).max(1) as f32;
+    (((width as f32 * s).round() as u32).max(1), ((height as f32 * s).round() as u32).max(1))
+}
+
 /// `img` scaled to `width` x `height` with a triangle (bilinear convolution) filter.
 pub fn scale(img: &RgbImage, width: u32, height: u32) -> RgbImage {
     fast(img, width, height).unwrap_or_else(|| imageops::resize(img, width, height, imageops::FilterType::Triangle))

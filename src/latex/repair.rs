@@ -85,7 +85,105 @@ pub fn repair(tokens: Vec<String>) -> Vec<String> {
             }
         }
     }
-    fixed
+    // Pass 3: what KaTeX still refuses once every group is closed: a two-argument command with only its
+    // first argument (`\frac{a}` at the end of a group), a second superscript or subscript on one base
+    // (`x^{a}^{b}`), and a bare `$` (text-mode math shift).
+    let mut done = Vec::with_capacity(fixed.len() + 4);
+    complete(&fixed, 0, fixed.len(), &mut done);
+    done
+}
+
+/// The index just past the argument that starts at `i`: a braced group, an environment, or one token.
+fn argument_end(tokens: &[String], i: usize) -> usize {
+    let (open, is_close): (&dyn Fn(&str) -> bool, &dyn Fn(&str) -> bool) = if tokens[i] == "{" {
+        (&|t: &str| t == "{", &|t: &str| t == "}")
+    } else if tokens[i].starts_with("\\begin{") {
+        (&|t: &str| t.starts_with("\\begin{"), &|t: &str| t.starts_with("\\end{"))
+    } else {
+        return i + 1;
+    };
+    let mut depth = 0usize;
+    for (j, t) in tokens.iter().enumerate().skip(i) {
+        if open(t) {
+            depth += 1;
+        } else if is_close(t) {
+            depth -= 1;
+            if depth == 0 {
+                return j + 1;
+            }
+        }
+    }
+    tokens.len() // unreachable once pass 1 has balanced everything
+}
+
+/// Copy `tokens[start..end]` (balanced) into `out`, completing two-argument commands, separating
+/// double scripts with an empty base (`x^{a}{}^{b}` renders; nothing read is lost) and escaping `$`.
+fn complete(tokens: &[String], start: usize, end: usize, out: &mut Vec<String>) {
+    let spec = spec();
+    // scripts already attached to the current base: (superscript, subscript)
+    let mut scripts = (false, false);
+    let mut i = start;
+    while i < end {
+        let t = tokens[i].as_str();
+        if t == "^" || t == "_" {
+            let repeated = if t == "^" { scripts.0 } else { scripts.1 };
+            if repeated {
+                out.extend(["{".to_string(), "}".to_string()]);
+                scripts = (false, false);
+            }
+            if t == "^" {
+                scripts.0 = true;
+            } else {
+                scripts.1 = true;
+            }
+            out.push(t.to_string());
+            i = copy_argument(tokens, i + 1, end, out);
+            continue;
+        }
+        scripts = (false, false);
+        if t == "{" {
+            i = copy_argument(tokens, i, end, out);
+        } else if spec.two_arguments.contains(t) {
+            out.push(t.to_string());
+            i += 1;
+            for _ in 0..2 {
+                if i < end && is_argument_start(&tokens[i]) {
+                    i = copy_argument(tokens, i, end, out);
+                } else {
+                    out.extend(["{".to_string(), "}".to_string()]);
+                }
+            }
+        } else {
+            out.push(if t == "$" { "\\$".to_string() } else { t.to_string() });
+            i += 1;
+        }
+    }
+}
+
+/// Copy the argument starting at `i` (a group's inside completed too); returns the index after it.
+fn copy_argument(tokens: &[String], i: usize, end: usize, out: &mut Vec<String>) -> usize {
+    if i >= end {
+        return i;
+    }
+    let e = argument_end(tokens, i).min(end);
+    if tokens[i] == "{" {
+        out.push("{".to_string());
+        complete(tokens, i + 1, e.saturating_sub(1).max(i + 1), out);
+        out.push("}".to_string());
+    } else {
+        complete_atom(tokens, i, e, out);
+    }
+    e
+}
+
+/// A one-token argument or an environment, copied as is apart from `$`.
+fn complete_atom(tokens: &[String], i: usize, e: usize, out: &mut Vec<String>) {
+    if e == i + 1 {
+        let t = tokens[i].as_str();
+        out.push(if t == "$" { "\\$".to_string() } else { t.to_string() });
+    } else {
+        complete(tokens, i, e, out);
+    }
 }
 
 #[cfg(test)]
@@ -107,6 +205,24 @@ mod tests {
         assert_eq!(r("\\begin{pmatrix} a & b \\\\ c & d"), "\\begin{pmatrix}a&b\\\\c&d\\end{pmatrix}");
         assert_eq!(r("\\begin{cases} { x \\end{matrix}"), "\\begin{cases}{x}\\end{cases}");
         assert_eq!(r("x \\end{cases}"), "x");
+    }
+
+    #[test]
+    fn completes_what_katex_would_refuse() {
+        // a fraction left with one argument at the end of its group gets an empty second one
+        assert_eq!(r("\\frac { \\sqrt { 8 1 } \\times \\frac { \\pi } { 1 0 } }"), "\\frac{\\sqrt{81}\\times\\frac{\\pi}{10}}{}");
+        assert_eq!(r("\\frac { 1 - n ^ { n + 1 } { a _ n } }"), "\\frac{1-n^{n+1}{a_n}}{}");
+        // a second superscript (or subscript) on one base gets an empty base of its own
+        assert_eq!(r("3 ^ { n - 2 } ^ n"), "3^{n-2}{}^n");
+        assert_eq!(r("x ^ a _ b ^ c"), "x^a_b{}^c");
+        assert_eq!(r("x _ i ^ 2 + y _ j _ k"), "x_i^2+y_j{}_k");
+        // a dollar sign is text-mode math shift: escaped
+        assert_eq!(r("| $ x"), "|\\$x");
+        // well-formed input is left alone
+        for ok in ["\\frac { a } { b } ^ 2", "x ^ { a ^ b }", "\\begin{pmatrix} a ^ 2 & b \\end{pmatrix} ^ T", "\\sqrt [ 3 ] { x }"] {
+            let toks: Vec<String> = ok.split(' ').map(str::to_string).collect();
+            assert_eq!(r(ok), super::super::detokenize(&toks), "{ok}");
+        }
     }
 
     #[test]

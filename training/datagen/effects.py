@@ -139,10 +139,11 @@ def blur_jpeg(rng, img, formula_h=None):
 
     Blur sizes are in a formula crop's pixels. A whole page passes the height of its formula crops (`formula_h`)
     and the blur and the resolution loss shrink with it, so that its formulas come out as blurred as crops of
-    them would be. Measured in the page's own pixels instead, the defocus reached sigma 9 px and the resolution
-    loss halved 10-px text on 640-px pages, and nobody could read their formulas."""
+    them would be (formulas taller than a typical crop are blurred as a typical crop). Measured in the page's
+    own pixels instead, the defocus reached sigma 9 px and the resolution loss halved 10-px text on 640-px
+    pages, and nobody could read their formulas."""
     h, w = img.shape[:2]
-    k = 1.0 if formula_h is None else min(1.0, formula_h / CROP_REFERENCE_H)
+    k = 1.0 if formula_h is None else min(1.0, max(formula_h, 1.0) / CROP_REFERENCE_H)
     ref_h = h if formula_h is None else CROP_REFERENCE_H
     if rng.random() < 0.6:
         s = k * rng.uniform(0.5, 1.2 + ref_h / 80)

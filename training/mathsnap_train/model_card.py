@@ -3,7 +3,8 @@
     python3 -m training.mathsnap_train.model_card [--synth-limit N]
 
 Runs `target/release/mathsnap eval --single` on the real evaluation sets and the data engine's
-synthetic test split (per dataset-spec cell), and fills the card's table with what it prints."""
+synthetic test split (per dataset-spec cell), fills the card's table with what it prints, and renders
+every output with KaTeX (the issue's "every output renders" figure)."""
 import argparse
 import json
 import os
@@ -19,14 +20,34 @@ SETS = [("CROHME 2014 test (real handwriting)", "../shared/data/crohme/test2014"
 LINE = re.compile(r"^(.*): n=(\d+) ExpRate=([\d.]+)% <=1err=([\d.]+)% <=2err=([\d.]+)% norm_edit=([\d.]+)$")
 
 
+KATEX_LINE = re.compile(r"^katex_check: (\d+) formulas, (\d+) failed")
+
+
 def run_eval(directory, labels=None, beam=3):
+    """Rows of `mathsnap eval`, its command, seconds, and the LaTeX it output for each image."""
     cmd = [os.environ.get("MATHSNAP_BIN", "target/release/mathsnap"), "--beam", str(beam), "eval", "--single", directory]
     if labels:
         cmd[4:4] = ["--labels", labels]
-    t = time.time()
-    out = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, check=True).stdout
+    with tempfile.TemporaryDirectory() as tmp:
+        preds = os.path.join(tmp, "predictions.jsonl")
+        t = time.time()
+        out = subprocess.run(cmd + ["--predictions", preds], cwd=ROOT, capture_output=True, text=True, check=True).stdout
+        secs = time.time() - t
+        outputs = [json.loads(line)["latex"] for line in open(preds, encoding="utf-8")]
     rows = [LINE.match(l).groups() for l in out.splitlines() if LINE.match(l)]
-    return rows, " ".join(cmd), time.time() - t
+    return rows, " ".join(cmd), secs, outputs
+
+
+def katex_renders(outputs):
+    """(outputs KaTeX renders, non-empty outputs): every one through KaTeX with throwOnError, as the app does."""
+    text = "\n".join(o for o in outputs if o.strip()) + "\n"
+    run = subprocess.run(["node", os.path.join(ROOT, "training", "datagen", "node", "katex_check.mjs")], input=text,
+                         capture_output=True, text=True, cwd=ROOT)
+    m = KATEX_LINE.match(run.stdout)
+    if not m:
+        raise SystemExit(f"katex_check gave no summary: {run.stdout}{run.stderr}")
+    n, failed = int(m.group(1)), int(m.group(2))
+    return n - failed, n
 
 
 def synth_subset(limit):
@@ -52,18 +73,24 @@ def main():
     manifest = json.load(open(os.path.join(ROOT, "models", "manifest.json")))
     rec = manifest["recognizer"]
     size = sum(os.path.getsize(os.path.join(ROOT, "models", rec[k])) for k in ("encoder", "decoder"))
-    table, cmds = [], []
+    table, cmds, renders = [], [], []
     for title, d, labels in SETS:
-        rows, cmd, secs = run_eval(d, labels)
+        rows, cmd, secs, outputs = run_eval(d, labels)
         table.append((title,) + rows[-1][1:])
         cmds.append(f"`{cmd}` ({secs:.0f} s)")
+        renders.append((title, len(outputs)) + katex_renders(outputs))
     d, labels = synth_subset(args.synth_limit)
-    rows, cmd, secs = run_eval(d, labels)
+    rows, cmd, secs, outputs = run_eval(d, labels)
     for r in rows:
         table.append((("synthetic test: " + r[0]) if not r[0].startswith("ALL") else "synthetic test: all cells",) + r[1:])
     cmds.append(f"`{cmd}` with at most {args.synth_limit} samples per cell of ../cache/rec/synth-test ({secs:.0f} s)")
+    renders.append(("synthetic test: all cells", len(outputs)) + katex_renders(outputs))
     lines = ["| set | n | ExpRate | ≤1 err | ≤2 err | norm. edit |", "|---|---|---|---|---|---|"]
     lines += [f"| {t} | {n} | {e}% | {a}% | {b}% | {ne} |" for t, n, e, a, b, ne in table]
+    lines += ["", "Every output through KaTeX (`renderToString`, `throwOnError: true`, display mode, as the app renders "
+              "it; `training/datagen/node/katex_check.mjs`); empty outputs (nothing read) are not rendered:", "",
+              "| set | outputs | non-empty | render in KaTeX |", "|---|---|---|---|"]
+    lines += [f"| {t} | {n} | {m} | {ok} ({100.0 * ok / max(m, 1):.1f}%) |" for t, n, ok, m in renders]
     card = open(args.out, encoding="utf-8").read() if os.path.exists(args.out) else ""
     start, end = "<!-- eval:start -->", "<!-- eval:end -->"
     block = (f"{start}\nMeasured {time.strftime('%Y-%m-%d')} through the Rust engine (beam 3), model trained on "
