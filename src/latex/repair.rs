@@ -95,25 +95,33 @@ pub fn repair(tokens: Vec<String>) -> Vec<String> {
 
 /// The index just past the argument that starts at `i`: a braced group, an environment, or one token.
 fn argument_end(tokens: &[String], i: usize) -> usize {
-    let (open, is_close): (&dyn Fn(&str) -> bool, &dyn Fn(&str) -> bool) = if tokens[i] == "{" {
-        (&|t: &str| t == "{", &|t: &str| t == "}")
-    } else if tokens[i].starts_with("\\begin{") {
-        (&|t: &str| t.starts_with("\\begin{"), &|t: &str| t.starts_with("\\end{"))
-    } else {
+    let environment = tokens[i].starts_with("\\begin{");
+    if tokens[i] != "{" && !environment {
         return i + 1;
+    }
+    // how a token changes the nesting of the group or environment that starts at `i`
+    let nesting = |t: &str| -> i32 {
+        match (environment, t) {
+            (false, "{") => 1,
+            (false, "}") => -1,
+            (true, t) if t.starts_with("\\begin{") => 1,
+            (true, t) if t.starts_with("\\end{") => -1,
+            _ => 0,
+        }
     };
-    let mut depth = 0usize;
+    let mut depth = 0;
     for (j, t) in tokens.iter().enumerate().skip(i) {
-        if open(t) {
-            depth += 1;
-        } else if is_close(t) {
-            depth -= 1;
-            if depth == 0 {
-                return j + 1;
-            }
+        depth += nesting(t);
+        if depth == 0 {
+            return j + 1;
         }
     }
     tokens.len() // unreachable once pass 1 has balanced everything
+}
+
+/// A token as KaTeX accepts it in math mode: `$` (text-mode math shift) escaped.
+fn math_mode(t: &str) -> String {
+    if t == "$" { "\\$".to_string() } else { t.to_string() }
 }
 
 /// Copy `tokens[start..end]` (balanced) into `out`, completing two-argument commands, separating
@@ -154,13 +162,15 @@ fn complete(tokens: &[String], start: usize, end: usize, out: &mut Vec<String>) 
                 }
             }
         } else {
-            out.push(if t == "$" { "\\$".to_string() } else { t.to_string() });
+            out.push(math_mode(t));
             i += 1;
         }
     }
 }
 
-/// Copy the argument starting at `i` (a group's inside completed too); returns the index after it.
+/// Copy the argument starting at `i` (a group's or an environment's inside completed too; a lone token
+/// as it is, so that a command standing as an argument gets no arguments of its own); returns the index
+/// after it.
 fn copy_argument(tokens: &[String], i: usize, end: usize, out: &mut Vec<String>) -> usize {
     if i >= end {
         return i;
@@ -170,20 +180,12 @@ fn copy_argument(tokens: &[String], i: usize, end: usize, out: &mut Vec<String>)
         out.push("{".to_string());
         complete(tokens, i + 1, e.saturating_sub(1).max(i + 1), out);
         out.push("}".to_string());
-    } else {
-        complete_atom(tokens, i, e, out);
-    }
-    e
-}
-
-/// A one-token argument or an environment, copied as is apart from `$`.
-fn complete_atom(tokens: &[String], i: usize, e: usize, out: &mut Vec<String>) {
-    if e == i + 1 {
-        let t = tokens[i].as_str();
-        out.push(if t == "$" { "\\$".to_string() } else { t.to_string() });
+    } else if e == i + 1 {
+        out.push(math_mode(&tokens[i]));
     } else {
         complete(tokens, i, e, out);
     }
+    e
 }
 
 #[cfg(test)]
