@@ -23,19 +23,21 @@ MIN_ELEMENTS = 256  # small tensors (biases, scales) are not worth a Cast node
 
 
 def to_fp16_storage(model):
+    """Float32 initializers of at least MIN_ELEMENTS values -> float16 + Cast, in place and in the
+    same order (training/mathsnap_train/recover.py reads the convolutions by it). Idempotent: a
+    model stored this way already has no large float32 initializers left."""
     graph = model.graph
-    casts = []
-    for init in list(graph.initializer):
-        if init.data_type != TensorProto.FLOAT:
-            continue
+    casts, kept = [], []
+    for init in graph.initializer:
         w = numpy_helper.to_array(init)
-        if w.size < MIN_ELEMENTS:
+        if init.data_type != TensorProto.FLOAT or w.size < MIN_ELEMENTS:
+            kept.append(init)
             continue
         name = init.name
-        half = numpy_helper.from_array(w.astype(np.float16), name + "__fp16")
-        graph.initializer.remove(init)
-        graph.initializer.append(half)
-        casts.append(helper.make_node("Cast", [half.name], [name], to=TensorProto.FLOAT, name=name + "__to_fp32"))
+        kept.append(numpy_helper.from_array(w.astype(np.float16), name + "__fp16"))
+        casts.append(helper.make_node("Cast", [name + "__fp16"], [name], to=TensorProto.FLOAT, name=name + "__to_fp32"))
+    del graph.initializer[:]
+    graph.initializer.extend(kept)
     # the casts run first so every consumer of the original name still finds a float32 tensor
     nodes = casts + list(graph.node)
     del graph.node[:]

@@ -113,9 +113,12 @@ def main():
         L.append(f"| {s} | {spec['splits'][s]} | {spec['pages']['splits'].get(s, 0)} |")
     L += ["", "Axis weights (a cell's share is the product): " + "; ".join(
         f"**{ax}** " + ", ".join(f"{k} {v}" for k, v in w.items()) for ax, w in spec["axes"].items()), "",
-        "Formula sources per level: " + "; ".join(f"{lv}: grammar {m['grammar']}, school list {m['school']}"
-                                                 for lv, m in spec["sources"].items()) +
-        " (school_train.txt for train, school_val.txt for val/test; CROHME test2014 and photos-dev are never read).", "",
+        "Formula sources per level: " + "; ".join(
+            f"{lv}: grammar {m['grammar']}, school list {m['school']}" + (f", symbols {m['symbols']}" if m.get("symbols") else "")
+            for lv, m in spec["sources"].items()) +
+        " (school_train.txt for train, school_val.txt for val/test; CROHME test2014 and photos-dev are never read). "
+        "The symbols share is drawn first (`formulas/symbols.py`: the vocabulary's rare symbols, so every token is "
+        "trained); grammar and school list share the rest.", "",
         f"Crop: formula height {spec['crop']['formula_height_px']} px, margin {spec['crop']['margin_frac']} of the "
         "height per side (independently), at least 2 px. Grayscale PNG.", "",
         "## Cells", "",

@@ -36,25 +36,32 @@ def hash_key(key):
     return int.from_bytes(hashlib.blake2b(key.encode(), digest_size=8).digest(), "little")
 
 
+def render_coverage(renderer, spec, split, level, representation, r, rng):
+    """One attempt at drawing a formula of `level` in a random face of `representation`:
+    (ink coverage, canonical label, face); raises RenderError when it does not render."""
+    lo, hi = spec["crop"]["formula_height_px"]
+    raw, label = sample_formula(r, level, split, spec["sources"])
+    face, style = hand_style(rng) if representation == "handwritten" else printed_style(rng)
+    # pixels per em: a one-line formula is ~1-1.5 em tall, so this lands single lines in [lo, hi]
+    em = float(np.exp(rng.uniform(np.log(lo / 1.1), np.log(hi / 1.4))))
+    tex = label if any(c in raw for c in RENDER_LABEL_IF) else raw
+    cov = renderer.render(tex, style, em=em, check=label)
+    h, w = cov.shape
+    if w > MAX_W or h > MAX_H:  # very long formulas: shrink instead of making huge images
+        f = min(MAX_W / w, MAX_H / h)
+        cov = cv2.resize(cov, (max(1, int(w * f)), max(1, int(h * f))), interpolation=cv2.INTER_AREA)
+    return cov, label, face
+
+
 def make_sample(renderer, spec, split, cell, seed, i):
     """(gray uint8 image, label, meta) for sample i of a split, in its cell."""
     level, representation, noise = cell.split("/")
     r, rng = sample_rngs(seed, split, i)
-    lo, hi = spec["crop"]["formula_height_px"]
     for attempt in range(20):
-        raw, label = sample_formula(r, level, split, spec["sources"])
-        face, style = hand_style(rng) if representation == "handwritten" else printed_style(rng)
-        # pixels per em: a one-line formula is ~1-1.5 em tall, so this lands single lines in [lo, hi]
-        em = float(np.exp(rng.uniform(np.log(lo / 1.1), np.log(hi / 1.4))))
-        tex = label if any(c in raw for c in RENDER_LABEL_IF) else raw
         try:
-            cov = renderer.render(tex, style, em=em, check=label)
+            cov, label, face = render_coverage(renderer, spec, split, level, representation, r, rng)
         except RenderError:
             continue
-        h, w = cov.shape
-        if w > MAX_W or h > MAX_H:  # very long formulas: shrink instead of making huge images
-            f = min(MAX_W / w, MAX_H / h)
-            cov = cv2.resize(cov, (max(1, int(w * f)), max(1, int(h * f))), interpolation=cv2.INTER_AREA)
         img = make_crop(rng, cov, representation == "handwritten", noise, spec["crop"])
         if img is None or min(img.shape) < 8:
             continue

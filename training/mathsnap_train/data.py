@@ -45,10 +45,15 @@ def read_labels(path):
 
 
 class LabelledSet:
-    """Images + canonical token ids from one labels.tsv, skipping out-of-vocabulary labels."""
+    """Images + canonical token ids from one labels.tsv, skipping out-of-vocabulary labels.
 
-    def __init__(self, name, directory, labels, vocab, image_subdir=""):
-        self.name, self.items = name, []
+    kind "image": each file is a finished crop. kind "coverage": each file is a formula's ink
+    coverage from the data engine's renderer (a GPU pack), and its cell is "level/representation";
+    every draw turns it into a crop through a noise cell of the dataset spec, chosen with the spec's
+    weights, so the same formula comes back in a new photo condition each time."""
+
+    def __init__(self, name, directory, labels, vocab, image_subdir="", kind="image"):
+        self.name, self.kind, self.items = name, kind, []
         for file, latex, cell in labels:
             ids = vocab.encode(latex)
             if ids and len(ids) <= MAX_TOKENS:
@@ -61,13 +66,16 @@ class LabelledSet:
         return len(self.items)
 
 
-def crohme_train_split(vocab, holdout=300):
-    """CROHME *train* only; a fixed hold-out of it for validation during training."""
-    d = os.path.join(SHARED, "crohme", "train")
+def crohme_train_split(vocab, holdout=300, directory=None):
+    """CROHME *train* only (from `directory`, default the shared data); a fixed hold-out of it for
+    validation during training."""
+    d = directory or os.path.join(SHARED, "crohme", "train")
+    sub = "images" if os.path.isdir(os.path.join(d, "images")) else ""
     rows = sorted(read_labels(os.path.join(d, "labels.tsv")))
     rng = random.Random(7)
     rng.shuffle(rows)
-    return LabelledSet("crohme", d, rows[holdout:], vocab), LabelledSet("crohme-val", d, rows[:holdout], vocab)
+    return (LabelledSet("crohme", d, rows[holdout:], vocab, sub),
+            LabelledSet("crohme-val", d, rows[:holdout], vocab, sub))
 
 
 def synthetic_sets(vocab, pattern="synth-v[0-9]*"):
@@ -78,6 +86,14 @@ def synthetic_sets(vocab, pattern="synth-v[0-9]*"):
         sub = "images" if os.path.isdir(os.path.join(d, "images")) else ""
         sets.append(LabelledSet(os.path.basename(d), d, read_labels(labels), vocab, sub))
     return [s for s in sets if len(s)]
+
+
+def pack_sets(vocab, pack):
+    """A GPU pack's rendered formulas (training.gpu.make_pack): (training sets, validation sets)."""
+    def coverage(name):
+        d = os.path.join(pack, name)
+        return LabelledSet(name, d, read_labels(os.path.join(d, "labels.tsv")), vocab, "images", kind="coverage")
+    return [coverage("synth")], [coverage("synth-val")]
 
 
 def load_image(path):
@@ -132,6 +148,31 @@ def photo_style(img, rng):
     return img if gray is None else cv2.cvtColor(gray, cv2.COLOR_GRAY2RGB)
 
 
+def coverage_crop(path, cell, rng):
+    """A rendered formula's coverage -> an RGB crop in a noise cell drawn with the spec's weights
+    (None when the data engine rejects the draw, e.g. an empty frame)."""
+    cov = cv2.imread(path, cv2.IMREAD_GRAYSCALE)
+    if cov is None:
+        raise IOError(f"cannot read {path}")
+    noise = rng.choices([n for n, _ in _NOISE_CELLS], [w for _, w in _NOISE_CELLS])[0]
+    handwritten = cell.split("/")[1] == "handwritten"
+    gray = make_crop(np.random.default_rng(rng.randrange(1 << 30)), cov.astype(np.float32) / 255.0,
+                     handwritten, noise, _SPEC["crop"])
+    return None if gray is None else cv2.cvtColor(gray, cv2.COLOR_GRAY2RGB)
+
+
+def sample_image(labelled_set, k, rng):
+    """Item k of a set as an RGB image (coverage sets draw a noise cell with `rng`)."""
+    path, _, _, cell = labelled_set.items[k]
+    if labelled_set.kind != "coverage":
+        return load_image(path)
+    for _ in range(10):
+        img = coverage_crop(path, cell, rng)
+        if img is not None:
+            return img
+    raise RuntimeError(f"no crop could be made of {path}")
+
+
 def augment(img, rng, real_handwriting, photo_share=0.0):
     """Geometric + photometric variation; scale is randomised later, at the fit into 64x256."""
     if real_handwriting and rng.random() < 0.6:
@@ -173,10 +214,11 @@ class Mixture:
         sets, weights = zip(*self.sets)
         for _ in range(50):
             s = self.rng.choices(sets, weights)[0]
-            path, ids, _, _ = s.items[self.rng.randrange(len(s))]
+            k = self.rng.randrange(len(s))
+            ids = s.items[k][1]
             if len(ids) <= max_len:
                 break
-        img = augment(load_image(path), self.rng, s.name == "crohme", self.photo_share)
+        img = augment(sample_image(s, k, self.rng), self.rng, s.name == "crohme", self.photo_share)
         return make_input(img, self.rng), ids
 
     def batch(self, size, max_len):

@@ -1,17 +1,24 @@
 """Export a recognizer checkpoint to the two ONNX files the engine runs, check them against
 PyTorch with onnxruntime, and write models/manifest.json (vocabulary, hashes, input size).
 
-    python3 -m training.mathsnap_train.export runs/rec/best.pt --out models
+    python3 -m training.mathsnap_train.export runs/rec/best.pt --out models [--fp16-weights]
+
+--fp16-weights stores every large weight as float16 behind a Cast to float32 (scripts/models_fp16.py,
+which the web build applies anyway): half the size, and tract folds the casts into float32 constants
+when it optimises the plan, so inference runs in float32 on weights rounded to half precision. The
+native CLI, and so every evaluation, then runs exactly the files the browser runs.
 """
 import argparse
 import hashlib
 import json
 import os
+import sys
 
 import numpy as np
 import torch
 
 from .data import Vocab
+from .latex import ROOT
 from .model import FEAT_H, FEAT_W, Recognizer
 from .preprocess import HEIGHT, WIDTH
 
@@ -39,10 +46,19 @@ def sha256(path):
     return hashlib.sha256(open(path, "rb").read()).hexdigest()
 
 
-def export(ckpt, out, check=True):
+def store_weights_fp16(path):
+    """Rewrite an ONNX file with float16 weight storage: the web build's own conversion
+    (scripts/models_fp16.py), so the models in models/ are the ones the browser runs."""
+    import onnx
+    sys.path.insert(0, os.path.join(ROOT, "scripts"))
+    from models_fp16 import to_fp16_storage
+    onnx.save(to_fp16_storage(onnx.load(path)), path)
+
+
+def export(ckpt, out, check=True, fp16_weights=False):
     vocab = Vocab()
-    model = Recognizer(len(vocab.itos))
     state = torch.load(ckpt, map_location="cpu")
+    model = Recognizer(len(vocab.itos), state.get("size", "base"))
     model.load_state_dict(state["model"])
     model.eval()
     os.makedirs(out, exist_ok=True)
@@ -71,6 +87,15 @@ def export(ckpt, out, check=True):
             want = DecoderGraph(model)(*args)
         for g, w in zip(got, want):
             assert np.allclose(g, w.numpy(), rtol=1e-3, atol=1e-3), f"decoder mismatch {np.abs(g - w.numpy()).max()}"
+    if fp16_weights:
+        for p in (enc_path, dec_path):
+            store_weights_fp16(p)
+        if check:  # rounded weights: the outputs move a little, the ranking of tokens should not
+            m3, _ = ort.InferenceSession(enc_path).run(None, {"image": image.numpy()})
+            got = ort.InferenceSession(dec_path).run(None, {n: a.numpy() for n, a in zip(names, args)})
+            print(f"fp16 weights: encoder max |diff| {np.abs(m3 - memory.numpy()).max():.4f}, "
+                  f"decoder logprobs max |diff| {np.abs(got[0] - want[0].numpy()).max():.4f}")
+            assert (got[0].argmax(1) == want[0].numpy().argmax(1)).all(), "fp16 weights change the top token"
     manifest = {
         "version": 1,
         "recognizer": {
@@ -78,6 +103,7 @@ def export(ckpt, out, check=True):
             "input_height": HEIGHT, "input_width": WIDTH, "hidden": model.decoder.hidden, "slots": s,
             "vocab": vocab.itos, "bos": vocab.bos, "eos": vocab.eos,
             "trained_samples": state.get("state", {}).get("seen"),
+            "size": state.get("size", "base"), "weights": "float16" if fp16_weights else "float32",
         },
         "sha256": {"recognizer_encoder.onnx": sha256(enc_path), "recognizer_decoder.onnx": sha256(dec_path)},
     }
@@ -102,5 +128,6 @@ if __name__ == "__main__":
     ap = argparse.ArgumentParser()
     ap.add_argument("checkpoint")
     ap.add_argument("--out", default="models")
+    ap.add_argument("--fp16-weights", action="store_true")
     a = ap.parse_args()
-    export(a.checkpoint, a.out)
+    export(a.checkpoint, a.out, fp16_weights=a.fp16_weights)

@@ -14,6 +14,13 @@ from .preprocess import HEIGHT, WIDTH
 
 FEAT_H, FEAT_W = HEIGHT // 8, WIDTH // 8   # encoder stride 8 -> 8 x 32 = 256 memory slots
 
+# Widths per model size. "base" is what a CPU run trains (1.55 M parameters); "large" (3.6 M) is for a
+# GPU run, whose fp16-stored weights still fit the 12 MB model budget beside the detector.
+SIZES = {
+    "base": dict(stem=24, c1=48, c2=96, d=160, att=128, hidden=256, emb=128),
+    "large": dict(stem=32, c1=64, c2=128, d=256, att=192, hidden=384, emb=192),
+}
+
 
 def conv_block(cin, cout):
     return nn.Sequential(nn.Conv2d(cin, cout, 3, padding=1, bias=False), nn.BatchNorm2d(cout), nn.ReLU(inplace=True))
@@ -43,14 +50,14 @@ def positional_encoding_2d(d, h, w):
 
 
 class Encoder(nn.Module):
-    def __init__(self, d=160, att=128):
+    def __init__(self, stem=24, c1=48, c2=96, d=160, att=128):
         super().__init__()
-        # Cheap early layers (most pixels, least meaning), width where the grid is small: ~0.3 GMAC per crop.
+        # Cheap early layers (most pixels, least meaning), width where the grid is small: ~0.3 GMAC per crop (base).
         self.net = nn.Sequential(
-            nn.Conv2d(1, 24, 3, stride=2, padding=1, bias=False), nn.BatchNorm2d(24), nn.ReLU(inplace=True),  # 32x128
-            conv_block(24, 48), nn.MaxPool2d(2),                      # 16 x 64
-            conv_block(48, 96), conv_block(96, 96), nn.MaxPool2d(2),  # 8 x 32
-            conv_block(96, d), ResidualPair(d),
+            nn.Conv2d(1, stem, 3, stride=2, padding=1, bias=False), nn.BatchNorm2d(stem), nn.ReLU(inplace=True),  # 32x128
+            conv_block(stem, c1), nn.MaxPool2d(2),                    # 16 x 64
+            conv_block(c1, c2), conv_block(c2, c2), nn.MaxPool2d(2),  # 8 x 32
+            conv_block(c2, d), ResidualPair(d),
         )
         self.register_buffer("pos", positional_encoding_2d(d, FEAT_H, FEAT_W) * 0.5)
         self.key = nn.Linear(d, att)  # attention keys precomputed once per image, not per step
@@ -93,10 +100,12 @@ class DecoderStep(nn.Module):
 
 
 class Recognizer(nn.Module):
-    def __init__(self, vocab):
+    def __init__(self, vocab, size="base"):
         super().__init__()
-        self.encoder = Encoder()
-        self.decoder = DecoderStep(vocab)
+        w = SIZES[size]
+        self.size = size
+        self.encoder = Encoder(w["stem"], w["c1"], w["c2"], w["d"], w["att"])
+        self.decoder = DecoderStep(vocab, w["d"], w["att"], w["hidden"], w["emb"])
 
     def initial_state(self, b, device=None):
         return (torch.zeros(b, self.decoder.hidden, device=device), torch.zeros(b, FEAT_H * FEAT_W, device=device))

@@ -38,8 +38,15 @@ def folded_pairs(encoder):
 
 
 def initializers(path):
+    """(name, float32 tensor) of every initializer; weights stored as float16 (export --fp16-weights)
+    come back under the name of the float32 value their Cast produces."""
     graph = onnx.load(path).graph
-    return [(i.name, torch.from_numpy(numpy_helper.to_array(i).copy())) for i in graph.initializer]
+    out = []
+    for i in graph.initializer:
+        a = numpy_helper.to_array(i).copy()
+        name = i.name[:-len("__fp16")] if i.name.endswith("__fp16") else i.name
+        out.append((name, torch.from_numpy(a.astype(np.float32) if a.dtype == np.float16 else a)))
+    return out
 
 
 def load_graph(state, path, prefix):
@@ -113,7 +120,7 @@ def recover(models_dir, calibration=256):
     manifest = json.load(open(os.path.join(models_dir, "manifest.json")))["recognizer"]
     if manifest["vocab"] != vocab.itos:
         raise SystemExit("the shipped model's vocabulary differs from spec/vocab.txt: cannot resume from it")
-    model = Recognizer(len(vocab.itos))
+    model = Recognizer(len(vocab.itos), manifest.get("size", "base"))
     state = model.state_dict()
     pairs = folded_pairs(model.encoder)
     enc = load_graph(state, os.path.join(models_dir, manifest["encoder"]), "encoder.")
@@ -135,7 +142,7 @@ def recover(models_dir, calibration=256):
     pick = rng.choice(len(crohme.items), size=min(calibration, len(crohme.items)), replace=False)
     images = torch.from_numpy(np.stack([make_input(load_image(crohme.items[i][0])) for i in pick])[:, None])
     rebuild_batchnorms(model.encoder, pairs, biases, images)
-    return model, manifest.get("trained_samples") or 0
+    return model, manifest.get("trained_samples") or 0, manifest.get("size", "base")
 
 
 def main():
@@ -143,12 +150,12 @@ def main():
     ap.add_argument("models", nargs="?", default="models")
     ap.add_argument("--out", default="runs/rec/last.pt")
     a = ap.parse_args()
-    model, seen = recover(a.models)
+    model, seen, size = recover(a.models)
     opt = torch.optim.AdamW(model.parameters(), lr=1e-3, weight_decay=1e-4)
     os.makedirs(os.path.dirname(a.out) or ".", exist_ok=True)
     torch.save({"model": model.state_dict(), "opt": opt.state_dict(),
                 "state": {"seen": seen, "best": -1.0, "step": 0, "recovered_from": a.models},
-                "vocab": Vocab().itos}, a.out)
+                "vocab": Vocab().itos, "size": size}, a.out)
     print(f"recovered {a.out} from {a.models} ({seen} samples seen)")
 
 

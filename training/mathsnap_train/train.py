@@ -1,6 +1,9 @@
-"""Train the recognizer on CPU, resumably, in the background.
+"""Train the recognizer, resumably: in the background on this machine's CPU, or on a GPU machine
+from a data pack (training/gpu/run.sh).
 
     OMP_NUM_THREADS=1 nohup python3 -m training.mathsnap_train.train --run runs/rec > /dev/null 2>&1 &
+    python3 -m training.mathsnap_train.train --run runs/gpu --pack .pack --device cuda --size large \
+        --batch 256 --workers 15 --time-budget 420
 
 Checkpoints (runs/<run>/last.pt, best.pt) and the log (runs/<run>/train.log) stay out of git.
 SIGTERM/SIGINT saves a checkpoint and exits, so a stopped run resumes where it was.
@@ -12,22 +15,30 @@ import signal
 import sys
 import time
 
+import cv2
 import numpy as np
 import torch
 import torch.nn.functional as F
 
-from .data import Mixture, Vocab, crohme_train_split, load_image, make_input, synthetic_sets
+from .data import Mixture, Vocab, crohme_train_split, make_input, pack_sets, sample_image, synthetic_sets
 from .model import Recognizer, greedy
 
-sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "..", "..", "shared", "eval"))
-from texnorm import norm  # noqa: E402  (the scorer's own normalisation, for honest validation)
+SHARED_EVAL = os.path.join(os.path.dirname(__file__), "..", "..", "..", "shared", "eval")
 
 
-def lr_at(seen, peak, warmup=4000, decay_to=400_000):
-    """Linear warm-up, then cosine decay to 5% of the peak at `decay_to` samples."""
+def scorer_norm(pack=None):
+    """The scorer's own normalisation (eval/texnorm.py), for honest validation; a pack carries a copy."""
+    sys.path.insert(0, pack if pack else SHARED_EVAL)
+    from texnorm import norm
+    return norm
+
+
+def lr_at(seen, peak, warmup=4000, decay_to=400_000, progress=None):
+    """Linear warm-up, then cosine decay to 5% of the peak at `decay_to` samples (or, for a run
+    with a time budget, at the end of the budget: `progress` is the share of it spent)."""
     if seen < warmup:
         return peak * seen / warmup
-    p = min(1.0, (seen - warmup) / (decay_to - warmup))
+    p = min(1.0, (seen - warmup) / (decay_to - warmup)) if progress is None else min(1.0, progress)
     return peak * (0.05 + 0.95 * 0.5 * (1 + math.cos(math.pi * p)))
 
 
@@ -45,32 +56,75 @@ def to_batch(xs, ys, vocab):
     return torch.from_numpy(xs), inp, tgt
 
 
+class BatchStream(torch.utils.data.IterableDataset):
+    """Endless training batches from a Mixture. With DataLoader workers each worker draws its own
+    (seeded) samples and follows the curriculum by the samples all workers have made so far."""
+
+    def __init__(self, parts, photo_share, batch, vocab, start_seen, seed):
+        self.parts, self.photo_share, self.batch, self.vocab = parts, photo_share, batch, vocab
+        self.start_seen, self.seed = start_seen, seed
+
+    def __iter__(self):
+        info = torch.utils.data.get_worker_info()
+        worker, workers = (info.id, info.num_workers) if info else (0, 1)
+        if info:
+            cv2.setNumThreads(1)
+            torch.set_num_threads(1)
+        mix = Mixture(self.parts, seed=self.seed * 1000 + worker, photo_share=self.photo_share)
+        made = 0
+        while True:
+            xs, ys = mix.batch(self.batch, curriculum_max_len(self.start_seen + made * workers))
+            made += self.batch
+            yield to_batch(xs, ys, self.vocab)
+
+
+def batches(parts, args, vocab, seen):
+    stream = BatchStream(parts, args.photo_share, args.batch, vocab, seen, seen + 1)
+    if args.workers == 0:
+        return iter(stream)
+    # spawned, not forked: a fork inherits OpenCV's and OpenMP's thread pools (and CUDA) in a state
+    # that can deadlock the child; a worker that stops answering raises after `timeout` s, never hangs
+    loader = torch.utils.data.DataLoader(stream, batch_size=None, num_workers=args.workers, prefetch_factor=4,
+                                         pin_memory=args.device == "cuda", multiprocessing_context="spawn",
+                                         timeout=180)
+    return iter(loader)
+
+
 @torch.no_grad()
-def validate(model, vocab, lset, n=300, batch=50):
+def validate(model, vocab, lset, norm, device, n=300, batch=100):
+    """Greedy ExpRate on the first n items (coverage sets: a fixed noise draw per item)."""
+    import random
     model.eval()
-    items = lset.items[:n]
-    exact = 0
-    for k in range(0, len(items), batch):
-        chunk = items[k:k + batch]
-        x = torch.from_numpy(np.stack([make_input(load_image(p)) for p, _, _, _ in chunk])[:, None])
-        for (p, ids, latex, _), out in zip(chunk, greedy(model, x, vocab.bos, vocab.eos)):
-            exact += norm(" ".join(vocab.decode(out))) == norm(latex)
+    exact, count = 0, min(n, len(lset))
+    for k in range(0, count, batch):
+        ks = range(k, min(k + batch, count))
+        x = torch.from_numpy(np.stack([make_input(sample_image(lset, i, random.Random(i))) for i in ks])[:, None])
+        for i, out in zip(ks, greedy(model, x.to(device), vocab.bos, vocab.eos)):
+            exact += norm(" ".join(vocab.decode(out))) == norm(lset.items[i][2])
     model.train()
-    return 100.0 * exact / max(len(items), 1)
+    return 100.0 * exact / max(count, 1)
 
 
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--run", default="runs/rec")
+    ap.add_argument("--size", default="base", choices=["base", "large"], help="model widths (a fresh run only)")
     ap.add_argument("--batch", type=int, default=24)
     ap.add_argument("--lr", type=float, default=1e-3)
     ap.add_argument("--decay-to", type=int, default=400_000)
+    ap.add_argument("--warmup", type=int, default=4000, help="samples of linear learning-rate warm-up")
     ap.add_argument("--val-every", type=int, default=15_000)
     ap.add_argument("--max-samples", type=int, default=10_000_000)
+    ap.add_argument("--time-budget", type=float, default=0,
+                    help="seconds of training; the learning rate then decays over the budget and the run stops at its end")
     ap.add_argument("--photo-share", type=float, default=0.5,
                     help="share of CROHME samples redrawn through the data engine's paper and noise cells")
     ap.add_argument("--rewarm", type=int, default=0,
                     help="after a resume, ramp the learning rate up over this many samples (fresh optimizer state)")
+    ap.add_argument("--pack", default=None, help="train from a GPU pack (training.gpu.make_pack) instead of ../shared and the cache")
+    ap.add_argument("--device", default="cpu")
+    ap.add_argument("--workers", type=int, default=0, help="DataLoader worker processes making batches (0: in this process)")
+    ap.add_argument("--amp", action="store_true", help="bfloat16 autocast (GPU)")
     args = ap.parse_args()
     torch.set_num_threads(int(os.environ.get("OMP_NUM_THREADS", "1")))
     os.makedirs(args.run, exist_ok=True)
@@ -79,74 +133,97 @@ def main():
     def say(msg):
         log.write(time.strftime("%H:%M:%S ") + msg + "\n")
 
+    device = torch.device(args.device)
     vocab = Vocab()
-    model = Recognizer(len(vocab.itos))
-    opt = torch.optim.AdamW(model.parameters(), lr=args.lr, weight_decay=1e-4)
+    norm = scorer_norm(args.pack)
     state = {"seen": 0, "best": -1.0, "step": 0}
     last = os.path.join(args.run, "last.pt")
-    if os.path.exists(last):
-        ck = torch.load(last, map_location="cpu")
+    ck = torch.load(last, map_location="cpu") if os.path.exists(last) else None
+    size = ck.get("size", "base") if ck else args.size
+    model = Recognizer(len(vocab.itos), size).to(device)
+    opt = torch.optim.AdamW(model.parameters(), lr=args.lr, weight_decay=1e-4)
+    if ck:
         model.load_state_dict(ck["model"])
-        opt.load_state_dict(ck["opt"])
+        if "opt" in ck:
+            opt.load_state_dict(ck["opt"])
         state = ck["state"]
         say(f"resumed at {state['seen']} samples")
+    say(f"model {size}: {sum(p.numel() for p in model.parameters())} parameters on {device}")
 
     def save(path):
-        torch.save({"model": model.state_dict(), "opt": opt.state_dict(), "state": state, "vocab": vocab.itos}, path + ".tmp")
+        torch.save({"model": model.state_dict(), "opt": opt.state_dict(), "state": state, "vocab": vocab.itos,
+                    "size": size}, path + ".tmp")
         os.replace(path + ".tmp", path)
 
     stop = {"now": False}
     signal.signal(signal.SIGTERM, lambda *_: stop.update(now=True))
     signal.signal(signal.SIGINT, lambda *_: stop.update(now=True))
 
-    crohme, crohme_val = crohme_train_split(vocab)
+    crohme, crohme_val = crohme_train_split(vocab, directory=os.path.join(args.pack, "crohme") if args.pack else None)
 
-    def build_mixture():
-        synth = synthetic_sets(vocab)
+    def training_sets():
+        return pack_sets(vocab, args.pack)[0] if args.pack else synthetic_sets(vocab)
+
+    def validation_sets():
+        return pack_sets(vocab, args.pack)[1] if args.pack else synthetic_sets(vocab, "synth-val")
+
+    def build_stream():
+        synth = training_sets()
         parts = [(crohme, 0.45 if synth else 1.0)] + [(s, 0.55 / len(synth)) for s in synth]
         say("training sets: " + ", ".join(f"{s.name}={len(s)}" for s, _ in parts))
-        return Mixture(parts, seed=state["seen"] + 1, photo_share=args.photo_share), synth
+        return batches(parts, args, vocab, state["seen"]), len(synth)
 
-    mix, synth = build_mixture()
-    synth_val = [s for s in synthetic_sets(vocab, "synth-val")]
-    resumed_at = state["seen"]
-    t0, loss_avg, next_val = time.time(), None, state["seen"] - state["seen"] % args.val_every + args.val_every
+    stream, n_synth = build_stream()
+    synth_val = validation_sets()
+    resumed_at, started = state["seen"], time.time()
+    t0, loss_sum, next_val = time.time(), 0.0, state["seen"] - state["seen"] % args.val_every + args.val_every
     model.train()
     while not stop["now"] and state["seen"] < args.max_samples:
-        xs, ys = mix.batch(args.batch, curriculum_max_len(state["seen"]))
-        x, inp, tgt = to_batch(xs, ys, vocab)
+        elapsed = time.time() - started
+        if args.time_budget and elapsed >= args.time_budget:
+            break
+        x, inp, tgt = (t.to(device, non_blocking=True) for t in next(stream))
         ramp = min(1.0, (state["seen"] - resumed_at + args.batch) / args.rewarm) if args.rewarm else 1.0
+        progress = elapsed / args.time_budget if args.time_budget else None
         for g in opt.param_groups:
-            g["lr"] = ramp * lr_at(state["seen"], args.lr, decay_to=args.decay_to)
-        lp = model(x, inp)
-        loss = F.nll_loss(lp.reshape(-1, lp.shape[-1]), tgt.reshape(-1), ignore_index=vocab.pad)
-        opt.zero_grad()
+            g["lr"] = ramp * lr_at(state["seen"], args.lr, args.warmup, args.decay_to, progress)
+        with torch.autocast(device.type, dtype=torch.bfloat16, enabled=args.amp):
+            lp = model(x, inp)
+        loss = F.nll_loss(lp.float().reshape(-1, lp.shape[-1]), tgt.reshape(-1), ignore_index=vocab.pad)
+        opt.zero_grad(set_to_none=True)
         loss.backward()
         torch.nn.utils.clip_grad_norm_(model.parameters(), 5.0)
         opt.step()
-        state["seen"] += len(ys)
+        state["seen"] += x.shape[0]
         state["step"] += 1
-        loss_avg = loss.item() if loss_avg is None else 0.98 * loss_avg + 0.02 * loss.item()
+        loss_sum = loss_sum + loss.detach()  # summed on the device: no synchronisation per step
         if state["step"] % 50 == 0:
             rate = 50 * args.batch / (time.time() - t0)
             t0 = time.time()
-            say(f"seen {state['seen']} loss {loss_avg:.3f} lr {opt.param_groups[0]['lr']:.2e} {rate:.1f} samples/s")
+            say(f"seen {state['seen']} loss {float(loss_sum) / 50:.3f} lr {opt.param_groups[0]['lr']:.2e} {rate:.1f} samples/s")
+            loss_sum = 0.0
         if state["seen"] >= next_val:
             next_val += args.val_every
-            v = validate(model, vocab, crohme_val)
-            sv = {s.name: validate(model, vocab, s, n=200) for s in synth_val}
-            say(f"VAL seen {state['seen']} crohme-val ExpRate {v:.1f}% synth-val {sv}")
-            score = v + sum(sv.values())
-            if score > state["best"]:
-                state["best"] = score
-                save(os.path.join(args.run, "best.pt"))
-            save(last)
-            if len(synthetic_sets(vocab)) != len(synth):
-                mix, synth = build_mixture()
-            synth_val = [s for s in synthetic_sets(vocab, "synth-val")]
+            evaluate_and_save(model, vocab, norm, device, crohme_val, synth_val, state, save, last, say)
+            if not args.pack and len(training_sets()) != n_synth:
+                stream, n_synth = build_stream()
+            synth_val = validation_sets()
             t0 = time.time()
+    if args.time_budget:  # the budget's end is the annealed model: judge it too
+        evaluate_and_save(model, vocab, norm, device, crohme_val, synth_val, state, save, last, say)
     save(last)
-    say(f"stopped at {state['seen']} samples")
+    say(f"stopped at {state['seen']} samples after {time.time() - started:.0f}s")
+
+
+def evaluate_and_save(model, vocab, norm, device, crohme_val, synth_val, state, save, last, say):
+    v = validate(model, vocab, crohme_val, norm, device)
+    sv = {s.name: validate(model, vocab, s, norm, device, n=200) for s in synth_val}
+    say(f"VAL seen {state['seen']} crohme-val ExpRate {v:.1f}% synth-val {sv}")
+    score = v + sum(sv.values())
+    if score > state["best"]:
+        state["best"] = score
+        save(os.path.join(os.path.dirname(last), "best.pt"))
+    save(last)
 
 
 if __name__ == "__main__":

@@ -39,3 +39,20 @@ def test_val_and_test_use_the_val_formula_list():
     from training.datagen.formulas import school
     assert school.FILES["val"] == school.FILES["test"] == "school_val.txt"
     assert school.FILES["train"] == "school_train.txt"
+
+
+# Vocabulary entries that no canonical label contains: the canonical form writes them another way
+# (\mid as |, \prime as ') or KaTeX cannot draw them (\overparen), or they are never maths (", $).
+NEVER_IN_LABELS = {r"\mid", r"\prime", r"\overparen", '"', "$"}
+
+
+def test_every_vocabulary_token_is_generated():
+    """The recognizer can only learn the symbols the data engine draws: every other vocabulary
+    token must come out of the level sources (the symbols grammar exists for the rare ones)."""
+    from collections import Counter
+    seen = Counter()
+    for level in ("elementary", "middle", "high"):
+        for _, label in draw(level, 3, 4000):
+            seen.update(canonical_tokens(label))
+    missing = [t for t in vocab() if t not in NEVER_IN_LABELS and not t.startswith("<") and seen[t] == 0]
+    assert not missing, f"never generated: {missing}"

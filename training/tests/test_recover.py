@@ -16,7 +16,7 @@ CROHME = os.path.join(ROOT, "..", "shared", "data", "crohme", "train", "labels.t
 
 @pytest.mark.skipif(not os.path.exists(CROHME), reason="needs ../shared/data/crohme/train for calibration")
 def test_recovered_model_matches_shipped_onnx():
-    model, seen = recover(MODELS, calibration=8)
+    model, seen, _ = recover(MODELS, calibration=8)
     assert seen > 0
     model.eval()
     image = torch.rand(1, 1, 64, 256)
@@ -25,7 +25,7 @@ def test_recovered_model_matches_shipped_onnx():
         m2, k2 = model.encoder(image)
     assert np.abs(memory - m2.numpy()).max() < 1e-4 and np.abs(keys - k2.numpy()).max() < 1e-4
     names = ["token", "hidden", "coverage", "memory", "keys"]
-    args = (torch.tensor([1, 7]), torch.randn(2, 256) * 0.1, torch.rand(2, 256) * 0.1,
+    args = (torch.tensor([1, 7]), torch.randn(2, model.decoder.hidden) * 0.1, torch.rand(2, 256) * 0.1,
             m2.expand(2, -1, -1).contiguous(), k2.expand(2, -1, -1).contiguous())
     got = ort.InferenceSession(os.path.join(MODELS, "recognizer_decoder.onnx")).run(None, {n: a.numpy() for n, a in zip(names, args)})
     with torch.no_grad():

@@ -2,7 +2,7 @@
 returned as (text to render, canonical label). Formulas whose label falls outside the vocabulary are
 resampled, so callers never see one."""
 from ..labels import label_or_none
-from . import elementary, middle, high, school
+from . import elementary, middle, high, school, symbols
 
 GRAMMARS = {"elementary": elementary.generate, "middle": middle.generate, "high": high.generate}
 
@@ -10,7 +10,13 @@ GRAMMARS = {"elementary": elementary.generate, "middle": middle.generate, "high"
 def sample(r, level, split, sources):
     mix = sources[level]
     for _ in range(50):
-        raw = school.sample(r, split) if r.random() < mix.get("school", 0.0) else GRAMMARS[level](r)
+        # the symbols share is drawn only where the spec gives one, so levels without it keep their sequences
+        if mix.get("symbols", 0.0) and r.random() < mix["symbols"]:
+            raw = symbols.generate(r)
+        elif r.random() < mix.get("school", 0.0):
+            raw = school.sample(r, split)
+        else:
+            raw = GRAMMARS[level](r)
         label = label_or_none(raw)
         if label is not None:
             return raw, label

@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# One GPU training run on the device machine, within its limits (a command runs at most 10 min):
+# train the recognizer from the data pack for TRAIN_SECONDS, export it to ONNX (checked against
+# PyTorch with onnxruntime there), and leave the models, a weights-only checkpoint and the log in $OUT.
+#
+# Here, first:  python3 -m training.gpu.make_pack --out .pack     (46 MB; ../shared does not travel)
+# Then, through the device tool:  run(command="bash training/gpu/run.sh", carry=[".pack"], timeout_s=590)
+# Back here: evaluate $OUT's models with the Rust engine (training/gpu/README.md) before committing them.
+set -uo pipefail
+cd "$(dirname "$0")/../.."
+OUT=${OUT:-runs/gpu-out}
+RUN=${RUN:-runs/gpu}
+TRAIN_SECONDS=${TRAIN_SECONDS:-420}
+SIZE=${SIZE:-large}
+DEVICE=${DEVICE:-cuda}
+WORKERS=${WORKERS:-$(( $(nproc) > 2 ? $(nproc) - 1 : 1 ))}
+BATCH=${BATCH:-256}
+mkdir -p "$OUT" "$RUN"
+export PYTHONUNBUFFERED=1
+nvidia-smi --query-gpu=name,memory.total --format=csv,noheader 2>/dev/null || true
+python3 -c "import torch, cv2, yaml, onnx, onnxruntime; print('torch', torch.__version__, 'cuda', torch.cuda.is_available())"
+
+train() {  # $1: extra flags; $2: seconds
+    python3 -m training.mathsnap_train.train --run "$RUN" --pack .pack --device "$DEVICE" --size "$SIZE" \
+        --batch "$BATCH" --lr 2e-3 --warmup 60000 --workers "$WORKERS" --val-every 200000 \
+        --time-budget "$2" $1
+}
+start=$(date +%s)
+train --amp "$TRAIN_SECONDS"
+status=$?
+if [ $status -ne 0 ] && [ ! -f "$RUN/last.pt" ]; then
+    # bfloat16 autocast is the only part never run on a GPU before this run: fall back to float32
+    left=$(( TRAIN_SECONDS - ($(date +%s) - start) ))
+    echo "training with --amp failed ($status); again in float32 for ${left}s"
+    train "" "$left"
+fi
+cp "$RUN/train.log" "$OUT/train.log"
+best="$RUN/best.pt"; [ -f "$best" ] || best="$RUN/last.pt"
+python3 - "$best" "$OUT/rec.pt" <<'PY'
+import sys, torch
+ck = torch.load(sys.argv[1], map_location="cpu")
+ck.pop("opt", None)  # the optimizer state would triple the file; fine-tuning restarts it with --rewarm
+torch.save(ck, sys.argv[2])
+PY
+mkdir -p "$OUT/models"
+cp models/manifest.json "$OUT/models/"  # keeps the detector's entries
+python3 -m training.mathsnap_train.export "$best" --out "$OUT/models" --fp16-weights 2>&1 | grep -v -i warning
+grep VAL "$OUT/train.log" | tail -3
+ls -la "$OUT" "$OUT/models"
