@@ -15,7 +15,10 @@ SIZE=${SIZE:-large}
 DEVICE=${DEVICE:-cuda}
 WORKERS=${WORKERS:-$(( $(nproc) > 2 ? $(nproc) - 1 : 1 ))}
 BATCH=${BATCH:-256}
+INIT=${INIT:-}   # a checkpoint to fine-tune (carry it), e.g. one rebuilt by training.mathsnap_train.recover
 mkdir -p "$OUT" "$RUN"
+if [ -n "$INIT" ] && [ ! -f "$RUN/last.pt" ]; then cp "$INIT" "$RUN/last.pt"; fi
+REWARM=""; [ -f "$RUN/last.pt" ] && REWARM="--rewarm 60000"   # fresh optimizer state: ramp the rate up again
 export PYTHONUNBUFFERED=1
 nvidia-smi --query-gpu=name,memory.total --format=csv,noheader 2>/dev/null || true
 python3 -c "import torch, cv2, yaml, onnx, onnxruntime; print('torch', torch.__version__, 'cuda', torch.cuda.is_available())"
@@ -23,12 +26,12 @@ python3 -c "import torch, cv2, yaml, onnx, onnxruntime; print('torch', torch.__v
 train() {  # $1: extra flags; $2: seconds
     python3 -m training.mathsnap_train.train --run "$RUN" --pack .pack --device "$DEVICE" --size "$SIZE" \
         --batch "$BATCH" --lr 2e-3 --warmup 60000 --workers "$WORKERS" --val-every 200000 \
-        --time-budget "$2" $1
+        --time-budget "$2" $REWARM $1
 }
 start=$(date +%s)
 train --amp "$TRAIN_SECONDS"
 status=$?
-if [ $status -ne 0 ] && [ ! -f "$RUN/last.pt" ]; then
+if [ $status -ne 0 ] && [ -z "$(grep VAL "$RUN/train.log" 2>/dev/null)" ]; then
     # bfloat16 autocast is the only part never run on a GPU before this run: fall back to float32
     left=$(( TRAIN_SECONDS - ($(date +%s) - start) ))
     echo "training with --amp failed ($status); again in float32 for ${left}s"
