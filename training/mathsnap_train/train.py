@@ -11,6 +11,7 @@ SIGTERM/SIGINT saves a checkpoint and exits, so a stopped run resumes where it w
 import argparse
 import math
 import os
+import random
 import signal
 import sys
 import time
@@ -93,7 +94,6 @@ def batches(parts, args, vocab, seen):
 @torch.no_grad()
 def validate(model, vocab, lset, norm, device, n=300, batch=100):
     """Greedy ExpRate on the first n items (coverage sets: a fixed noise draw per item)."""
-    import random
     model.eval()
     exact, count = 0, min(n, len(lset))
     for k in range(0, count, batch):
