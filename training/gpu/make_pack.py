@@ -56,8 +56,8 @@ def quantise(cov):
 
 def render_part(task):
     """Render samples [start, stop) of a split's schedule; returns label rows."""
-    split, seed, cells, start, out_dir = task
-    spec = spec_mod.load()
+    split, seed, cells, start, out_dir, spec_path = task
+    spec = spec_mod.load(spec_path)
     rows = []
     with Renderer() as renderer:
         for i in range(start, start + len(cells)):
@@ -77,13 +77,13 @@ def render_part(task):
     return rows
 
 
-def pack_synth(out, name, split, count, seed, jobs):
+def pack_synth(out, name, split, count, seed, jobs, spec_path=spec_mod.SPEC_PATH):
     """Coverage renders for `count` samples of the split's cell schedule (the noise axis is left to the device)."""
     d = os.path.join(out, name)
     os.makedirs(os.path.join(d, "images"), exist_ok=True)
-    cells = spec_mod.cell_schedule(spec_mod.load(), split, count)
+    cells = spec_mod.cell_schedule(spec_mod.load(spec_path), split, count)
     step = (len(cells) + jobs - 1) // jobs
-    tasks = [(split, seed, cells[k:k + step], k, d) for k in range(0, len(cells), step)]
+    tasks = [(split, seed, cells[k:k + step], k, d, spec_path) for k in range(0, len(cells), step)]
     with mp.Pool(jobs) as pool:
         parts = pool.map(render_part, tasks)
     with open(os.path.join(d, "labels.tsv"), "w", encoding="utf-8") as f:
@@ -103,14 +103,19 @@ def main(argv=None):
     ap.add_argument("--synth-val", type=int, default=300)
     ap.add_argument("--seed", type=int, default=41)
     ap.add_argument("--jobs", type=int, default=2)
+    ap.add_argument("--spec", default=spec_mod.SPEC_PATH, help="dataset spec (a copy can reweight the formula sources)")
+    ap.add_argument("--no-crohme", action="store_true", help="rendered formulas only (an extra set for --extra-coverage)")
     args = ap.parse_args(argv)
     cv2.setNumThreads(1)
     t0 = time.time()
     os.makedirs(args.out, exist_ok=True)
-    stats = {"crohme": pack_crohme(args.out)}
-    print(f"crohme: {stats['crohme']} images, {time.time() - t0:.0f}s", file=sys.stderr, flush=True)
-    stats["synth-val"] = pack_synth(args.out, "synth-val", "val", args.synth_val, args.seed + 1, args.jobs)
-    stats["synth"] = pack_synth(args.out, "synth", "train", args.synth, args.seed, args.jobs)
+    stats = {"spec": args.spec}
+    if not args.no_crohme:
+        stats["crohme"] = pack_crohme(args.out)
+        print(f"crohme: {stats['crohme']} images, {time.time() - t0:.0f}s", file=sys.stderr, flush=True)
+    if args.synth_val:
+        stats["synth-val"] = pack_synth(args.out, "synth-val", "val", args.synth_val, args.seed + 1, args.jobs, args.spec)
+    stats["synth"] = pack_synth(args.out, "synth", "train", args.synth, args.seed, args.jobs, args.spec)
     shutil.copy(os.path.join(SHARED, "..", "eval", "texnorm.py"), os.path.join(args.out, "texnorm.py"))
     stats.update(seed=args.seed, seconds=round(time.time() - t0), megabytes=round(folder_bytes(args.out) / 1e6, 1))
     with open(os.path.join(args.out, "pack.json"), "w") as f:

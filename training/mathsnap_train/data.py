@@ -88,12 +88,12 @@ def synthetic_sets(vocab, pattern="synth-v[0-9]*"):
     return [s for s in sets if len(s)]
 
 
-def pack_sets(vocab, pack):
+def pack_sets(vocab, pack, validation=True):
     """A GPU pack's rendered formulas (training.gpu.make_pack): (training sets, validation sets)."""
     def coverage(name):
         d = os.path.join(pack, name)
         return LabelledSet(name, d, read_labels(os.path.join(d, "labels.tsv")), vocab, "images", kind="coverage")
-    return [coverage("synth")], [coverage("synth-val")]
+    return [coverage("synth")], [coverage("synth-val")] if validation else []
 
 
 def load_image(path):

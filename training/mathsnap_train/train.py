@@ -122,6 +122,9 @@ def main():
     ap.add_argument("--rewarm", type=int, default=0,
                     help="after a resume, ramp the learning rate up over this many samples (fresh optimizer state)")
     ap.add_argument("--pack", default=None, help="train from a GPU pack (training.gpu.make_pack) instead of ../shared and the cache")
+    ap.add_argument("--extra-coverage", action="append", default=[], metavar="DIR=WEIGHT",
+                    help="another pack's rendered formulas (DIR/synth) as an extra training set with this share "
+                         "(the others shrink in proportion), e.g. a symbols-only pack made with make_pack --spec")
     ap.add_argument("--device", default="cpu")
     ap.add_argument("--workers", type=int, default=0, help="DataLoader worker processes making batches (0: in this process)")
     ap.add_argument("--amp", action="store_true", help="bfloat16 autocast (GPU)")
@@ -170,6 +173,11 @@ def main():
     def build_stream():
         synth = training_sets()
         parts = [(crohme, 0.45 if synth else 1.0)] + [(s, 0.55 / len(synth)) for s in synth]
+        for spec in args.extra_coverage:
+            directory, weight = spec.rsplit("=", 1)
+            extra = pack_sets(vocab, directory, validation=False)[0][0]
+            extra.name = os.path.basename(os.path.normpath(directory))
+            parts = [(s, w * (1 - float(weight))) for s, w in parts] + [(extra, float(weight))]
         say("training sets: " + ", ".join(f"{s.name}={len(s)}" for s, _ in parts))
         return batches(parts, args, vocab, state["seen"]), len(synth)
 
