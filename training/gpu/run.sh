@@ -21,6 +21,7 @@ if [ -n "$INIT" ] && [ ! -f "$RUN/last.pt" ]; then cp "$INIT" "$RUN/last.pt"; fi
 REWARM=""; [ -f "$RUN/last.pt" ] && REWARM="--rewarm 60000"   # fresh optimizer state: ramp the rate up again
 export PYTHONUNBUFFERED=1
 nvidia-smi --query-gpu=name,memory.total --format=csv,noheader 2>/dev/null || true
+df -h /dev/shm 2>/dev/null | tail -1   # DataLoader workers hand batches over through shared memory
 python3 -c "import torch, cv2, yaml, onnx, onnxruntime; print('torch', torch.__version__, 'cuda', torch.cuda.is_available())"
 
 train() {  # $1: extra flags; $2: seconds
@@ -32,10 +33,13 @@ start=$(date +%s)
 train --amp "$TRAIN_SECONDS"
 status=$?
 if [ $status -ne 0 ] && [ -z "$(grep VAL "$RUN/train.log" 2>/dev/null)" ]; then
-    # bfloat16 autocast is the only part never run on a GPU before this run: fall back to float32
+    # bfloat16 autocast and 15 workers' shared memory are the parts never run there before this run:
+    # fall back to float32 and 4 workers
     left=$(( TRAIN_SECONDS - ($(date +%s) - start) ))
-    echo "training with --amp failed ($status); again in float32 for ${left}s"
-    train "" "$left"
+    if [ "$left" -gt 60 ]; then  # (a budget of 0 would mean no limit at all)
+        echo "training failed ($status); again in float32 with 4 workers for ${left}s"
+        WORKERS=4 train "" "$left"
+    fi
 fi
 cp "$RUN/train.log" "$OUT/train.log"
 best="$RUN/best.pt"; [ -f "$best" ] || best="$RUN/last.pt"

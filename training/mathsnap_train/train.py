@@ -48,13 +48,16 @@ def curriculum_max_len(seen):
 
 
 def to_batch(xs, ys, vocab):
+    """Inputs as uint8 (ink x 255: a quarter of the bytes that workers pass through shared memory,
+    which containers often keep small; 1/255 steps are far below the model's sensitivity) and the
+    teacher-forcing input and target token ids."""
     t = max(len(y) for y in ys) + 1
     inp = torch.full((len(ys), t), vocab.pad, dtype=torch.long)
     tgt = torch.full((len(ys), t), vocab.pad, dtype=torch.long)
     for i, y in enumerate(ys):
         inp[i, :len(y) + 1] = torch.tensor([vocab.bos] + y)
         tgt[i, :len(y) + 1] = torch.tensor(y + [vocab.eos])
-    return torch.from_numpy(xs), inp, tgt
+    return torch.from_numpy(np.round(xs * 255.0).astype(np.uint8)), inp, tgt
 
 
 class BatchStream(torch.utils.data.IterableDataset):
@@ -85,7 +88,7 @@ def batches(parts, args, vocab, seen):
         return iter(stream)
     # spawned, not forked: a fork inherits OpenCV's and OpenMP's thread pools (and CUDA) in a state
     # that can deadlock the child; a worker that stops answering raises after `timeout` s, never hangs
-    loader = torch.utils.data.DataLoader(stream, batch_size=None, num_workers=args.workers, prefetch_factor=4,
+    loader = torch.utils.data.DataLoader(stream, batch_size=None, num_workers=args.workers, prefetch_factor=2,
                                          pin_memory=args.device == "cuda", multiprocessing_context="spawn",
                                          timeout=180)
     return iter(loader)
@@ -191,6 +194,7 @@ def main():
         if args.time_budget and elapsed >= args.time_budget:
             break
         x, inp, tgt = (t.to(device, non_blocking=True) for t in next(stream))
+        x = x.float() / 255.0
         ramp = min(1.0, (state["seen"] - resumed_at + args.batch) / args.rewarm) if args.rewarm else 1.0
         progress = elapsed / args.time_budget if args.time_budget else None
         for g in opt.param_groups:
