@@ -20,6 +20,7 @@ import onnx
 from onnx import TensorProto, helper, numpy_helper
 
 MIN_ELEMENTS = 256  # small tensors (biases, scales) are not worth a Cast node
+FP16_SUFFIX = "__fp16"  # a stored weight's name: its float32 name + this (recover.py undoes it)
 
 
 def to_fp16_storage(model):
@@ -34,8 +35,8 @@ def to_fp16_storage(model):
             kept.append(init)
             continue
         name = init.name
-        kept.append(numpy_helper.from_array(w.astype(np.float16), name + "__fp16"))
-        casts.append(helper.make_node("Cast", [name + "__fp16"], [name], to=TensorProto.FLOAT, name=name + "__to_fp32"))
+        kept.append(numpy_helper.from_array(w.astype(np.float16), name + FP16_SUFFIX))
+        casts.append(helper.make_node("Cast", [name + FP16_SUFFIX], [name], to=TensorProto.FLOAT, name=name + "__to_fp32"))
     del graph.initializer[:]
     graph.initializer.extend(kept)
     # the casts run first so every consumer of the original name still finds a float32 tensor

@@ -29,23 +29,25 @@ from PIL import Image
 from ..datagen import spec as spec_mod
 from ..datagen.make_rec import render_coverage, sample_rngs
 from ..datagen.renderer import Renderer, RenderError
-from ..mathsnap_train.data import SHARED, read_labels
+from ..mathsnap_train.data import SHARED, image_file, read_labels
 
 GREY_LEVELS = 16  # coverage quantised to 4 bits: invisible after the model's 64-px fit, half the bytes
 
 
-def pack_crohme(out):
+def pack_crohme(out, limit=None):
+    """CROHME train images as 1-bit PNGs and their labels (the first `limit` rows, for tests)."""
     src = os.path.join(SHARED, "crohme", "train")
     dst = os.path.join(out, "crohme", "images")
     os.makedirs(dst, exist_ok=True)
-    rows = read_labels(os.path.join(src, "labels.tsv"))
+    rows = read_labels(os.path.join(src, "labels.tsv"))[:limit]
     for file, _, _ in rows:
-        name = file if os.path.splitext(file)[1] else file + ".png"
+        name = image_file(file)
         gray = cv2.imread(os.path.join(src, name), cv2.IMREAD_GRAYSCALE)
         if gray is None:
             raise IOError(f"cannot read CROHME image {name}")
         Image.fromarray(gray >= 128).save(os.path.join(dst, name), optimize=True)
-    shutil.copy(os.path.join(src, "labels.tsv"), os.path.join(out, "crohme", "labels.tsv"))
+    with open(os.path.join(out, "crohme", "labels.tsv"), "w", encoding="utf-8") as f:
+        f.writelines("\t".join(row) + "\n" for row in rows)
     return len(rows)
 
 

@@ -44,6 +44,16 @@ def read_labels(path):
     return rows
 
 
+def image_file(name):
+    """A labels.tsv name as a file name: the data engine names samples without an extension."""
+    return name if os.path.splitext(name)[1] else name + ".png"
+
+
+def image_subdir(directory):
+    """Where a set's images lie: an images/ folder (data engine, packs) or beside labels.tsv (CROHME)."""
+    return "images" if os.path.isdir(os.path.join(directory, "images")) else ""
+
+
 class LabelledSet:
     """Images + canonical token ids from one labels.tsv, skipping out-of-vocabulary labels.
 
@@ -57,10 +67,7 @@ class LabelledSet:
         for file, latex, cell in labels:
             ids = vocab.encode(latex)
             if ids and len(ids) <= MAX_TOKENS:
-                path = os.path.join(directory, image_subdir, file)
-                if not os.path.splitext(file)[1]:
-                    path += ".png"  # the data engine names samples without an extension
-                self.items.append((path, ids, latex, cell))
+                self.items.append((os.path.join(directory, image_subdir, image_file(file)), ids, latex, cell))
 
     def __len__(self):
         return len(self.items)
@@ -70,7 +77,7 @@ def crohme_train_split(vocab, holdout=300, directory=None):
     """CROHME *train* only (from `directory`, default the shared data); a fixed hold-out of it for
     validation during training."""
     d = directory or os.path.join(SHARED, "crohme", "train")
-    sub = "images" if os.path.isdir(os.path.join(d, "images")) else ""
+    sub = image_subdir(d)
     rows = sorted(read_labels(os.path.join(d, "labels.tsv")))
     rng = random.Random(7)
     rng.shuffle(rows)
@@ -83,17 +90,14 @@ def synthetic_sets(vocab, pattern="synth-v[0-9]*"):
     sets = []
     for labels in sorted(glob.glob(os.path.join(CACHE, "rec", pattern, "labels.tsv"))):
         d = os.path.dirname(labels)
-        sub = "images" if os.path.isdir(os.path.join(d, "images")) else ""
-        sets.append(LabelledSet(os.path.basename(d), d, read_labels(labels), vocab, sub))
+        sets.append(LabelledSet(os.path.basename(d), d, read_labels(labels), vocab, image_subdir(d)))
     return [s for s in sets if len(s)]
 
 
-def pack_sets(vocab, pack, validation=True):
-    """A GPU pack's rendered formulas (training.gpu.make_pack): (training sets, validation sets)."""
-    def coverage(name):
-        d = os.path.join(pack, name)
-        return LabelledSet(name, d, read_labels(os.path.join(d, "labels.tsv")), vocab, "images", kind="coverage")
-    return [coverage("synth")], [coverage("synth-val")] if validation else []
+def coverage_set(vocab, directory, name=None):
+    """Rendered formulas of a GPU pack (training.gpu.make_pack: PACK/synth, PACK/synth-val)."""
+    return LabelledSet(name or os.path.basename(os.path.normpath(directory)), directory,
+                       read_labels(os.path.join(directory, "labels.tsv")), vocab, "images", kind="coverage")
 
 
 def load_image(path):
@@ -143,22 +147,24 @@ def photo_style(img, rng):
     the spec's weights). The issue asks for CROHME with the data engine's photo effects; scans alone
     never show the model shadows, rules, highlighter or JPEG blur on real strokes."""
     cov = 1.0 - cv2.cvtColor(img, cv2.COLOR_RGB2GRAY).astype(np.float32) / 255.0
+    crop = noise_cell_crop(cov, True, rng)
+    return img if crop is None else crop
+
+
+def noise_cell_crop(cov, handwritten, rng):
+    """Ink coverage (float, 1 = ink) -> an RGB crop through a noise cell drawn with the spec's
+    weights by the data engine's make_crop (None when it rejects the draw, e.g. an empty frame)."""
     noise = rng.choices([n for n, _ in _NOISE_CELLS], [w for _, w in _NOISE_CELLS])[0]
-    gray = make_crop(np.random.default_rng(rng.randrange(1 << 30)), cov, True, noise, _SPEC["crop"])
-    return img if gray is None else cv2.cvtColor(gray, cv2.COLOR_GRAY2RGB)
+    gray = make_crop(np.random.default_rng(rng.randrange(1 << 30)), cov, handwritten, noise, _SPEC["crop"])
+    return None if gray is None else cv2.cvtColor(gray, cv2.COLOR_GRAY2RGB)
 
 
 def coverage_crop(path, cell, rng):
-    """A rendered formula's coverage -> an RGB crop in a noise cell drawn with the spec's weights
-    (None when the data engine rejects the draw, e.g. an empty frame)."""
+    """A rendered formula's coverage file -> an RGB crop in a noise cell (None: rejected draw)."""
     cov = cv2.imread(path, cv2.IMREAD_GRAYSCALE)
     if cov is None:
         raise IOError(f"cannot read {path}")
-    noise = rng.choices([n for n, _ in _NOISE_CELLS], [w for _, w in _NOISE_CELLS])[0]
-    handwritten = cell.split("/")[1] == "handwritten"
-    gray = make_crop(np.random.default_rng(rng.randrange(1 << 30)), cov.astype(np.float32) / 255.0,
-                     handwritten, noise, _SPEC["crop"])
-    return None if gray is None else cv2.cvtColor(gray, cv2.COLOR_GRAY2RGB)
+    return noise_cell_crop(cov.astype(np.float32) / 255.0, cell.split("/")[1] == "handwritten", rng)
 
 
 def sample_image(labelled_set, k, rng):

@@ -46,13 +46,18 @@ def sha256(path):
     return hashlib.sha256(open(path, "rb").read()).hexdigest()
 
 
+def models_fp16():
+    """scripts/models_fp16.py, the one float16 weight-storage conversion (web build, export, recover)."""
+    sys.path.insert(0, os.path.join(ROOT, "scripts"))
+    import models_fp16
+    return models_fp16
+
+
 def store_weights_fp16(path):
     """Rewrite an ONNX file with float16 weight storage: the web build's own conversion
     (scripts/models_fp16.py), so the models in models/ are the ones the browser runs."""
     import onnx
-    sys.path.insert(0, os.path.join(ROOT, "scripts"))
-    from models_fp16 import to_fp16_storage
-    onnx.save(to_fp16_storage(onnx.load(path)), path)
+    onnx.save(models_fp16().to_fp16_storage(onnx.load(path)), path)
 
 
 def export(ckpt, out, check=True, fp16_weights=False):

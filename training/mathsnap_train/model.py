@@ -14,7 +14,7 @@ from .preprocess import HEIGHT, WIDTH
 
 FEAT_H, FEAT_W = HEIGHT // 8, WIDTH // 8   # encoder stride 8 -> 8 x 32 = 256 memory slots
 
-# Widths per model size. "base" is what a CPU run trains (1.55 M parameters); "large" (3.6 M) is for a
+# Widths per model size. "base" is what a CPU run trains (1.55 M parameters); "large" (3.5 M) is for a
 # GPU run, whose fp16-stored weights still fit the 12 MB model budget beside the detector.
 SIZES = {
     "base": dict(stem=24, c1=48, c2=96, d=160, att=128, hidden=256, emb=128),

@@ -23,6 +23,7 @@ import torch.nn as nn
 from onnx import numpy_helper
 
 from .data import Vocab, crohme_train_split, load_image, make_input
+from .export import models_fp16
 from .model import Recognizer
 
 def folded_pairs(encoder):
@@ -44,7 +45,8 @@ def initializers(path):
     out = []
     for i in graph.initializer:
         a = numpy_helper.to_array(i).copy()
-        name = i.name[:-len("__fp16")] if i.name.endswith("__fp16") else i.name
+        suffix = models_fp16().FP16_SUFFIX
+        name = i.name[:-len(suffix)] if i.name.endswith(suffix) else i.name
         out.append((name, torch.from_numpy(a.astype(np.float32) if a.dtype == np.float16 else a)))
     return out
 

@@ -21,7 +21,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from .data import Mixture, Vocab, crohme_train_split, make_input, pack_sets, sample_image, synthetic_sets
+from .data import Mixture, Vocab, coverage_set, crohme_train_split, make_input, sample_image, synthetic_sets
 from .model import Recognizer, greedy
 
 SHARED_EVAL = os.path.join(os.path.dirname(__file__), "..", "..", "..", "shared", "eval")
@@ -167,19 +167,22 @@ def main():
 
     crohme, crohme_val = crohme_train_split(vocab, directory=os.path.join(args.pack, "crohme") if args.pack else None)
 
+    # a pack is fixed: read once; the cache's shards can grow while a CPU run goes on, so it is re-read
+    pack = ([coverage_set(vocab, os.path.join(args.pack, "synth"))],
+            [coverage_set(vocab, os.path.join(args.pack, "synth-val"))]) if args.pack else None
+
     def training_sets():
-        return pack_sets(vocab, args.pack)[0] if args.pack else synthetic_sets(vocab)
+        return pack[0] if pack else synthetic_sets(vocab)
 
     def validation_sets():
-        return pack_sets(vocab, args.pack)[1] if args.pack else synthetic_sets(vocab, "synth-val")
+        return pack[1] if pack else synthetic_sets(vocab, "synth-val")
 
     def build_stream():
         synth = training_sets()
         parts = [(crohme, 0.45 if synth else 1.0)] + [(s, 0.55 / len(synth)) for s in synth]
         for spec in args.extra_coverage:
             directory, weight = spec.rsplit("=", 1)
-            extra = pack_sets(vocab, directory, validation=False)[0][0]
-            extra.name = os.path.basename(os.path.normpath(directory))
+            extra = coverage_set(vocab, os.path.join(directory, "synth"), os.path.basename(os.path.normpath(directory)))
             parts = [(s, w * (1 - float(weight))) for s, w in parts] + [(extra, float(weight))]
         say("training sets: " + ", ".join(f"{s.name}={len(s)}" for s, _ in parts))
         return batches(parts, args, vocab, state["seen"]), len(synth)

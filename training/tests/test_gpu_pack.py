@@ -18,26 +18,18 @@ needs_shared = pytest.mark.skipif(not os.path.exists(CROHME), reason="needs ../s
 
 
 def small_pack(path, crohme_rows=6):
-    """A pack with a few CROHME images and a few rendered spec formulas."""
-    src = os.path.dirname(CROHME)
-    rows = data.read_labels(CROHME)[:crohme_rows]
-    os.makedirs(path / "crohme" / "images")
-    with open(path / "crohme" / "labels.tsv", "w", encoding="utf-8") as f:
-        for file, latex, _ in rows:
-            gray = cv2.imread(os.path.join(src, file if file.endswith(".png") else file + ".png"), cv2.IMREAD_GRAYSCALE)
-            from PIL import Image
-            Image.fromarray(gray >= 128).save(path / "crohme" / "images" / (file if file.endswith(".png") else file + ".png"))
-            f.write(f"{file}\t{latex}\n")
+    """A pack with a few CROHME images and a few rendered spec formulas; returns the CROHME rows."""
+    make_pack.pack_crohme(str(path), limit=crohme_rows)
     make_pack.pack_synth(str(path), "synth", "train", 8, 41, 1)
     make_pack.pack_synth(str(path), "synth-val", "val", 4, 42, 1)
-    return rows
+    return data.read_labels(str(path / "crohme" / "labels.tsv"))
 
 
 @needs_shared
 def test_one_bit_crohme_images_read_back_as_the_originals(tmp_path):
     rows = small_pack(tmp_path, crohme_rows=3)
     for file, _, _ in rows:
-        name = file if file.endswith(".png") else file + ".png"
+        name = data.image_file(file)
         original = data.load_image(os.path.join(os.path.dirname(CROHME), name))
         packed = data.load_image(str(tmp_path / "crohme" / "images" / name))
         assert np.array_equal(original, packed)
@@ -47,16 +39,16 @@ def test_one_bit_crohme_images_read_back_as_the_originals(tmp_path):
 def test_coverage_sets_draw_noisy_crops_and_validate_deterministically(tmp_path):
     small_pack(tmp_path)
     vocab = data.Vocab()
-    train, val = data.pack_sets(vocab, str(tmp_path))
-    assert len(train[0]) == 8 and train[0].kind == "coverage"
-    cov = cv2.imread(train[0].items[0][0], cv2.IMREAD_GRAYSCALE)
+    train = data.coverage_set(vocab, str(tmp_path / "synth"))
+    assert len(train) == 8 and train.kind == "coverage"
+    cov = cv2.imread(train.items[0][0], cv2.IMREAD_GRAYSCALE)
     assert len(np.unique(cov)) <= make_pack.GREY_LEVELS
-    crop = data.sample_image(train[0], 0, random.Random(1))
+    crop = data.sample_image(train, 0, random.Random(1))
     assert crop.ndim == 3 and crop.shape[0] > cov.shape[0] * 0.5  # a photo crop, with paper round the ink
-    again = data.sample_image(train[0], 0, random.Random(1))
+    again = data.sample_image(train, 0, random.Random(1))
     assert np.array_equal(crop, again)  # validation draws the same noise for the same item
     crohme, _ = data.crohme_train_split(vocab, holdout=2, directory=str(tmp_path / "crohme"))
-    xs, ys = data.Mixture([(crohme, 0.5), (train[0], 0.5)], seed=3, photo_share=0.5).batch(6, 150)
+    xs, ys = data.Mixture([(crohme, 0.5), (train, 0.5)], seed=3, photo_share=0.5).batch(6, 150)
     assert xs.shape == (6, 1, 64, 256) and 0.0 <= xs.min() and xs.max() <= 1.0
     assert all(len(y) > 0 for y in ys)
 
