@@ -5,11 +5,12 @@ pub mod repair;
 pub mod texnorm;
 
 use serde::Deserialize;
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::sync::OnceLock;
 
 #[derive(Deserialize)]
 struct SpecFile {
+    synonyms: HashMap<String, String>,
     one_argument: Vec<String>,
     two_arguments: Vec<String>,
     environments: Vec<String>,
@@ -18,6 +19,8 @@ struct SpecFile {
 
 /// The parts of the canonical-form spec the engine needs to keep output well-formed.
 pub struct Spec {
+    /// Spellings of one symbol and their canonical token (`\\Box` -> `\\square`).
+    pub synonyms: HashMap<String, String>,
     pub one_argument: HashSet<String>,
     pub two_arguments: HashSet<String>,
     pub environments: HashSet<String>,
@@ -31,6 +34,7 @@ pub fn spec() -> &'static Spec {
         let f: SpecFile = serde_json::from_str(include_str!("../../spec/latex_spec.json"))
             .expect("spec/latex_spec.json is valid (checked by tests)");
         Spec {
+            synonyms: f.synonyms,
             one_argument: f.one_argument.into_iter().collect(),
             two_arguments: f.two_arguments.into_iter().collect(),
             environments: f.environments.into_iter().collect(),
@@ -59,9 +63,14 @@ fn ends_with_command(s: &str) -> bool {
     letters > 0 && s[..s.len() - letters].ends_with('\\')
 }
 
-/// Tokens -> LaTeX that KaTeX renders: structure repaired, then joined.
+/// Tokens -> canonical LaTeX that KaTeX renders: synonyms spelled the canonical way (a model trained
+/// on labels from before a synonym was added still answers canonically), structure repaired, then joined.
 pub fn to_latex<S: AsRef<str>>(tokens: &[S]) -> String {
-    let owned: Vec<String> = tokens.iter().map(|t| t.as_ref().to_string()).collect();
+    let synonyms = &spec().synonyms;
+    let owned: Vec<String> = tokens
+        .iter()
+        .map(|t| synonyms.get(t.as_ref()).cloned().unwrap_or_else(|| t.as_ref().to_string()))
+        .collect();
     detokenize(&repair::repair(owned))
 }
 
@@ -74,6 +83,11 @@ mod tests {
         assert_eq!(detokenize(&["\\sin", "x", "+", "a", "b"]), "\\sin x+ab");
         assert_eq!(detokenize(&["\\frac", "{", "1", "}", "{", "2", "}"]), "\\frac{1}{2}");
         assert_eq!(detokenize(&["\\alpha", "\\beta"]), "\\alpha\\beta");
+    }
+
+    #[test]
+    fn output_uses_canonical_spellings() {
+        assert_eq!(to_latex(&["\\Box", "\\times", "5", "\\le", "x"]), "\\square\\times5\\leq x");
     }
 
     #[test]
