@@ -69,7 +69,11 @@ pub fn to_latex<S: AsRef<str>>(tokens: &[S]) -> String {
     let synonyms = &spec().synonyms;
     let owned: Vec<String> = tokens
         .iter()
-        .map(|t| synonyms.get(t.as_ref()).cloned().unwrap_or_else(|| t.as_ref().to_string()))
+        .flat_map(|t| match synonyms.get(t.as_ref()) {
+            // a synonym may be spelled with several tokens (`\\degree` -> `^ \\circ`)
+            Some(canonical) => canonical.split_whitespace().map(str::to_string).collect(),
+            None => vec![t.as_ref().to_string()],
+        })
         .collect();
     detokenize(&repair::repair(owned))
 }
@@ -88,6 +92,7 @@ mod tests {
     #[test]
     fn output_uses_canonical_spellings() {
         assert_eq!(to_latex(&["\\Box", "\\times", "5", "\\le", "x"]), "\\square\\times5\\leq x");
+        assert_eq!(to_latex(&["3", "0", "\\degree", "+", "x", "^", "2", "\\degree"]), "30^\\circ+x^2{}^\\circ");
     }
 
     #[test]

@@ -55,6 +55,9 @@ def _canon(ts):
     out, i = [], 0
     while i < len(ts):
         t = SYN.get(ts[i], ts[i])
+        if " " in t:  # a synonym spelled with several tokens (\degree -> ^ \circ): read those instead
+            ts = ts[:i] + t.split() + ts[i + 1:]
+            continue
         if t in DROP_ARG:
             i, _ = _group(ts, i + 1)
             continue

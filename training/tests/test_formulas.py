@@ -42,9 +42,9 @@ def test_val_and_test_use_the_val_formula_list():
 
 
 # Vocabulary entries that no canonical label contains: the canonical form writes them another way
-# (\mid as |, \prime as ', \Box as \square: one glyph, one token) or KaTeX cannot draw them (\overparen),
+# (\mid as |, \prime as ', \Box as \square, \degree as ^\circ: one glyph, one spelling) or KaTeX cannot draw them (\overparen),
 # or they are never maths (", $).
-NEVER_IN_LABELS = {r"\mid", r"\prime", r"\Box", r"\overparen", '"', "$"}
+NEVER_IN_LABELS = {r"\mid", r"\prime", r"\Box", r"\degree", r"\overparen", '"', "$"}
 
 
 def test_every_vocabulary_token_is_generated():
