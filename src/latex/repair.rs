@@ -1,6 +1,8 @@
 //! Make any token sequence the recognizer emits well-formed for KaTeX: braces balanced,
-//! environments opened and closed in order, scripts and command arguments present, `&` only
-//! inside environments. The model usually gets this right; this makes "usually" "always".
+//! environments opened and closed in order, scripts and command arguments present and braced where
+//! KaTeX needs it, one superscript and one subscript per base, `&` only directly inside environments.
+//! The model usually gets this right; this makes "usually" "always" (tests/repair_katex.rs renders
+//! random token sequences with the app's KaTeX).
 
 use super::spec;
 
@@ -62,7 +64,7 @@ pub fn repair(tokens: Vec<String>) -> Vec<String> {
     // Pass 2: what KaTeX still refuses once every group is closed (see `complete`).
     let mut done = Vec::with_capacity(out.len() + 8);
     complete(&out, 0, out.len(), &mut done);
-    done.into_iter().map(|t| katex_name(t)).collect()
+    done.into_iter().map(katex_name).collect()
 }
 
 /// Big operators that KaTeX, like the function names, refuses as an unbraced script (`x^\sum`).
