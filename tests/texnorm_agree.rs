@@ -1,8 +1,9 @@
 //! The Rust port of the scorer's normalisation must agree with ../shared/eval/texnorm.py token
 //! for token: run both on a corpus of real labels and tricky spellings and compare.
 
+mod support;
+
 use mathsnap::latex::texnorm;
-use std::io::Write;
 use std::process::Command;
 
 fn corpus() -> Vec<String> {
@@ -37,13 +38,7 @@ from texnorm import norm
 for line in open(sys.argv[1], encoding="utf-8"):
     print(json.dumps(norm(json.loads(line))))
 "#;
-    // the corpus goes through a file: writing it to a pipe while python fills the other pipe would deadlock
-    let input = std::env::temp_dir().join(format!("mathsnap-texnorm-{}.jsonl", std::process::id()));
-    let mut f = std::fs::File::create(&input).unwrap();
-    for s in &corpus {
-        writeln!(f, "{}", serde_json::to_string(s).unwrap()).unwrap();
-    }
-    drop(f);
+    let input = support::json_lines_file("texnorm", &corpus);
     let out = Command::new("python3").args(["-c", script]).arg(&input).output().expect("python3 runs");
     assert!(out.status.success(), "texnorm.py failed: is ../shared/eval/texnorm.py there?");
     let lines: Vec<&str> = std::str::from_utf8(&out.stdout).unwrap().lines().collect();

@@ -85,9 +85,10 @@ fn takes_arguments(t: &str) -> bool {
     spec.one_argument.contains(t) || spec.two_arguments.contains(t)
 }
 
-/// Tokens KaTeX refuses as a script standing alone (`x_\max`, `x^\sqrt{2}`): they are braced there.
+/// Single tokens KaTeX refuses as a script standing alone (`x_\max`, `x^\sum`, `x^'`): they are braced
+/// there. (Commands with arguments and environments are braced as any argument: `copy_argument`.)
 fn refused_as_bare_script(t: &str) -> bool {
-    t == "'" || spec().functions.contains(t) || BIG_OPERATORS.contains(&t) || takes_arguments(t) || t.starts_with("\\begin{")
+    t == "'" || spec().functions.contains(t) || BIG_OPERATORS.contains(&t)
 }
 
 /// The index just past the argument that starts at `i`: a braced group, an environment, or one token.

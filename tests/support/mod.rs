@@ -53,3 +53,16 @@ fn crc32(data: &[u8]) -> u32 {
     }
     !crc
 }
+
+/// Strings as JSON lines in a temporary file, for a script to read: a corpus written to a child's stdin
+/// while the child fills its stdout pipe could deadlock.
+pub fn json_lines_file(name: &str, items: &[String]) -> PathBuf {
+    use std::io::Write;
+    let path = std::env::temp_dir().join(format!("mathsnap-{name}-{}.jsonl", std::process::id()));
+    let mut f = std::io::BufWriter::new(std::fs::File::create(&path).unwrap());
+    for s in items {
+        writeln!(f, "{}", serde_json::to_string(s).unwrap()).unwrap();
+    }
+    f.flush().unwrap();
+    path
+}
