@@ -48,7 +48,9 @@ def sha256(path):
 
 def models_fp16():
     """scripts/models_fp16.py, the one float16 weight-storage conversion (web build, export, recover)."""
-    sys.path.insert(0, os.path.join(ROOT, "scripts"))
+    scripts = os.path.join(ROOT, "scripts")
+    if scripts not in sys.path:
+        sys.path.insert(0, scripts)
     import models_fp16
     return models_fp16
 

@@ -43,9 +43,9 @@ def initializers(path):
     come back under the name of the float32 value their Cast produces."""
     graph = onnx.load(path).graph
     out = []
+    suffix = models_fp16().FP16_SUFFIX
     for i in graph.initializer:
         a = numpy_helper.to_array(i).copy()
-        suffix = models_fp16().FP16_SUFFIX
         name = i.name[:-len(suffix)] if i.name.endswith(suffix) else i.name
         out.append((name, torch.from_numpy(a.astype(np.float32) if a.dtype == np.float16 else a)))
     return out
