@@ -15,6 +15,7 @@ struct SpecFile {
     two_arguments: Vec<String>,
     environments: Vec<String>,
     function_names: Vec<String>,
+    big_operators: Vec<String>,
 }
 
 /// The parts of the canonical-form spec the engine needs to keep output well-formed.
@@ -26,6 +27,8 @@ pub struct Spec {
     pub environments: HashSet<String>,
     /// `\sin`, `\max`, ...: KaTeX refuses them as bare script arguments.
     pub functions: HashSet<String>,
+    /// `\sum`, `\bigcup`, ...: KaTeX refuses them as bare script arguments too.
+    pub big_operators: HashSet<String>,
 }
 
 pub fn spec() -> &'static Spec {
@@ -39,6 +42,7 @@ pub fn spec() -> &'static Spec {
             two_arguments: f.two_arguments.into_iter().collect(),
             environments: f.environments.into_iter().collect(),
             functions: f.function_names.into_iter().map(|n| format!("\\{n}")).collect(),
+            big_operators: f.big_operators.into_iter().collect(),
         }
     })
 }

@@ -67,10 +67,6 @@ pub fn repair(tokens: Vec<String>) -> Vec<String> {
     done.into_iter().map(katex_name).collect()
 }
 
-/// Big operators that KaTeX, like the function names, refuses as an unbraced script (`x^\sum`).
-const BIG_OPERATORS: [&str; 9] =
-    ["\\sum", "\\prod", "\\coprod", "\\bigcup", "\\bigcap", "\\bigoplus", "\\bigotimes", "\\bigvee", "\\bigwedge"];
-
 /// A vocabulary command KaTeX does not define, as the KaTeX command that draws the same thing.
 fn katex_name(t: String) -> String {
     match t.as_str() {
@@ -88,7 +84,7 @@ fn takes_arguments(t: &str) -> bool {
 /// Single tokens KaTeX refuses as a script standing alone (`x_\max`, `x^\sum`, `x^'`): they are braced
 /// there. (Commands with arguments and environments are braced as any argument: `copy_argument`.)
 fn refused_as_bare_script(t: &str) -> bool {
-    t == "'" || spec().functions.contains(t) || BIG_OPERATORS.contains(&t)
+    t == "'" || spec().functions.contains(t) || spec().big_operators.contains(t)
 }
 
 /// The index just past the argument that starts at `i`: a braced group, an environment, or one token.

@@ -2,7 +2,7 @@
 import functools
 import os
 
-from training.mathsnap_train.latex import ROOT, FUNCS, ONE, TWO, _group, canonical_tokens, detokenize
+from training.mathsnap_train.latex import ROOT, BIG_OPS, FUNCS, ONE, TWO, _group, canonical_tokens, detokenize
 
 MAX_TOKENS = 160  # the recognizer decodes 200+ tokens; leave headroom for the end token and beams
 
@@ -28,7 +28,7 @@ def label_or_none(raw):
 
 # Commands KaTeX refuses as an unbraced script (`x_\max`), which the canonical form produces when it
 # unwraps a one-token script: such labels would not render, so they are resampled.
-_NOT_BARE_SCRIPT = {"\\" + f for f in FUNCS} | set(ONE) | set(TWO)
+_NOT_BARE_SCRIPT = {"\\" + f for f in FUNCS} | BIG_OPS | set(ONE) | set(TWO)
 
 
 # Vocabulary tokens KaTeX does not define (found by node/katex_check.mjs over 10,000 samples).

@@ -18,6 +18,7 @@ UNWRAP = set(SPEC["unwrap"])
 FUNCS = set(SPEC["function_names"])
 ONE = set(SPEC["one_argument"])
 TWO = set(SPEC["two_arguments"])
+BIG_OPS = set(SPEC["big_operators"])
 ENVS = set(SPEC["environments"])
 
 
@@ -46,8 +47,8 @@ def _braced(body):
 
 def _script(body):
     """Single-token scripts lose their braces, except commands KaTeX will not take bare
-    (`x_{\\max}`, `a^{\\sqrt{}}`): functions and commands that take arguments."""
-    bare_ok = len(body) == 1 and not (body[0][1:] in FUNCS or body[0] in ONE or body[0] in TWO)
+    (`x_{\\max}`, `x^{\\sum}`, `a^{\\sqrt{}}`): functions, big operators and commands that take arguments."""
+    bare_ok = len(body) == 1 and not (body[0][1:] in FUNCS or body[0] in BIG_OPS or body[0] in ONE or body[0] in TWO)
     return body if bare_ok else _braced(body)
 
 
