@@ -127,6 +127,28 @@ def _pad(img, rng, frac):
     return cv2.copyMakeBorder(img, t, b, l, r, cv2.BORDER_REPLICATE)
 
 
+def _elastic(img, rng, amplitude=0.03, cell=0.3):
+    """A smooth random warp: displacements (sd `amplitude` x the height) drawn on a coarse grid (a
+    cell is `cell` x the height) and interpolated. Real hands differ from CROHME's
+    few hundred writers in local shape (loops, stroke bends, uneven spacing); a global affine alone
+    leaves each writer's shapes intact, and the model has seen each CROHME image ~30 times."""
+    h, w = img.shape[:2]
+    step = max(8, int(h * cell))
+    grid = (h // step + 2, w // step + 2)
+    noise = np.random.default_rng(rng.randrange(1 << 30))
+    dx, dy = (cv2.resize(noise.normal(0, amplitude * h, grid).astype(np.float32), (w, h),
+                         interpolation=cv2.INTER_CUBIC) for _ in range(2))
+    xx, yy = np.meshgrid(np.arange(w, dtype=np.float32), np.arange(h, dtype=np.float32))
+    return cv2.remap(img, xx + dx, yy + dy, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+
+
+def _stretch(img, rng, most=0.2):
+    """Writers differ in how wide they write: scale the width alone by up to +-`most`."""
+    h, w = img.shape[:2]
+    return cv2.resize(img, (max(1, int(round(w * rng.uniform(1 - most, 1 + most)))), h),
+                      interpolation=cv2.INTER_AREA)
+
+
 def _shade(img, rng):
     """A soft illumination gradient, as a phone photo of paper has."""
     h, w = img.shape[:2]
@@ -181,6 +203,10 @@ def sample_image(labelled_set, k, rng):
 
 def augment(img, rng, real_handwriting, photo_share=0.0):
     """Geometric + photometric variation; scale is randomised later, at the fit into 64x256."""
+    if real_handwriting and rng.random() < 0.5:
+        img = _elastic(img, rng)
+    if real_handwriting and rng.random() < 0.4:
+        img = _stretch(img, rng)
     if real_handwriting and rng.random() < 0.6:
         k = rng.choice([2, 3, 3, 5, 7])  # CROHME strokes are thin; markers and photos are not
         img = cv2.erode(img, np.ones((k, k), np.uint8))
