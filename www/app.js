@@ -1,6 +1,7 @@
 // mathsnap app: camera / upload / paste / drop -> engine worker -> KaTeX cards.
 import { EngineClient } from './engine-client.js';
 import { renderLatex, toMathML, confidence, copyText, ERROR_TEXT } from './lib/formula.js';
+import { openCamera, stopCamera, cameraErrorMessage } from './lib/camera.js';
 import { OfflineSupport } from './offline.js';
 import { takeSharedPhoto } from './share-inbox.js';
 
@@ -410,42 +411,19 @@ function updateCameraButtons() {
   ui.capture.disabled = !on || recognizing || ui.video.readyState < 2;
 }
 
-function cameraErrorText(err) {
-  switch (err && err.name) {
-    case 'NotAllowedError':
-    case 'SecurityError':
-      return 'Camera access was denied. To use the camera, allow it for this site in the browser’s settings. You can still choose, paste or drop a photo.';
-    case 'NotFoundError':
-    case 'OverconstrainedError':
-    case 'DevicesNotFoundError':
-      return 'No camera was found on this device. You can still choose, paste or drop a photo.';
-    case 'NotReadableError':
-    case 'AbortError':
-      return 'The camera is in use by another app or could not be started. Close other apps using it and try again, or choose a photo instead.';
-    default:
-      return `The camera could not be started (${(err && err.message) || err}). You can still choose, paste or drop a photo.`;
-  }
-}
+// what the page offers when the camera cannot be used
+const OTHER_WAY = 'You can still choose, paste or drop a photo.';
 
 async function startCamera() {
   clearError();
-  if (!navigator.mediaDevices?.getUserMedia) {
-    showError(window.isSecureContext
-      ? 'This browser has no camera support. You can still choose, paste or drop a photo.'
-      : 'The camera only works on a secure (https or localhost) page. You can still choose, paste or drop a photo.');
-    root.dataset.camera = 'unavailable';
-    return;
-  }
   ui.cameraStart.disabled = true;
   try {
-    stream = await navigator.mediaDevices.getUserMedia({
-      audio: false,
-      video: { facingMode: { ideal: 'environment' }, width: { ideal: 1920 }, height: { ideal: 1080 } },
-    });
+    stream = await openCamera(ui.video);
   } catch (err) {
     stream = null;
-    root.dataset.camera = err && err.name === 'NotAllowedError' ? 'denied' : 'error';
-    showError(cameraErrorText(err), err && err.name === 'NotReadableError' ? { retry: startCamera } : {});
+    const name = err && err.name;
+    root.dataset.camera = name === 'NotSupportedError' ? 'unavailable' : name === 'NotAllowedError' ? 'denied' : 'error';
+    showError(cameraErrorMessage(err, OTHER_WAY), name === 'NotReadableError' ? { retry: startCamera } : {});
     announce('The camera is not available.');
     ui.cameraStart.disabled = false;
     updateCameraButtons();
@@ -454,15 +432,11 @@ async function startCamera() {
   ui.cameraStart.disabled = false;
   for (const t of stream.getVideoTracks()) {
     t.addEventListener('ended', () => {
-      stopCamera();
+      closeCamera();
       showNotice('The camera was disconnected. Start it again, or choose a photo.');
     });
   }
-  ui.video.srcObject = stream;
   ui.cameraView.hidden = false;
-  try { await ui.video.play(); } catch { /* autoplay policies: muted inline video normally plays */ }
-  await new Promise((r) => (ui.video.readyState >= 2 ? r() : ui.video.addEventListener('loadeddata', r, { once: true })));
-  if (!stream) return;
   const vw = ui.video.videoWidth, vh = ui.video.videoHeight;
   ui.cameraView.style.aspectRatio = `${vw} / ${vh}`; // CSSOM, allowed by the CSP
   ui.liveOverlay.width = vw;
@@ -474,10 +448,9 @@ async function startCamera() {
   scheduleLive();
 }
 
-function stopCamera() {
-  if (stream) for (const t of stream.getTracks()) t.stop();
+function closeCamera() {
+  stopCamera(ui.video, stream);
   stream = null;
-  ui.video.srcObject = null;
   ui.cameraView.hidden = true;
   liveRegions = [];
   cancelLive();
@@ -562,7 +535,7 @@ async function capture() {
 }
 
 ui.cameraStart.addEventListener('click', startCamera);
-ui.cameraStop.addEventListener('click', stopCamera);
+ui.cameraStop.addEventListener('click', closeCamera);
 ui.capture.addEventListener('click', capture);
 ui.video.addEventListener('loadeddata', updateCameraButtons);
 document.addEventListener('visibilitychange', () => { if (!document.hidden && stream) scheduleLive(); });

@@ -15,7 +15,7 @@
 // Types: math-snap.d.ts. Works under the app's strict CSP (no inline styles/scripts; module worker, same origin).
 import { renderLatex, confidence, copyText, ERROR_TEXT } from '../lib/formula.js';
 import { Recognizer, DEFAULT_BASE } from './recognizer.js';
-import { openCamera, stopCamera, cameraErrorMessage } from './camera.js';
+import { openCamera, stopCamera, cameraErrorMessage } from '../lib/camera.js';
 
 export { create, EngineError } from './api.js';
 
