@@ -144,21 +144,19 @@ fn merged(a: &Region, b: &Region) -> Region {
     Region { quad: rect_corners(centre, w, h, angle), score }
 }
 
-/// Merges fragments of one formula until no two regions are pieces of the same one.
-pub fn merge_line_fragments(mut regions: Vec<Region>) -> Vec<Region> {
-    'search: loop {
-        for i in 0..regions.len() {
-            for j in i + 1..regions.len() {
-                if same_formula(&regions[i], &regions[j]) {
-                    let b = regions.swap_remove(j); // j > i: removing it first leaves i in place
-                    let a = regions.swap_remove(i);
-                    regions.push(merged(&a, &b));
-                    continue 'search;
-                }
-            }
+/// Merges fragments of one formula until no two regions are pieces of the same one. Settled regions
+/// never match each other, so each new region is checked against them alone (O(n^2) in all, not a
+/// rescan of every pair after each merge); a region that absorbs one has grown and is checked again.
+pub fn merge_line_fragments(regions: Vec<Region>) -> Vec<Region> {
+    let mut settled: Vec<Region> = Vec::with_capacity(regions.len());
+    for mut region in regions {
+        while let Some(k) = settled.iter().position(|s| same_formula(&region, s)) {
+            let piece = settled.swap_remove(k);
+            region = merged(&region, &piece);
         }
-        return regions;
+        settled.push(region);
     }
+    settled
 }
 
 /// Lines top to bottom (regions whose vertical extents overlap by half the smaller height share a
@@ -233,6 +231,17 @@ mod tests {
         // an upright short piece (a "1") inside the line joins too
         let out = merge_line_fragments(vec![region([40.0, 20.0], 60.0, 12.0, 0.0), region([72.0, 20.0], 6.0, 11.0, 0.0)]);
         assert_eq!(out.len(), 1);
+    }
+
+    #[test]
+    fn a_piece_that_bridges_two_settled_ones_joins_all_three() {
+        // the outer pieces do not touch; the middle one, coming last, overlaps both
+        let (left, right, middle) =
+            (region([20.0, 20.0], 30.0, 10.0, 0.0), region([70.0, 20.0], 30.0, 10.0, 0.0), region([45.0, 20.0], 30.0, 10.0, 0.0));
+        let out = merge_line_fragments(vec![left, right, middle]);
+        assert_eq!(out.len(), 1);
+        let (w, _) = quad_size(&out[0].quad);
+        assert!((w - 80.0).abs() < 0.5, "{w}");
     }
 
     #[test]
