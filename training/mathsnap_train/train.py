@@ -12,6 +12,13 @@ trained), so on an otherwise idle machine train in-process on both cores (OMP_NU
 
 Checkpoints (runs/<run>/last.pt, best.pt) and the log (runs/<run>/train.log) stay out of git.
 SIGTERM/SIGINT saves a checkpoint and exits, so a stopped run resumes where it was.
+
+--ema keeps an exponential moving average of the weights beside the trained ones (torch's
+AveragedModel): the average is what is validated and what best.pt and validated.pt hold, i.e. what ships;
+last.pt holds both, so a resume continues the trained weights and their average alike. Why: late in a
+run, at a small learning rate, single steps still pull the weights toward the last few batches; the
+average over the last ~1/(1-decay) steps sits nearer the middle of the basin and generalises better,
+as the soups of two checkpoints did here (soup.py), without choosing checkpoints after the fact.
 """
 import argparse
 import math
@@ -25,6 +32,7 @@ import cv2
 import numpy as np
 import torch
 import torch.nn.functional as F
+from torch.optim.swa_utils import AveragedModel, get_ema_multi_avg_fn
 
 from .data import Mixture, Vocab, coverage_set, crohme_train_split, make_input, sample_image, synthetic_sets
 from .model import Recognizer, greedy
@@ -136,6 +144,9 @@ def main():
     ap.add_argument("--device", default="cpu")
     ap.add_argument("--workers", type=int, default=0, help="DataLoader worker processes making batches (0: in this process)")
     ap.add_argument("--amp", action="store_true", help="bfloat16 autocast (GPU)")
+    ap.add_argument("--ema", type=float, default=0.0,
+                    help="decay per step of an exponential moving average of the weights (e.g. 0.999; 0: none); "
+                         "the average is validated and shipped")
     args = ap.parse_args()
     torch.set_num_threads(int(os.environ.get("OMP_NUM_THREADS", "1")))
     os.makedirs(args.run, exist_ok=True)
@@ -160,10 +171,19 @@ def main():
         state = ck["state"]
         say(f"resumed at {state['seen']} samples")
     say(f"model {size}: {sum(p.numel() for p in model.parameters())} parameters on {device}")
+    ema = make_ema(model, args.ema, ck)
+    if ema is not None:
+        say(f"weights averaged with decay {args.ema} per step ({int(ema.n_averaged)} steps so far)")
 
-    def save(path):
-        torch.save({"model": model.state_dict(), "opt": opt.state_dict(), "state": state, "vocab": vocab.itos,
-                    "size": size}, path + ".tmp")
+    def save(path, shipped=False):
+        """last.pt: what a resume needs; best.pt/validated.pt (shipped): the weights that are validated."""
+        weights = ema.module if (shipped and ema is not None) else model
+        ck = {"model": weights.state_dict(), "state": state, "vocab": vocab.itos, "size": size}
+        if not shipped:
+            ck["opt"] = opt.state_dict()
+            if ema is not None:
+                ck["ema"] = ema.state_dict()
+        torch.save(ck, path + ".tmp")
         os.replace(path + ".tmp", path)
 
     stop = {"now": False}
@@ -214,6 +234,8 @@ def main():
         loss.backward()
         torch.nn.utils.clip_grad_norm_(model.parameters(), 5.0)
         opt.step()
+        if ema is not None:
+            ema.update_parameters(model)
         state["seen"] += x.shape[0]
         state["step"] += 1
         loss_sum = loss_sum + loss.detach()  # summed on the device: no synchronisation per step
@@ -224,25 +246,43 @@ def main():
             loss_sum = 0.0
         if state["seen"] >= next_val:
             next_val += args.val_every
-            evaluate_and_save(model, vocab, norm, device, crohme_val, synth_val, state, save, last, say)
+            evaluate_and_save(ema.module if ema is not None else model, vocab, norm, device, crohme_val, synth_val,
+                              state, save, last, say)
             if not args.pack and len(training_sets()) != n_synth:
                 stream, n_synth = build_stream()
             synth_val = validation_sets()
             t0 = time.time()
     if args.time_budget:  # the budget's end is the annealed model: judge it too
-        evaluate_and_save(model, vocab, norm, device, crohme_val, synth_val, state, save, last, say)
+        evaluate_and_save(ema.module if ema is not None else model, vocab, norm, device, crohme_val, synth_val,
+                          state, save, last, say)
     save(last)
     say(f"stopped at {state['seen']} samples after {time.time() - started:.0f}s")
 
 
+def make_ema(model, decay, ck):
+    """The moving average of the model's weights (and BatchNorm statistics), resumed from the
+    checkpoint's when it has one; None when decay is 0."""
+    if not decay:
+        return None
+    if not 0.0 < decay < 1.0:
+        raise ValueError(f"--ema must lie in (0, 1), not {decay}")
+    ema = AveragedModel(model, multi_avg_fn=get_ema_multi_avg_fn(decay), use_buffers=True)
+    if ck and "ema" in ck:
+        ema.load_state_dict(ck["ema"])
+    return ema
+
+
 def evaluate_and_save(model, vocab, norm, device, crohme_val, synth_val, state, save, last, say):
+    """Validate the weights that would ship (the average, with --ema); keep the best of them."""
     v = validate(model, vocab, crohme_val, norm, device)
     sv = {s.name: validate(model, vocab, s, norm, device, n=200) for s in synth_val}
     say(f"VAL seen {state['seen']} crohme-val ExpRate {v:.1f}% synth-val {sv}")
     score = v + sum(sv.values())
+    run = os.path.dirname(last)
     if score > state["best"]:
         state["best"] = score
-        save(os.path.join(os.path.dirname(last), "best.pt"))
+        save(os.path.join(run, "best.pt"), shipped=True)
+    save(os.path.join(run, "validated.pt"), shipped=True)
     save(last)
 
 
