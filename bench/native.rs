@@ -60,7 +60,14 @@ impl Samples {
         let mut v = self.warm.clone();
         v.sort_by(f64::total_cmp);
         let pick = |q: f64| if v.is_empty() { f64::NAN } else { v[((v.len() - 1) as f64 * q).round() as usize] };
-        Row { input: input.into(), stage: stage.into(), median_ms: pick(0.5), p95_ms: pick(0.95), runs: v.len(), first_ms: self.first.unwrap_or(f64::NAN) }
+        Row {
+            input: input.into(),
+            stage: stage.into(),
+            median_ms: pick(0.5),
+            p95_ms: pick(0.95),
+            runs: v.len(),
+            first_ms: self.first.unwrap_or(f64::NAN),
+        }
     }
 }
 
@@ -101,7 +108,12 @@ fn load_models(dir: &Path) -> Models {
     Models {
         engine: Engine::load_dir(dir).unwrap(),
         detector: Detector::new(det.config.clone(), &read(&det.file)).unwrap(),
-        recognizer: Recognizer::new(m.recognizer.config.clone(), &read(&m.recognizer.encoder), &read(&m.recognizer.decoder)).unwrap(),
+        recognizer: Recognizer::new(
+            m.recognizer.config.clone(),
+            &read(&m.recognizer.encoder),
+            &read(&m.recognizer.decoder),
+        )
+        .unwrap(),
     }
 }
 
@@ -151,9 +163,15 @@ fn dump_tensors(m: &Models) {
     std::fs::create_dir_all(TENSORS).unwrap();
     let load = |f: &str| input::decode(&std::fs::read(Path::new(FIXTURES).join(f)).unwrap()).unwrap();
     let mut shapes = serde_json::Map::new();
-    for (name, file, side) in [("detector-640", "page-12mp-5f.jpg", m.detector.config.long_side), ("detector-320", "preview-640.png", PREVIEW_LONG_SIDE)] {
+    for (name, file, side) in [
+        ("detector-640", "page-12mp-5f.jpg", m.detector.config.long_side),
+        ("detector-320", "preview-640.png", PREVIEW_LONG_SIDE),
+    ] {
         let x = m.detector.prepare(&load(file), side).unwrap();
-        write_f32(&format!("{name}.f32"), &x.tensor.to_plain_array_view::<f32>().unwrap().iter().copied().collect::<Vec<f32>>());
+        write_f32(
+            &format!("{name}.f32"),
+            &x.tensor.to_plain_array_view::<f32>().unwrap().iter().copied().collect::<Vec<f32>>(),
+        );
         shapes.insert(name.into(), serde_json::json!(x.tensor.shape()));
     }
     let image = preprocess::prepare(&load("crop-printed.png"));
@@ -171,9 +189,15 @@ fn dump_tensors(m: &Models) {
 
 fn main() {
     let args: Vec<String> = std::env::args().collect();
-    let runs: usize = args.iter().position(|a| a == "--runs").and_then(|i| args.get(i + 1)).and_then(|v| v.parse().ok()).unwrap_or(10);
+    let runs: usize = args
+        .iter()
+        .position(|a| a == "--runs")
+        .and_then(|i| args.get(i + 1))
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(10);
     let listing: Vec<serde_json::Value> = serde_json::from_str(
-        &std::fs::read_to_string(Path::new(FIXTURES).join("fixtures.json")).expect("run `python3 bench/make_fixtures.py` first"),
+        &std::fs::read_to_string(Path::new(FIXTURES).join("fixtures.json"))
+            .expect("run `python3 bench/make_fixtures.py` first"),
     )
     .unwrap();
     let (m, load_ms) = timed(|| load_models(Path::new("models")));
@@ -214,13 +238,20 @@ fn main() {
         }
         for (stage, s) in &stages.0 {
             let row = s.row(name, stage);
-            eprintln!("{:18} {:32} median {:8.1} ms  p95 {:8.1} ms  first {:8.1} ms", row.input, row.stage, row.median_ms, row.p95_ms, row.first_ms);
+            eprintln!(
+                "{:18} {:32} median {:8.1} ms  p95 {:8.1} ms  first {:8.1} ms",
+                row.input, row.stage, row.median_ms, row.p95_ms, row.first_ms
+            );
             rows.push(row);
         }
     }
     let cpu = std::fs::read_to_string("/proc/cpuinfo")
         .ok()
-        .and_then(|s| s.lines().find(|l| l.starts_with("model name")).map(|l| l.split(':').nth(1).unwrap_or("").trim().to_string()))
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("model name"))
+                .map(|l| l.split(':').nth(1).unwrap_or("").trim().to_string())
+        })
         .unwrap_or_default();
     let out = serde_json::json!({
         "cpu": cpu,

@@ -32,7 +32,8 @@ impl ModelBench {
     pub fn new(detector: &[u8], encoder: &[u8], decoder: &[u8]) -> Result<ModelBench, JsValue> {
         Ok(ModelBench {
             detector: ShapedPlans::load("detector.onnx", detector).map_err(|e| js_err(e.message))?,
-            encoder: onnx::load("recognizer_encoder.onnx", encoder, Some(&[1, 1, HEIGHT, WIDTH])).map_err(|e| js_err(e.message))?,
+            encoder: onnx::load("recognizer_encoder.onnx", encoder, Some(&[1, 1, HEIGHT, WIDTH]))
+                .map_err(|e| js_err(e.message))?,
             decoder: ShapedPlans::load("recognizer_decoder.onnx", decoder).map_err(|e| js_err(e.message))?,
         })
     }
@@ -53,7 +54,15 @@ impl ModelBench {
 
     /// One step for b hypotheses -> logprobs, hidden, coverage, flattened.
     #[allow(clippy::too_many_arguments)]
-    pub fn decoder(&self, tokens: &[i32], hidden: &[f32], coverage: &[f32], memory: &[f32], keys: &[f32], slots: usize) -> Result<Vec<f32>, JsValue> {
+    pub fn decoder(
+        &self,
+        tokens: &[i32],
+        hidden: &[f32],
+        coverage: &[f32],
+        memory: &[f32],
+        keys: &[f32],
+        slots: usize,
+    ) -> Result<Vec<f32>, JsValue> {
         let b = tokens.len();
         let (h, d, a) = (hidden.len() / b, memory.len() / (b * slots), keys.len() / (b * slots));
         let shapes: [&[usize]; 5] = [&[b], &[b, h], &[b, slots], &[b, slots, d], &[b, slots, a]];

@@ -138,7 +138,10 @@ pub fn detect_level(detector: &Detector, page: &RgbImage) -> Result<Vec<Region>>
     // reading order was taken on the level page; mapping back keeps it
     Ok(regions
         .into_iter()
-        .map(|r| Region { quad: level.quad_to_page(&r.quad).map(|p| [p[0].clamp(0.0, w), p[1].clamp(0.0, h)]), score: r.score })
+        .map(|r| Region {
+            quad: level.quad_to_page(&r.quad).map(|p| [p[0].clamp(0.0, w), p[1].clamp(0.0, h)]),
+            score: r.score,
+        })
         .collect())
 }
 

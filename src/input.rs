@@ -42,7 +42,9 @@ pub fn decode(bytes: &[u8]) -> Result<RgbImage> {
         .with_guessed_format()
         .map_err(|e| Error::bad_image(format!("cannot read image: {e}")))?;
     if reader.format().is_none() {
-        return Err(Error::bad_image("not an image: the bytes match no supported format (PNG, JPEG, WebP, GIF, BMP, TIFF)"));
+        return Err(Error::bad_image(
+            "not an image: the bytes match no supported format (PNG, JPEG, WebP, GIF, BMP, TIFF)",
+        ));
     }
     let mut decoder = reader.into_decoder().map_err(|e| Error::bad_image(format!("cannot decode image: {e}")))?;
     let (w, h) = decoder.dimensions();

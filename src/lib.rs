@@ -1,5 +1,7 @@
 //! mathsnap: photo of maths -> LaTeX, on the device. See ARCHITECTURE.md for the data flow.
 
+#[cfg(all(target_arch = "wasm32", feature = "bench-api"))]
+pub mod bench_api;
 pub mod clock;
 pub mod deskew;
 pub mod detector;
@@ -8,16 +10,14 @@ pub mod geometry;
 pub mod input;
 pub mod latex;
 pub mod models;
-pub mod orientation;
 pub mod onnx;
+pub mod orientation;
 pub mod pipeline;
 pub mod preprocess;
 pub mod recognizer;
 pub mod rectify;
 #[cfg(target_arch = "wasm32")]
 pub mod wasm;
-#[cfg(all(target_arch = "wasm32", feature = "bench-api"))]
-pub mod bench_api;
 
 pub use error::{Error, ErrorKind, Result};
 pub use pipeline::{Engine, Formula, ModelDir, ModelSource, ReadOptions, ReadResult};

@@ -15,11 +15,12 @@ fn failure(name: &str, stage: &str, e: TractError) -> Error {
 /// Parse, type and optimise one model. `input_shape`, when given, pins input 0 to a concrete
 /// shape so tract can plan the fastest kernels for it.
 pub fn load(name: &str, bytes: &[u8], input_shape: Option<&[usize]>) -> Result<Plan> {
-    let mut model = tract_onnx::onnx()
-        .model_for_read(&mut Cursor::new(bytes))
-        .map_err(|e| failure(name, "parsing", e))?;
+    let mut model =
+        tract_onnx::onnx().model_for_read(&mut Cursor::new(bytes)).map_err(|e| failure(name, "parsing", e))?;
     if let Some(shape) = input_shape {
-        model = model.with_input_fact(0, f32::fact(shape).into()).map_err(|e| failure(name, "setting the input shape", e))?;
+        model = model
+            .with_input_fact(0, f32::fact(shape).into())
+            .map_err(|e| failure(name, "setting the input shape", e))?;
     }
     let plan = model
         .into_optimized()
@@ -77,7 +78,12 @@ impl ShapedPlans {
         for (ix, shape) in shapes.iter().enumerate() {
             let fact = self.model.input_fact(ix).map_err(|e| failure(&self.name, "reading the inputs", e))?;
             if fact.rank() != shape.len() {
-                return Err(Error::model(format!("model {}: input {ix} has rank {}, got {:?}", self.name, fact.rank(), shape)));
+                return Err(Error::model(format!(
+                    "model {}: input {ix} has rank {}, got {:?}",
+                    self.name,
+                    fact.rank(),
+                    shape
+                )));
             }
             for (dim, &size) in fact.shape.iter().zip(shape) {
                 if let TDim::Sym(s) = dim {

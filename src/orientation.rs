@@ -112,7 +112,8 @@ pub fn lines_say_half_turned(photo: &RgbImage, turn: PageTurn) -> Option<bool> {
     let (w, h) = (((photo.width() as f32 * scale) as u32).max(1), ((photo.height() as f32 * scale) as u32).max(1));
     let small = turn.straighten(&imageops::thumbnail(photo, w, h));
     let (w, h) = (small.width() as usize, small.height() as usize);
-    let lum: Vec<f32> = small.pixels().map(|p| 0.299 * p.0[0] as f32 + 0.587 * p.0[1] as f32 + 0.114 * p.0[2] as f32).collect();
+    let lum: Vec<f32> =
+        small.pixels().map(|p| 0.299 * p.0[0] as f32 + 0.587 * p.0[1] as f32 + 0.114 * p.0[2] as f32).collect();
     // paper is the bright majority: ink is well below the page's 90th-percentile brightness
     let mut sorted = lum.clone();
     sorted.sort_by(f32::total_cmp);
@@ -214,7 +215,10 @@ mod tests {
         // read as turned: the same photo turned back round, or a sideways photo turned a quarter
         assert_eq!(lines_say_half_turned(&upside_down, PageTurn::Cw180), Some(false));
         assert_eq!(lines_say_half_turned(&imageops::rotate270(&page), PageTurn::Cw90), Some(false));
-        assert_eq!(lines_say_half_turned(&RgbImage::from_pixel(400, 300, image::Rgb([255, 255, 255])), PageTurn::None), None);
+        assert_eq!(
+            lines_say_half_turned(&RgbImage::from_pixel(400, 300, image::Rgb([255, 255, 255])), PageTurn::None),
+            None
+        );
     }
 
     #[test]

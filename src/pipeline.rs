@@ -5,8 +5,8 @@ use crate::clock::now_ms;
 use crate::detector::{self, Detector, Region};
 use crate::error::{Error, Result};
 use crate::geometry::{quad_size, Quad};
-use crate::orientation::{self, PageTurn};
 use crate::models::Manifest;
+use crate::orientation::{self, PageTurn};
 use crate::recognizer::beam::{self, DecodeOptions};
 use crate::recognizer::Recognizer;
 use crate::{deskew, latex, preprocess, rectify};
@@ -141,9 +141,9 @@ impl Engine {
     }
 
     fn detector(&self) -> Result<&Detector> {
-        self.detector
-            .as_ref()
-            .ok_or_else(|| Error::model("no detector model in models/manifest.json: only single-formula crops can be read"))
+        self.detector.as_ref().ok_or_else(|| {
+            Error::model("no detector model in models/manifest.json: only single-formula crops can be read")
+        })
     }
 
     /// Formula regions at the manifest's working size (`None`: a slanted page is detected again
@@ -240,7 +240,9 @@ impl Engine {
         Ok(regions
             .into_iter()
             .map(|r| Region {
-                quad: turn.quad_to_photo(&r.quad, ww, wh).map(|p| [(p[0] * sx).clamp(0.0, w as f32), (p[1] * sy).clamp(0.0, h as f32)]),
+                quad: turn
+                    .quad_to_photo(&r.quad, ww, wh)
+                    .map(|p| [(p[0] * sx).clamp(0.0, w as f32), (p[1] * sy).clamp(0.0, h as f32)]),
                 score: r.score,
             })
             .collect())
@@ -250,7 +252,8 @@ impl Engine {
         regions
             .iter()
             .map(|region| {
-                let (latex, confidence) = self.recognize_crop(&rectify::crop_for_recognition(page, &region.quad), &opts.decode)?;
+                let (latex, confidence) =
+                    self.recognize_crop(&rectify::crop_for_recognition(page, &region.quad), &opts.decode)?;
                 Ok(RegionRead { region: region.clone(), latex, confidence })
             })
             .collect()
@@ -258,7 +261,13 @@ impl Engine {
 
     /// Whether the largest formulas read more confidently turned round, by `rule`: the page is upside
     /// down (the detector alone cannot tell, formulas are formula-shaped either way up).
-    fn reads_better_turned_round(&self, page: &RgbImage, reads: &[RegionRead], opts: &ReadOptions, rule: &HalfTurnRule) -> Result<bool> {
+    fn reads_better_turned_round(
+        &self,
+        page: &RgbImage,
+        reads: &[RegionRead],
+        opts: &ReadOptions,
+        rule: &HalfTurnRule,
+    ) -> Result<bool> {
         let mut largest: Vec<&RegionRead> = reads.iter().filter(|r| !r.latex.is_empty()).collect();
         largest.sort_by(|a, b| {
             let area = |r: &RegionRead| {

@@ -33,10 +33,8 @@ impl Gray {
 /// Luma with the weights training uses, in 0..1.
 pub fn to_gray(img: &RgbImage) -> Gray {
     let (w, h) = (img.width() as usize, img.height() as usize);
-    let data = img
-        .pixels()
-        .map(|p| (0.299 * p.0[0] as f32 + 0.587 * p.0[1] as f32 + 0.114 * p.0[2] as f32) / 255.0)
-        .collect();
+    let data =
+        img.pixels().map(|p| (0.299 * p.0[0] as f32 + 0.587 * p.0[1] as f32 + 0.114 * p.0[2] as f32) / 255.0).collect();
     Gray { width: w, height: h, data }
 }
 

@@ -52,7 +52,8 @@ pub fn with_margin(quad: &Quad, margin: f32) -> Quad {
     let u = [(u1[0] + u2[0]) / 2.0, (u1[1] + u2[1]) / 2.0];
     let v = [(v1[0] + v2[0]) / 2.0, (v1[1] + v2[1]) / 2.0];
     let d = margin * h;
-    let shift = |p: [f32; 2], su: f32, sv: f32| [p[0] + d * (su * u[0] + sv * v[0]), p[1] + d * (su * u[1] + sv * v[1])];
+    let shift =
+        |p: [f32; 2], su: f32, sv: f32| [p[0] + d * (su * u[0] + sv * v[0]), p[1] + d * (su * u[1] + sv * v[1])];
     [shift(tl, -1.0, -1.0), shift(tr, 1.0, -1.0), shift(br, 1.0, 1.0), shift(bl, -1.0, 1.0)]
 }
 

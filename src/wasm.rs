@@ -64,7 +64,12 @@ pub struct Engine {
 impl Engine {
     /// `new Engine(manifestJson, detectorBytes | null, encoderBytes, decoderBytes)`
     #[wasm_bindgen(constructor)]
-    pub fn new(manifest: &str, detector: Option<Vec<u8>>, encoder: Vec<u8>, decoder: Vec<u8>) -> Result<Engine, JsValue> {
+    pub fn new(
+        manifest: &str,
+        detector: Option<Vec<u8>>,
+        encoder: Vec<u8>,
+        decoder: Vec<u8>,
+    ) -> Result<Engine, JsValue> {
         let m = crate::models::Manifest::parse(manifest).map_err(to_js)?;
         let mut files = HashMap::new();
         files.insert(m.recognizer.encoder.clone(), encoder);
@@ -98,7 +103,13 @@ impl Engine {
 
     /// Detection only, for the live preview: `{regions: [{quad, score}], ms}`.
     #[wasm_bindgen(js_name = detectRgba)]
-    pub fn detect_rgba(&self, rgba: &[u8], width: u32, height: u32, long_side: Option<u32>) -> Result<JsValue, JsValue> {
+    pub fn detect_rgba(
+        &self,
+        rgba: &[u8],
+        width: u32,
+        height: u32,
+        long_side: Option<u32>,
+    ) -> Result<JsValue, JsValue> {
         let img = input::from_rgba(rgba, width, height).map_err(to_js)?;
         let t = clock::now_ms();
         let regions = self.core.detect(&img, long_side).map_err(to_js)?;
@@ -112,7 +123,10 @@ impl Engine {
             regions: Vec<R>,
             ms: f64,
         }
-        let out = Out { regions: regions.into_iter().map(|r| R { quad: r.quad, score: r.score }).collect(), ms: clock::now_ms() - t };
+        let out = Out {
+            regions: regions.into_iter().map(|r| R { quad: r.quad, score: r.score }).collect(),
+            ms: clock::now_ms() - t,
+        };
         to_value(&out)
     }
 }

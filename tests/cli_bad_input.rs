@@ -12,7 +12,9 @@ fn encode_png(img: &image::GrayImage) -> Vec<u8> {
 #[test]
 fn bad_inputs_give_clear_errors_and_do_not_stop_the_batch() {
     let dir = scratch("bad");
-    let good = image::GrayImage::from_fn(120, 40, |x, y| image::Luma([if (18..22).contains(&y) && x > 10 && x < 110 { 0 } else { 255 }]));
+    let good = image::GrayImage::from_fn(120, 40, |x, y| {
+        image::Luma([if (18..22).contains(&y) && x > 10 && x < 110 { 0 } else { 255 }])
+    });
     let good_png = encode_png(&good);
     let mut cases: Vec<(&str, Vec<u8>, &str, &str)> = vec![
         ("empty.png", vec![], "bad_image", "empty"),
@@ -38,7 +40,12 @@ fn bad_inputs_give_clear_errors_and_do_not_stop_the_batch() {
     args.push(dir.join("missing.png").display().to_string());
 
     let out = mathsnap(&args.iter().map(String::as_str).collect::<Vec<_>>());
-    assert_eq!(out.status.code(), Some(1), "exit code 1 when any image fails; stderr: {}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "exit code 1 when any image fails; stderr: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let lines = json_lines(&out);
     assert_eq!(lines.len(), cases.len() + 2, "one line per image, in order");
     for ((name, _, code, words), line) in cases.iter().zip(&lines) {

@@ -114,7 +114,14 @@ fn slanted_worksheet_is_read_level_in_reading_order() {
             .as_array()
             .unwrap()
             .iter()
-            .map(|f| f["quad"].as_array().unwrap().iter().map(|p| [p[0].as_f64().unwrap() as f32, p[1].as_f64().unwrap() as f32]).collect())
+            .map(|f| {
+                f["quad"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|p| [p[0].as_f64().unwrap() as f32, p[1].as_f64().unwrap() as f32])
+                    .collect()
+            })
             .collect();
         let got: Vec<String> = formulas(line).iter().map(|l| norm(l).join(" ")).collect();
         assert_eq!(quads.len(), upright_latex.len(), "slant {deg}: {got:?}");
@@ -157,11 +164,17 @@ fn turned_worksheet_is_turned_back_before_reading() {
         assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
         let line = &json_lines(&out)[0];
         assert_eq!(line["rotation"], fix, "{line}");
-        assert_eq!((line["width"].as_u64().unwrap(), line["height"].as_u64().unwrap()), (photo.width() as u64, photo.height() as u64));
+        assert_eq!(
+            (line["width"].as_u64().unwrap(), line["height"].as_u64().unwrap()),
+            (photo.width() as u64, photo.height() as u64)
+        );
         for f in line["formulas"].as_array().unwrap() {
             for p in f["quad"].as_array().unwrap() {
                 let (x, y) = (p[0].as_f64().unwrap(), p[1].as_f64().unwrap());
-                assert!((-1.0..=photo.width() as f64 + 1.0).contains(&x) && (-1.0..=photo.height() as f64 + 1.0).contains(&y));
+                assert!(
+                    (-1.0..=photo.width() as f64 + 1.0).contains(&x)
+                        && (-1.0..=photo.height() as f64 + 1.0).contains(&y)
+                );
             }
         }
         let got: Vec<String> = formulas(line).iter().map(|l| norm(l).join(" ")).collect();

@@ -105,8 +105,7 @@ fn rgba_buffer_of_the_wrong_length_is_bad_input() {
     let good = vec![255u8; (W * H * 4) as usize];
     assert!(input::from_rgba(&good, W, H).is_ok());
     for len in [0, good.len() - 1, good.len() + 4, good.len() / 2] {
-        let e = input::from_rgba(&vec![255u8; len], W, H)
-            .expect_err("wrong length must be refused");
+        let e = input::from_rgba(&vec![255u8; len], W, H).expect_err("wrong length must be refused");
         assert_eq!(e.code(), "bad_input", "len {len}: {}", e.message);
         assert!(e.message.contains(&len.to_string()), "message names the length: {}", e.message);
     }
@@ -117,17 +116,11 @@ fn rgba_buffer_of_the_wrong_length_is_bad_input() {
 #[test]
 fn truncated_files_of_every_format_fail_cleanly() {
     let rgb = DynamicImage::ImageRgb8(upright_rgb());
-    let mut files: Vec<(String, Vec<u8>)> = [
-        ImageFormat::Png,
-        ImageFormat::Jpeg,
-        ImageFormat::WebP,
-        ImageFormat::Gif,
-        ImageFormat::Bmp,
-        ImageFormat::Tiff,
-    ]
-    .into_iter()
-    .map(|f| (format!("{f:?}"), encode(&rgb, f)))
-    .collect();
+    let mut files: Vec<(String, Vec<u8>)> =
+        [ImageFormat::Png, ImageFormat::Jpeg, ImageFormat::WebP, ImageFormat::Gif, ImageFormat::Bmp, ImageFormat::Tiff]
+            .into_iter()
+            .map(|f| (format!("{f:?}"), encode(&rgb, f)))
+            .collect();
     for name in ["cmyk.jpg", "palette.png", "gray_alpha.png", "exif_orientation6.jpg", "animated.gif"] {
         files.push((name.to_string(), fixture(name)));
     }

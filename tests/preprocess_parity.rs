@@ -27,13 +27,10 @@ fn engine_input_matches_training_input() {
             paths.push(p);
         }
     }
-    let out = Command::new("python3")
-        .arg("tests/support/py_prepare.py")
-        .args(&paths)
-        .output()
-        .expect("python3 runs");
+    let out = Command::new("python3").arg("tests/support/py_prepare.py").args(&paths).output().expect("python3 runs");
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    let rows: Vec<Vec<f32>> = std::str::from_utf8(&out.stdout).unwrap().lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    let rows: Vec<Vec<f32>> =
+        std::str::from_utf8(&out.stdout).unwrap().lines().map(|l| serde_json::from_str(l).unwrap()).collect();
     assert_eq!(rows.len(), paths.len());
     for (path, want) in paths.iter().zip(rows) {
         let img = image::open(path).unwrap().into_rgb8();
@@ -42,6 +39,10 @@ fn engine_input_matches_training_input() {
         let diffs: Vec<f32> = got.iter().zip(&want).map(|(a, b)| (a - b).abs()).collect();
         let mean = diffs.iter().sum::<f32>() / diffs.len() as f32;
         let big = diffs.iter().filter(|&&d| d > 0.1).count();
-        assert!(mean < 0.01 && big < diffs.len() / 100, "{}: mean diff {mean}, {big} pixels off by > 0.1", path.display());
+        assert!(
+            mean < 0.01 && big < diffs.len() / 100,
+            "{}: mean diff {mean}, {big} pixels off by > 0.1",
+            path.display()
+        );
     }
 }

@@ -31,8 +31,21 @@ fn random_sequences(count: usize) -> Vec<String> {
     let structural: Vec<String> = vocab
         .iter()
         .filter(|t| {
-            matches!(t.as_str(), "{" | "}" | "^" | "_" | "&" | "\\\\" | "[" | "]" | "\\frac" | "\\sqrt" | "\\vec" | "\\overline" | "\\binom")
-                || t.starts_with("\\begin{")
+            matches!(
+                t.as_str(),
+                "{" | "}"
+                    | "^"
+                    | "_"
+                    | "&"
+                    | "\\\\"
+                    | "["
+                    | "]"
+                    | "\\frac"
+                    | "\\sqrt"
+                    | "\\vec"
+                    | "\\overline"
+                    | "\\binom"
+            ) || t.starts_with("\\begin{")
                 || t.starts_with("\\end{")
         })
         .cloned()
@@ -43,7 +56,13 @@ fn random_sequences(count: usize) -> Vec<String> {
         .map(|_| {
             let len = 1 + rng.below(30);
             let tokens: Vec<&String> = (0..len)
-                .map(|_| if rng.below(2) == 0 { &structural[rng.below(structural.len())] } else { &vocab[rng.below(vocab.len())] })
+                .map(|_| {
+                    if rng.below(2) == 0 {
+                        &structural[rng.below(structural.len())]
+                    } else {
+                        &vocab[rng.below(vocab.len())]
+                    }
+                })
                 .collect();
             to_latex(&tokens)
         })

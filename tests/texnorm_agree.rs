@@ -8,11 +8,35 @@ use std::process::Command;
 
 fn corpus() -> Vec<String> {
     let mut out: Vec<String> = [
-        "x^{2}+y^2", "\\frac12", "\\left( a \\right)", "\\mathrm{d}x", "f^{\\prime}(x)", "\\sqrt[3]{x}",
-        "\\sqrt[3 x", "x_{k}", "\\int f(x) \\, dx", "x^{21}", "$ a $", "\\operatorname{sin} x", "{{a}}", "}{",
-        "\\frac{a}", "\\frac", "a^", "\\begin{pmatrix} 1 & 2 \\\\ 3 & 4 \\end{pmatrix}", "\\lbrace x \\rbrace",
-        "\\le \\ge \\ne \\to \\dots \\mid", "x^{\\prime}_{1}", "\\text{if } x", "가 + 1", "\\\\ \\,", "\\",
-        "\\sqrt[n]{\\frac{1}{2}}", "\\overrightarrow{AB}", "a_{b_{c}}", "\\Bigg( x \\Bigg)",
+        "x^{2}+y^2",
+        "\\frac12",
+        "\\left( a \\right)",
+        "\\mathrm{d}x",
+        "f^{\\prime}(x)",
+        "\\sqrt[3]{x}",
+        "\\sqrt[3 x",
+        "x_{k}",
+        "\\int f(x) \\, dx",
+        "x^{21}",
+        "$ a $",
+        "\\operatorname{sin} x",
+        "{{a}}",
+        "}{",
+        "\\frac{a}",
+        "\\frac",
+        "a^",
+        "\\begin{pmatrix} 1 & 2 \\\\ 3 & 4 \\end{pmatrix}",
+        "\\lbrace x \\rbrace",
+        "\\le \\ge \\ne \\to \\dots \\mid",
+        "x^{\\prime}_{1}",
+        "\\text{if } x",
+        "가 + 1",
+        "\\\\ \\,",
+        "\\",
+        "\\sqrt[n]{\\frac{1}{2}}",
+        "\\overrightarrow{AB}",
+        "a_{b_{c}}",
+        "\\Bigg( x \\Bigg)",
     ]
     .iter()
     .map(|s| s.to_string())
@@ -51,5 +75,11 @@ for line in open(sys.argv[1], encoding="utf-8"):
         }
     }
     assert!(corpus.len() > 100);
-    assert!(mismatches.is_empty(), "{} of {} differ, e.g. {:?}", mismatches.len(), corpus.len(), &mismatches[..mismatches.len().min(5)]);
+    assert!(
+        mismatches.is_empty(),
+        "{} of {} differ, e.g. {:?}",
+        mismatches.len(),
+        corpus.len(),
+        &mismatches[..mismatches.len().min(5)]
+    );
 }

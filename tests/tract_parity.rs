@@ -17,7 +17,8 @@ fn tract_matches_onnxruntime_step_by_step() {
         .expect("python3 runs");
     assert!(out.status.success(), "reference run failed: {}", String::from_utf8_lossy(&out.stderr));
     let reference: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    let floats = |k: &str| -> Vec<f32> { reference[k].as_array().unwrap().iter().map(|v| v.as_f64().unwrap() as f32).collect() };
+    let floats =
+        |k: &str| -> Vec<f32> { reference[k].as_array().unwrap().iter().map(|v| v.as_f64().unwrap() as f32).collect() };
 
     let manifest_text = std::fs::read_to_string("models/manifest.json").unwrap();
     let manifest = Manifest::parse(&manifest_text).unwrap();

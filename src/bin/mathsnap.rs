@@ -67,7 +67,8 @@ fn models_dir(arg: Option<PathBuf>) -> PathBuf {
 }
 
 fn read_one(engine: &Engine, path: &Path, opts: &ReadOptions) -> Result<mathsnap::ReadResult, Error> {
-    let bytes = std::fs::read(path).map_err(|e| Error::bad_image(format!("cannot read file {}: {e}", path.display())))?;
+    let bytes =
+        std::fs::read(path).map_err(|e| Error::bad_image(format!("cannot read file {}: {e}", path.display())))?;
     engine.read_encoded(&bytes, opts)
 }
 
@@ -124,7 +125,13 @@ impl Tally {
     }
 }
 
-fn cmd_eval(engine: &Engine, dir: &Path, labels: Option<PathBuf>, opts: &ReadOptions, predictions: Option<PathBuf>) -> ExitCode {
+fn cmd_eval(
+    engine: &Engine,
+    dir: &Path,
+    labels: Option<PathBuf>,
+    opts: &ReadOptions,
+    predictions: Option<PathBuf>,
+) -> ExitCode {
     let labels = labels.unwrap_or_else(|| dir.join("labels.tsv"));
     let text = match std::fs::read_to_string(&labels) {
         Ok(t) => t,
@@ -178,7 +185,9 @@ fn main() -> ExitCode {
     };
     let decode = DecodeOptions { beam: cli.beam.max(1), ..DecodeOptions::default() };
     match cli.command {
-        Command::Read { single, images } => cmd_read(&engine, &images, &ReadOptions { single, auto_rotate: !cli.no_rotate, decode }),
+        Command::Read { single, images } => {
+            cmd_read(&engine, &images, &ReadOptions { single, auto_rotate: !cli.no_rotate, decode })
+        }
         Command::Eval { labels, single, predictions, dir } => {
             cmd_eval(&engine, &dir, labels, &ReadOptions { single, auto_rotate: !cli.no_rotate, decode }, predictions)
         }

@@ -9,8 +9,8 @@ pub mod scale;
 use crate::error::{Error, Result};
 use crate::geometry::Quad;
 use crate::onnx::{self, ShapedPlans};
-use postprocess::ProbMap;
 use image::RgbImage;
+use postprocess::ProbMap;
 use tract_onnx::prelude::*;
 
 #[derive(Clone, Debug, serde::Deserialize)]

@@ -120,7 +120,10 @@ fn same_formula(a: &Region, b: &Region) -> bool {
     // the other's sides must be parallel or perpendicular to the line (a short piece may stand upright)
     let edge = [other.quad[1][0] - other.quad[0][0], other.quad[1][1] - other.quad[0][1]];
     let edge_len = (edge[0] * edge[0] + edge[1] * edge[1]).sqrt().max(f32::EPSILON);
-    let (cos, sin) = ((edge[0] * dir[0] + edge[1] * dir[1]).abs() / edge_len, (edge[0] * dir[1] - edge[1] * dir[0]).abs() / edge_len);
+    let (cos, sin) = (
+        (edge[0] * dir[0] + edge[1] * dir[1]).abs() / edge_len,
+        (edge[0] * dir[1] - edge[1] * dir[0]).abs() / edge_len,
+    );
     if cos.min(sin) > MERGE_MAX_ANGLE_DEG.to_radians().sin() {
         return false;
     }
@@ -229,15 +232,19 @@ mod tests {
         let (w, h) = quad_size(&out[0].quad);
         assert!(w > 70.0 && h < 16.0, "{w} {h}");
         // an upright short piece (a "1") inside the line joins too
-        let out = merge_line_fragments(vec![region([40.0, 20.0], 60.0, 12.0, 0.0), region([72.0, 20.0], 6.0, 11.0, 0.0)]);
+        let out =
+            merge_line_fragments(vec![region([40.0, 20.0], 60.0, 12.0, 0.0), region([72.0, 20.0], 6.0, 11.0, 0.0)]);
         assert_eq!(out.len(), 1);
     }
 
     #[test]
     fn a_piece_that_bridges_two_settled_ones_joins_all_three() {
         // the outer pieces do not touch; the middle one, coming last, overlaps both
-        let (left, right, middle) =
-            (region([20.0, 20.0], 30.0, 10.0, 0.0), region([70.0, 20.0], 30.0, 10.0, 0.0), region([45.0, 20.0], 30.0, 10.0, 0.0));
+        let (left, right, middle) = (
+            region([20.0, 20.0], 30.0, 10.0, 0.0),
+            region([70.0, 20.0], 30.0, 10.0, 0.0),
+            region([45.0, 20.0], 30.0, 10.0, 0.0),
+        );
         let out = merge_line_fragments(vec![left, right, middle]);
         assert_eq!(out.len(), 1);
         let (w, _) = quad_size(&out[0].quad);

@@ -33,7 +33,9 @@ mod tests {
     #[test]
     fn matches_the_image_crates_triangle_filter() {
         // a gradient with a sharp edge, scaled down 5x: the two filters agree to rounding
-        let img = RgbImage::from_fn(500, 300, |x, y| image::Rgb([(x % 256) as u8, if x > 250 { 255 } else { 0 }, (y % 200) as u8]));
+        let img = RgbImage::from_fn(500, 300, |x, y| {
+            image::Rgb([(x % 256) as u8, if x > 250 { 255 } else { 0 }, (y % 200) as u8])
+        });
         let a = scale(&img, 100, 60);
         let b = imageops::resize(&img, 100, 60, imageops::FilterType::Triangle);
         let worst = a.as_raw().iter().zip(b.as_raw()).map(|(p, q)| (*p as i32 - *q as i32).abs()).max().unwrap();

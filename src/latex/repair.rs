@@ -115,7 +115,11 @@ fn argument_end(tokens: &[String], i: usize) -> usize {
 
 /// A token as KaTeX accepts it in math mode: `$` (text-mode math shift) escaped.
 fn math_mode(t: &str) -> String {
-    if t == "$" { "\\$".to_string() } else { t.to_string() }
+    if t == "$" {
+        "\\$".to_string()
+    } else {
+        t.to_string()
+    }
 }
 
 /// What is attached to the current base, as KaTeX counts it: primes are a superscript that more primes
@@ -294,7 +298,10 @@ mod tests {
     #[test]
     fn completes_what_katex_would_refuse() {
         // a fraction left with one argument at the end of its group gets an empty second one
-        assert_eq!(r("\\frac { \\sqrt { 8 1 } \\times \\frac { \\pi } { 1 0 } }"), "\\frac{\\sqrt{81}\\times\\frac{\\pi}{10}}{}");
+        assert_eq!(
+            r("\\frac { \\sqrt { 8 1 } \\times \\frac { \\pi } { 1 0 } }"),
+            "\\frac{\\sqrt{81}\\times\\frac{\\pi}{10}}{}"
+        );
         assert_eq!(r("\\frac { 1 - n ^ { n + 1 } { a _ n } }"), "\\frac{1-n^{n+1}{a_n}}{}");
         // a second superscript (or subscript) on one base gets an empty base of its own
         assert_eq!(r("3 ^ { n - 2 } ^ n"), "3^{n-2}{}^n");
@@ -323,7 +330,12 @@ mod tests {
         // a dollar sign is text-mode math shift: escaped
         assert_eq!(r("| $ x"), "|\\$x");
         // well-formed input is left alone
-        for ok in ["\\frac { a } { b } ^ 2", "x ^ { a ^ b }", "\\begin{pmatrix} a ^ 2 & b \\end{pmatrix} ^ T", "\\sqrt [ 3 ] { x }"] {
+        for ok in [
+            "\\frac { a } { b } ^ 2",
+            "x ^ { a ^ b }",
+            "\\begin{pmatrix} a ^ 2 & b \\end{pmatrix} ^ T",
+            "\\sqrt [ 3 ] { x }",
+        ] {
             let toks: Vec<String> = ok.split(' ').map(str::to_string).collect();
             assert_eq!(r(ok), super::super::detokenize(&toks), "{ok}");
         }

@@ -108,7 +108,10 @@ pub fn decode(rec: &Recognizer, enc: &Encoded, opts: &DecodeOptions) -> Result<D
             break;
         }
     }
-    let clean = finished.iter().filter(|(_, looped)| !looped).max_by(|a, b| length_normalised(&a.0).total_cmp(&length_normalised(&b.0)));
+    let clean = finished
+        .iter()
+        .filter(|(_, looped)| !looped)
+        .max_by(|a, b| length_normalised(&a.0).total_cmp(&length_normalised(&b.0)));
     let (best, truncated) = match clean {
         Some((h, _)) => (h.clone(), false),
         None => {

@@ -6,8 +6,8 @@ pub mod beam;
 
 use crate::error::{Error, Result};
 use crate::onnx::{self, Plan, ShapedPlans};
-use std::cell::RefCell;
 use crate::preprocess::{HEIGHT, WIDTH};
+use std::cell::RefCell;
 use tract_onnx::prelude::*;
 
 /// What the manifest says about the recognizer.
@@ -45,7 +45,13 @@ impl Encoded {
         if slots == 0 || memory.len() % slots != 0 || keys.len() % slots != 0 {
             return Err(Error::model("encoder output does not match the manifest's slot count"));
         }
-        Ok(Encoded { memory_dim: memory.len() / slots, key_dim: keys.len() / slots, memory, keys, batched: RefCell::new(Vec::new()) })
+        Ok(Encoded {
+            memory_dim: memory.len() / slots,
+            key_dim: keys.len() / slots,
+            memory,
+            keys,
+            batched: RefCell::new(Vec::new()),
+        })
     }
 
     /// (memory, keys) as [b, S, D] and [b, S, A] tensors.
