@@ -2,7 +2,10 @@
 PyTorch with onnxruntime, and record it in models/manifest.json (other keys kept; written to
 models/detector.json instead when there is no manifest yet).
 
-    python3 -m training.detector.export runs/det/last.pt --out models"""
+    python3 -m training.detector.export runs/det/last.pt --out models --fp16-weights
+
+--fp16-weights stores the weights as float16 behind a Cast to float32, the conversion the web build
+applies (scripts/models_fp16.py): half the file, and the native CLI runs the file the browser runs."""
 import argparse
 import hashlib
 import json
@@ -12,6 +15,7 @@ import numpy as np
 import torch
 
 from .data import ENGINE_LONG_SIDE
+from ..mathsnap_train.export import store_weights_fp16
 from .model import load_checkpoint, n_params
 
 ENTRY = {"file": "detector.onnx", "long_side": ENGINE_LONG_SIDE, "stride": 4, "threshold": 0.5, "inset": 0.1}
@@ -21,7 +25,22 @@ def sha256(path):
     return hashlib.sha256(open(path, "rb").read()).hexdigest()
 
 
-def export(checkpoint, out="models", check=True):
+def check_against_torch(model, path, tolerance):
+    """onnxruntime on the exported file against PyTorch, at three page shapes."""
+    import onnxruntime as ort
+    sess = ort.InferenceSession(path, providers=["CPUExecutionProvider"])
+    for shape in ((1, 3, 640, 480), (1, 3, 320, 224), (1, 3, 448, 640)):
+        xi = torch.rand(*shape)
+        with torch.no_grad():
+            want = model(xi).numpy()
+        got = sess.run(None, {"image": xi.numpy()})[0]
+        assert got.shape == (1, 1, shape[2] // 4, shape[3] // 4), got.shape
+        err = float(np.abs(got - want).max())
+        assert err < tolerance, f"onnx mismatch {err} at {shape}"
+        print(f"onnxruntime vs torch at {shape}: max abs diff {err:.2e}")
+
+
+def export(checkpoint, out="models", check=True, fp16_weights=False):
     torch.set_num_threads(1)
     model, ck = load_checkpoint(checkpoint)
     os.makedirs(out, exist_ok=True)
@@ -33,17 +52,11 @@ def export(checkpoint, out="models", check=True):
     import onnx
     onnx.checker.check_model(onnx.load(path))
     if check:
-        import onnxruntime as ort
-        sess = ort.InferenceSession(path, providers=["CPUExecutionProvider"])
-        for shape in ((1, 3, 640, 480), (1, 3, 320, 224), (1, 3, 448, 640)):
-            xi = torch.rand(*shape)
-            with torch.no_grad():
-                want = model(xi).numpy()
-            got = sess.run(None, {"image": xi.numpy()})[0]
-            assert got.shape == (1, 1, shape[2] // 4, shape[3] // 4), got.shape
-            err = float(np.abs(got - want).max())
-            assert err < 1e-4, f"onnx mismatch {err} at {shape}"
-            print(f"onnxruntime vs torch at {shape}: max abs diff {err:.2e}")
+        check_against_torch(model, path, 1e-4)
+    if fp16_weights:
+        store_weights_fp16(path)
+        if check:  # weights rounded to half precision: probabilities move by a few thousandths
+            check_against_torch(model, path, 5e-3)
     digest = sha256(path)
     entry = dict(ENTRY, trained_samples=ck.get("state", {}).get("seen"))
     man_path = os.path.join(out, "manifest.json")
@@ -68,5 +81,6 @@ if __name__ == "__main__":
     ap.add_argument("checkpoint")
     ap.add_argument("--out", default="models")
     ap.add_argument("--no-check", action="store_true")
+    ap.add_argument("--fp16-weights", action="store_true", help="float16 weight storage (as the web build ships)")
     a = ap.parse_args()
-    export(a.checkpoint, a.out, not a.no_check)
+    export(a.checkpoint, a.out, not a.no_check, a.fp16_weights)

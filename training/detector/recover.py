@@ -19,15 +19,16 @@ import torch
 import torch.nn as nn
 from onnx import numpy_helper
 
-from ..mathsnap_train.recover import folded_pairs, rebuild_batchnorms
+from ..mathsnap_train.recover import folded_pairs, initializers, rebuild_batchnorms
 from . import data
 from .model import DetNet
 
 
 def graph_convs(path):
-    """[(weight name, weight, bias)] of every Conv node, in node (= execution) order."""
+    """[(weight name, weight, bias)] of every Conv node, in node (= execution) order; weights stored
+    as float16 (export --fp16-weights) come back as float32 under the name their Cast produces."""
     graph = onnx.load(path).graph
-    inits = {i.name: torch.from_numpy(numpy_helper.to_array(i).copy()) for i in graph.initializer}
+    inits = dict(initializers(path))
     out = []
     for node in graph.node:
         if node.op_type == "Conv":
