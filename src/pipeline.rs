@@ -151,7 +151,7 @@ impl Engine {
     pub fn detect(&self, img: &RgbImage, long_side: Option<u32>) -> Result<Vec<Region>> {
         match long_side {
             Some(s) => self.detector()?.detect_at(img, s),
-            None => self.detect_turned(&self.working_copy(img)?, PageTurn::None, img.width(), img.height()),
+            None => Ok(self.detect_page(img)?.1),
         }
     }
 
@@ -181,9 +181,8 @@ impl Engine {
         // turned copy of a 50 MP photo would take 150 MB more); regions come back in the photo's pixels
         // with their corners in the formula's own order, so crops cut from the photo come out upright.
         let t = now_ms();
-        let working = self.working_copy(img)?;
         let mut turn = PageTurn::None;
-        let mut regions = self.detect_turned(&working, turn, w, h)?;
+        let (working, mut regions) = self.detect_page(img)?;
         if opts.auto_rotate && orientation::looks_sideways(&regions) {
             let turned_regions = self.detect_turned(&working, PageTurn::Cw90, w, h)?;
             // a steeply rotated (±45°) page can look sideways too: turn only if that helps
@@ -226,8 +225,42 @@ impl Engine {
 
     /// The photo scaled as the detector would scale it (long side = the manifest's `long_side`).
     fn working_copy(&self, img: &RgbImage) -> Result<RgbImage> {
-        let (sw, sh) = detector::scale::fit(img.width(), img.height(), self.detector()?.config.long_side);
+        self.working_copy_at(img, self.detector()?.config.long_side)
+    }
+
+    fn working_copy_at(&self, img: &RgbImage, long_side: u32) -> Result<RgbImage> {
+        let (sw, sh) = detector::scale::fit(img.width(), img.height(), long_side);
         Ok(detector::scale::scale(img, sw, sh))
+    }
+
+    /// The upright page's working copy and its regions (in the photo's pixels). A small probe comes
+    /// first: when its regions are taller than a page's formulas could be at the working size, the
+    /// photo is a close-up and the probe's size is the one its formula is found at
+    /// (`detector::scale::CLOSE_UP_PROBE_SIDE`); otherwise the page is detected at the working size.
+    fn detect_page(&self, img: &RgbImage) -> Result<(RgbImage, Vec<Region>)> {
+        let (w, h) = (img.width(), img.height());
+        let long_side = self.detector()?.config.long_side;
+        let probe_side = detector::scale::CLOSE_UP_PROBE_SIDE;
+        if probe_side < long_side {
+            let probe = self.working_copy_at(img, probe_side)?;
+            let regions = self.detect_turned(&probe, PageTurn::None, w, h)?;
+            // heights in the full working size's pixels; the shorter side, since a sideways page's
+            // regions are not yet turned upright here
+            let to_working = long_side as f32 / w.max(h).max(1) as f32;
+            let heights: Vec<f32> = regions
+                .iter()
+                .map(|r| {
+                    let (qw, qh) = quad_size(&r.quad);
+                    qw.min(qh) * to_working
+                })
+                .collect();
+            if detector::scale::looks_close_up(&heights) {
+                return Ok((probe, regions));
+            }
+        }
+        let working = self.working_copy(img)?;
+        let regions = self.detect_turned(&working, PageTurn::None, w, h)?;
+        Ok((working, regions))
     }
 
     /// Regions of the page turned by `turn`, detected on the working copy (levelled when slanted), in

@@ -38,6 +38,22 @@ fn handwritten_formula_from_crohme_is_read() {
     assert!((0.0..=1.0).contains(&score));
 }
 
+#[test]
+fn handwritten_close_up_is_one_formula_without_single() {
+    // one handwritten formula filling a 344 x 152 image: scaled to the detector's page size its
+    // symbols are ~300 px tall and used to come out as five separate "formulas"; the close-up probe
+    // finds it whole (src/detector/scale.rs). CROHME *train* (not an evaluation set).
+    let path = "../shared/data/crohme/train/109_silas.png";
+    let out = mathsnap(&["read", path]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let line = &json_lines(&out)[0];
+    let found = line["formulas"].as_array().unwrap();
+    assert_eq!(found.len(), 1, "one formula, not its pieces: {:?}", formulas(line));
+    let xs: Vec<f64> = found[0]["quad"].as_array().unwrap().iter().map(|p| p[0].as_f64().unwrap()).collect();
+    let span = xs.iter().cloned().fold(f64::MIN, f64::max) - xs.iter().cloned().fold(f64::MAX, f64::min);
+    assert!(span > 0.8 * line["width"].as_f64().unwrap(), "the region spans the formula: {xs:?}");
+}
+
 /// The first image of CROHME test2014's labels.tsv order that the shipped model reads exactly.
 const HANDWRITTEN: (&str, &str) = ("18_em_13.png", "4^2+4^2+\\frac{4}{4}");
 
