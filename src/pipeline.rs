@@ -223,14 +223,10 @@ impl Engine {
         Ok(ReadResult { formulas, width: w, height: h, rotation: turn.degrees(), ms })
     }
 
-    /// The photo scaled as the detector would scale it (long side = the manifest's `long_side`).
-    fn working_copy(&self, img: &RgbImage) -> Result<RgbImage> {
-        self.working_copy_at(img, self.detector()?.config.long_side)
-    }
-
-    fn working_copy_at(&self, img: &RgbImage, long_side: u32) -> Result<RgbImage> {
+    /// The photo scaled as the detector scales it, to a long side of `long_side`.
+    fn working_copy(img: &RgbImage, long_side: u32) -> RgbImage {
         let (sw, sh) = detector::scale::fit(img.width(), img.height(), long_side);
-        Ok(detector::scale::scale(img, sw, sh))
+        detector::scale::scale(img, sw, sh)
     }
 
     /// The upright page's working copy and its regions (in the photo's pixels). A small probe comes
@@ -242,7 +238,7 @@ impl Engine {
         let long_side = self.detector()?.config.long_side;
         let probe_side = detector::scale::CLOSE_UP_PROBE_SIDE;
         if probe_side < long_side {
-            let probe = self.working_copy_at(img, probe_side)?;
+            let probe = Self::working_copy(img, probe_side);
             let regions = self.detect_turned(&probe, PageTurn::None, w, h)?;
             // heights in the full working size's pixels; the shorter side, since a sideways page's
             // regions are not yet turned upright here
@@ -258,7 +254,7 @@ impl Engine {
                 return Ok((probe, regions));
             }
         }
-        let working = self.working_copy(img)?;
+        let working = Self::working_copy(img, long_side);
         let regions = self.detect_turned(&working, PageTurn::None, w, h)?;
         Ok((working, regions))
     }

@@ -14,8 +14,8 @@ import os
 import numpy as np
 import torch
 
-from .data import ENGINE_LONG_SIDE
 from ..mathsnap_train.export import store_weights_fp16
+from .data import ENGINE_LONG_SIDE
 from .model import load_checkpoint, n_params
 
 ENTRY = {"file": "detector.onnx", "long_side": ENGINE_LONG_SIDE, "stride": 4, "threshold": 0.5, "inset": 0.1}

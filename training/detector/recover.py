@@ -19,7 +19,7 @@ import torch
 import torch.nn as nn
 from onnx import numpy_helper
 
-from ..mathsnap_train.recover import folded_pairs, initializers, rebuild_batchnorms
+from ..mathsnap_train.recover import folded_pairs, graph_initializers, rebuild_batchnorms
 from . import data
 from .model import DetNet
 
@@ -28,7 +28,7 @@ def graph_convs(path):
     """[(weight name, weight, bias)] of every Conv node, in node (= execution) order; weights stored
     as float16 (export --fp16-weights) come back as float32 under the name their Cast produces."""
     graph = onnx.load(path).graph
-    inits = dict(initializers(path))
+    inits = dict(graph_initializers(graph))
     out = []
     for node in graph.node:
         if node.op_type == "Conv":

@@ -39,9 +39,13 @@ def folded_pairs(encoder):
 
 
 def initializers(path):
+    """(name, float32 tensor) of every initializer of the ONNX file at `path`: graph_initializers."""
+    return graph_initializers(onnx.load(path).graph)
+
+
+def graph_initializers(graph):
     """(name, float32 tensor) of every initializer; weights stored as float16 (export --fp16-weights)
     come back under the name of the float32 value their Cast produces."""
-    graph = onnx.load(path).graph
     out = []
     suffix = models_fp16().FP16_SUFFIX
     for i in graph.initializer:

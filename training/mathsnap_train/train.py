@@ -174,10 +174,11 @@ def main():
     ema = make_ema(model, args.ema, ck)
     if ema is not None:
         say(f"weights averaged with decay {args.ema} per step ({int(ema.n_averaged)} steps so far)")
+    shipped_model = ema.module if ema is not None else model  # what is validated and exported
 
     def save(path, shipped=False):
         """last.pt: what a resume needs; best.pt/validated.pt (shipped): the weights that are validated."""
-        weights = ema.module if (shipped and ema is not None) else model
+        weights = shipped_model if shipped else model
         ck = {"model": weights.state_dict(), "state": state, "vocab": vocab.itos, "size": size}
         if not shipped:
             ck["opt"] = opt.state_dict()
@@ -246,15 +247,15 @@ def main():
             loss_sum = 0.0
         if state["seen"] >= next_val:
             next_val += args.val_every
-            evaluate_and_save(ema.module if ema is not None else model, vocab, norm, device, crohme_val, synth_val,
-                              state, save, last, say)
+            evaluate_and_save(shipped_model, vocab, norm, device, crohme_val, synth_val, state, save, last, say,
+                              averaged=ema is not None)
             if not args.pack and len(training_sets()) != n_synth:
                 stream, n_synth = build_stream()
             synth_val = validation_sets()
             t0 = time.time()
     if args.time_budget:  # the budget's end is the annealed model: judge it too
-        evaluate_and_save(ema.module if ema is not None else model, vocab, norm, device, crohme_val, synth_val,
-                          state, save, last, say)
+        evaluate_and_save(shipped_model, vocab, norm, device, crohme_val, synth_val, state, save, last, say,
+                          averaged=ema is not None)
     save(last)
     say(f"stopped at {state['seen']} samples after {time.time() - started:.0f}s")
 
@@ -272,8 +273,9 @@ def make_ema(model, decay, ck):
     return ema
 
 
-def evaluate_and_save(model, vocab, norm, device, crohme_val, synth_val, state, save, last, say):
-    """Validate the weights that would ship (the average, with --ema); keep the best of them."""
+def evaluate_and_save(model, vocab, norm, device, crohme_val, synth_val, state, save, last, say, averaged=False):
+    """Validate the weights that would ship (the average, with --ema); keep the best of them, and
+    with an average also the one just validated (without, last.pt holds those weights already)."""
     v = validate(model, vocab, crohme_val, norm, device)
     sv = {s.name: validate(model, vocab, s, norm, device, n=200) for s in synth_val}
     say(f"VAL seen {state['seen']} crohme-val ExpRate {v:.1f}% synth-val {sv}")
@@ -282,7 +284,8 @@ def evaluate_and_save(model, vocab, norm, device, crohme_val, synth_val, state, 
     if score > state["best"]:
         state["best"] = score
         save(os.path.join(run, "best.pt"), shipped=True)
-    save(os.path.join(run, "validated.pt"), shipped=True)
+    if averaged:
+        save(os.path.join(run, "validated.pt"), shipped=True)
     save(last)
 
 

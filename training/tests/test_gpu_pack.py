@@ -8,6 +8,7 @@ import sys
 import cv2
 import numpy as np
 import pytest
+import torch
 
 from training.gpu import make_pack
 from training.mathsnap_train import data, export
@@ -72,3 +73,20 @@ def test_trainer_runs_from_a_pack_and_exports_float16_weights(tmp_path, monkeypa
     assert any(i.data_type == onnx.TensorProto.FLOAT16 for i in enc.graph.initializer)
     # the float16 file is about half the float32 one
     assert os.path.getsize(out / "recognizer_decoder.onnx") < 0.6 * 3_179_480
+
+
+def test_trainer_with_ema_validates_and_ships_the_average(tmp_path, monkeypatch):
+    small_pack(tmp_path / "pack")
+    (tmp_path / "pack" / "texnorm.py").write_text(open(os.path.join(ROOT, "..", "shared", "eval", "texnorm.py")).read())
+    from training.mathsnap_train import train
+    run = tmp_path / "run"
+    monkeypatch.setattr(sys, "argv", ["train", "--run", str(run), "--pack", str(tmp_path / "pack"), "--batch", "4",
+                                      "--max-samples", "8", "--val-every", "8", "--workers", "0", "--ema", "0.9"])
+    train.main()
+    last, shipped = torch.load(run / "last.pt"), torch.load(run / "validated.pt")
+    assert "ema" in last and "opt" in last and "opt" not in shipped
+    # what ships is the average (its own tensors), not the trained weights
+    from training.mathsnap_train.model import Recognizer
+    name = next(n for n, _ in Recognizer(len(data.Vocab().itos)).named_parameters())  # trained, not a fixed buffer
+    assert torch.equal(shipped["model"][name], last["ema"]["module." + name])
+    assert not torch.equal(shipped["model"][name], last["model"][name])
