@@ -119,7 +119,7 @@ fn load_models(dir: &Path) -> Models {
 
 /// Recognise one crop stage by stage; adds preprocess, encode and decode-token times.
 fn recognise(m: &Models, crop: &image::RgbImage, times: &mut [f64; 3]) {
-    let (x, t) = timed(|| preprocess::prepare(crop));
+    let (x, t) = timed(|| preprocess::prepare(crop, m.recognizer.config.frame_margin));
     times[0] += t;
     let (enc, t) = timed(|| m.recognizer.encode(&x).unwrap());
     times[1] += t;
@@ -174,7 +174,7 @@ fn dump_tensors(m: &Models) {
         );
         shapes.insert(name.into(), serde_json::json!(x.tensor.shape()));
     }
-    let image = preprocess::prepare(&load("crop-printed.png"));
+    let image = preprocess::prepare(&load("crop-printed.png"), m.recognizer.config.frame_margin);
     write_f32("encoder.f32", &image);
     shapes.insert("encoder".into(), serde_json::json!([1, 1, preprocess::HEIGHT, preprocess::WIDTH]));
     let enc = m.recognizer.encode(&image).unwrap();

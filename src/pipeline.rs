@@ -129,10 +129,15 @@ impl Engine {
     /// Recognise one upright formula crop.
     /// An empty string when the crop holds no ink at all (a blank photo is "no formula", not a guess).
     pub fn recognize_crop(&self, crop: &RgbImage, opts: &DecodeOptions) -> Result<(String, f32)> {
-        let input = preprocess::prepare(crop);
-        if input.iter().filter(|&&v| v > 0.5).count() < MIN_INK_PIXELS {
+        // blank or not is judged on the crop as it came: framing would blow a speck up to a formula's size
+        let unframed = preprocess::prepare(crop, None);
+        if unframed.iter().filter(|&&v| v > 0.5).count() < MIN_INK_PIXELS {
             return Ok((String::new(), 0.0));
         }
+        let input = match self.recognizer.config.frame_margin {
+            Some(margin) => preprocess::prepare(crop, Some(margin)),
+            None => unframed,
+        };
         let enc = self.recognizer.encode(&input)?;
         let decoded = beam::decode(&self.recognizer, &enc, opts)?;
         let vocab = &self.recognizer.config.vocab;

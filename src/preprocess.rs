@@ -1,7 +1,8 @@
 //! Recognizer input: the same steps as training/mathsnap_train/preprocess.py, so the model sees
 //! in the engine what it saw in training (tests/preprocess_parity.rs checks the two agree).
 //!
-//! grayscale -> fit inside 64x256 keeping the aspect ratio (area resampling) -> subtract a local
+//! grayscale -> frame the ink (cut to where the ink is, with a fixed margin of paper; see
+//! `frame_ink`) -> fit inside 64x256 keeping the aspect ratio (area resampling) -> subtract a local
 //! paper estimate (7x7 max filter, then 7x7 box blur) so shadows and tinted paper vanish -> scale
 //! so the 99th-percentile ink is 1.0 -> top-left on an empty canvas (ink = 1, paper = 0).
 
@@ -11,6 +12,12 @@ pub const HEIGHT: usize = 64;
 pub const WIDTH: usize = 256;
 const PAPER_WINDOW: usize = 7;
 const MIN_CONTRAST: f32 = 0.15;
+/// Share of the ink ignored at each edge when locating it (specks, dust, stray marks).
+const FRAME_TRIM: f64 = 0.005;
+/// The paper's grey level along an edge, for margins beyond the crop's edge.
+const PAPER_PERCENTILE: f64 = 90.0;
+/// A strip of a crop must not become a huge probe (memory): probes are at most this wide.
+const MAX_PROBE_WIDTH: usize = 32 * HEIGHT;
 
 /// A single-channel float image, row-major.
 #[derive(Clone, Debug)]
@@ -158,9 +165,152 @@ pub fn normalise_ink(g: &Gray) -> Gray {
     Gray { width: g.width, height: g.height, data: d.iter().map(|v| (v / scale).clamp(0.0, 1.0)).collect() }
 }
 
-/// A formula crop -> the recognizer's [HEIGHT x WIDTH] input.
-pub fn prepare(img: &RgbImage) -> Vec<f32> {
-    prepare_gray(&to_gray(img))
+/// [start, end) of a 1-D ink profile without FRAME_TRIM of its mass at either end.
+fn ink_span(profile: &[f64]) -> (usize, usize) {
+    let mut cumulative = Vec::with_capacity(profile.len());
+    let mut sum = 0.0;
+    for v in profile {
+        sum += v;
+        cumulative.push(sum);
+    }
+    let first_reaching = |q: f64| cumulative.iter().position(|&c| c / sum >= q).unwrap_or(profile.len());
+    (first_reaching(FRAME_TRIM), first_reaching(1.0 - FRAME_TRIM) + 1)
+}
+
+/// Half up, as training rounds.
+fn round_half_up(v: f64) -> i64 {
+    (v + 0.5).floor() as i64
+}
+
+/// Where the ink is in an image, in its pixels.
+struct InkBox {
+    top: f64,
+    bottom: f64,
+    left: f64,
+    right: f64,
+}
+
+/// Integer bounds (top, bottom, left, right) of a region of an image; may reach past its edges.
+pub type Bounds = (i64, i64, i64, i64);
+
+impl InkBox {
+    /// The box grown by `margin` x its height on every side.
+    fn around(&self, margin: f64) -> Bounds {
+        let pad = margin * (self.bottom - self.top);
+        (
+            round_half_up(self.top - pad),
+            round_half_up(self.bottom + pad),
+            round_half_up(self.left - pad),
+            round_half_up(self.right + pad),
+        )
+    }
+}
+
+/// Located on a copy HEIGHT pixels high (the scale the paper estimate is tuned for; lower for a
+/// strip longer than MAX_PROBE_WIDTH); None without ink.
+fn ink_box(g: &Gray) -> Option<InkBox> {
+    let s = (HEIGHT as f64 / g.height as f64).min(MAX_PROBE_WIDTH as f64 / g.width as f64);
+    let size = |n: usize| (round_half_up(n as f64 * s) as usize).max(1);
+    let ink = normalise_ink(&resize(g, size(g.width), size(g.height)));
+    if ink.data.iter().sum::<f32>() < 1.0 {
+        return None; // less than one pixel's worth of ink: nothing to frame
+    }
+    let rows: Vec<f64> = ink.data.chunks(ink.width).map(|r| r.iter().map(|&v| v as f64).sum()).collect();
+    let mut cols = vec![0.0f64; ink.width];
+    for row in ink.data.chunks(ink.width) {
+        for (c, &v) in cols.iter_mut().zip(row) {
+            *c += v as f64;
+        }
+    }
+    let ((y0, y1), (x0, x1)) = (ink_span(&rows), ink_span(&cols));
+    Some(InkBox { top: y0 as f64 / s, bottom: y1 as f64 / s, left: x0 as f64 / s, right: x1 as f64 / s })
+}
+
+/// g[top..bottom, left..right]; the bounds must lie inside g.
+fn sub_image(g: &Gray, (top, bottom, left, right): (usize, usize, usize, usize)) -> Gray {
+    let width = right - left;
+    let mut data = Vec::with_capacity(width * (bottom - top));
+    for y in top..bottom {
+        data.extend_from_slice(&g.data[y * g.width + left..y * g.width + right]);
+    }
+    Gray { width, height: bottom - top, data }
+}
+
+/// Bounds clipped to the inside of g, never empty.
+fn inside(g: &Gray, (top, bottom, left, right): Bounds) -> (usize, usize, usize, usize) {
+    let (h, w) = (g.height as i64, g.width as i64);
+    let (t, l) = (top.clamp(0, h - 1), left.clamp(0, w - 1));
+    (t as usize, bottom.clamp(t + 1, h) as usize, l as usize, right.clamp(l + 1, w) as usize)
+}
+
+/// Where in g its ink is, with `margin` x the ink's height on every side: past g's edges where the
+/// crop is tighter than that. The whole of g when it holds no ink.
+///
+/// Why frame: a crop's own margins vary with where it came from (CROHME renderings are cut tight to
+/// the ink, phone photos keep paper around it, detector quads are in between), and with them the size
+/// of the symbols the model sees. Training frames every sample the same way (preprocess.py), so the
+/// input no longer depends on the crop's margins. Two passes: on a photo with wide margins the first
+/// sees the formula a few pixels high, so the second locates it again within the first's box.
+pub fn frame_bounds(g: &Gray, margin: f64) -> Bounds {
+    let whole = (0, g.height as i64, 0, g.width as i64);
+    let Some(rough) = ink_box(g) else { return whole };
+    let near = inside(g, rough.around(0.5));
+    match ink_box(&sub_image(g, near)) {
+        Some(fine) => {
+            let (t, b, l, r) = fine.around(margin);
+            let (dy, dx) = (near.0 as i64, near.2 as i64);
+            (t + dy, b.max(t + 1) + dy, l + dx, r.max(l + 1) + dx)
+        }
+        None => rough.around(margin),
+    }
+}
+
+/// g over `bounds`, which may reach past its edges: the paper added on each side has the grey level
+/// of the image's own paper along that side (the PAPER_PERCENTILE of its edge band), so shaded or
+/// tinted paper meets no step at the image's edge, which the ink normalisation would read as a
+/// stroke. (Leaving the margin as empty canvas instead makes a stroke along the edge of a tight crop
+/// vanish into its replicated border, and read worse.)
+pub fn extend(g: &Gray, (top, bottom, left, right): Bounds) -> Gray {
+    let (it, ib, il, ir) = inside(g, (top, bottom, left, right));
+    let inner = sub_image(g, (it, ib, il, ir));
+    let band = ((ib - it) / 8).max(1);
+    let level =
+        |t: usize, b: usize, l: usize, r: usize| percentile(&sub_image(&inner, (t, b, l, r)).data, PAPER_PERCENTILE);
+    let (ih, iw) = (inner.height, inner.width);
+    let (above, below) = (level(0, band.min(ih), 0, iw), level(ih - band.min(ih), ih, 0, iw));
+    let (before, after) = (level(0, ih, 0, band.min(iw)), level(0, ih, iw - band.min(iw), iw));
+    let (y0, x0) = ((it as i64 - top.min(it as i64)) as usize, (il as i64 - left.min(il as i64)) as usize);
+    let height = (bottom.max(ib as i64) - top.min(it as i64)) as usize;
+    let width = (right.max(ir as i64) - left.min(il as i64)) as usize;
+    let (y1, x1) = (y0 + ih, x0 + iw);
+    let mut out = Gray::new(width, height);
+    for y in 0..height {
+        for x in 0..width {
+            // the corners take the left and right sides' levels
+            out.data[y * width + x] = if x < x0 {
+                before
+            } else if x >= x1 {
+                after
+            } else if y < y0 {
+                above
+            } else if y >= y1 {
+                below
+            } else {
+                inner.data[(y - y0) * iw + (x - x0)]
+            };
+        }
+    }
+    out
+}
+
+/// A formula crop -> the recognizer's [HEIGHT x WIDTH] input. `frame_margin`: the manifest's
+/// (None for models trained before framing, which read crops as they came).
+pub fn prepare(img: &RgbImage, frame_margin: Option<f64>) -> Vec<f32> {
+    let g = to_gray(img);
+    match frame_margin {
+        Some(margin) => prepare_gray(&extend(&g, frame_bounds(&g, margin))),
+        None => prepare_gray(&g),
+    }
 }
 
 pub fn prepare_gray(g: &Gray) -> Vec<f32> {
@@ -204,5 +354,80 @@ mod tests {
         let ink = normalise_ink(&g);
         assert!(ink.at(20, 10) > 0.9);
         assert!(ink.at(5, 10) < 0.1 && ink.at(35, 10) < 0.1);
+    }
+
+    /// A fraction-like drawing cut tight to its ink, with `pad` pixels of paper on every side, paper
+    /// at `paper` and ink at 0.
+    fn formula(pad: usize, paper: f32) -> Gray {
+        let (w, h) = (200 + 2 * pad, 60 + 2 * pad);
+        let mut g = Gray { width: w, height: h, data: vec![paper; w * h] };
+        for y in 0..h {
+            for x in 0..w {
+                let (fx, fy) = (x as isize - pad as isize, y as isize - pad as isize);
+                let bar = (28..32).contains(&fy) && (0..200).contains(&fx);
+                let stem = (0..20).contains(&fy) && (90..96).contains(&fx);
+                let foot = ((40..60).contains(&fy) && (60..64).contains(&fx))
+                    || ((56..60).contains(&fy) && (60..140).contains(&fx));
+                if bar || stem || foot {
+                    g.data[y * w + x] = 0.0;
+                }
+            }
+        }
+        g
+    }
+
+    fn framed(g: &Gray) -> Vec<f32> {
+        prepare_gray(&extend(g, frame_bounds(g, 0.25)))
+    }
+
+    /// (rows, columns) the ink spans in a model input.
+    fn extent(x: &[f32]) -> (usize, usize) {
+        let rows: Vec<usize> =
+            (0..HEIGHT).filter(|&r| x[r * WIDTH..(r + 1) * WIDTH].iter().any(|&v| v > 0.3)).collect();
+        let cols: Vec<usize> = (0..WIDTH).filter(|&c| (0..HEIGHT).any(|r| x[r * WIDTH + c] > 0.3)).collect();
+        (rows[rows.len() - 1] - rows[0] + 1, cols[cols.len() - 1] - cols[0] + 1)
+    }
+
+    #[test]
+    fn framing_ignores_the_margins_a_crop_came_with() {
+        let (tight, padded) = (extent(&framed(&formula(0, 1.0))), extent(&framed(&formula(80, 1.0))));
+        assert!(tight.0.abs_diff(padded.0) <= 1 && tight.1.abs_diff(padded.1) <= 2, "{tight:?} {padded:?}");
+        assert!(tight.0 > 36, "the formula fills the height but for the margins: {tight:?}");
+        // without framing the padded crop reads as a much smaller formula
+        assert!(extent(&prepare_gray(&formula(80, 1.0))).0 < 20);
+    }
+
+    #[test]
+    fn framing_reaches_past_a_tight_crop_by_the_margin() {
+        let (top, bottom, left, right) = frame_bounds(&formula(0, 1.0), 0.25);
+        // the outermost half percent of the ink does not count when locating it, hence the slack
+        assert!((top + 15).abs() <= 4 && (bottom - 75).abs() <= 4, "rows {top}..{bottom}");
+        assert!((left + 15).abs() <= 4 && (right - 215).abs() <= 4, "columns {left}..{right}");
+    }
+
+    #[test]
+    fn the_image_edge_is_not_drawn_as_a_stroke() {
+        // shaded paper: the margin past the tight crop's edge stays empty canvas, not a dark frame
+        let x = framed(&formula(0, 0.6));
+        let ink_at = |y: usize, x0: usize| x[y * WIDTH + x0] > 0.3;
+        assert!((0..WIDTH).all(|c| !ink_at(0, c) && !ink_at(3, c)), "no stroke along the top");
+        assert!((0..HEIGHT).all(|r| !ink_at(r, 0) && !ink_at(r, 3)), "no stroke along the left");
+        assert_eq!(extent(&x), extent(&framed(&formula(0, 1.0))));
+    }
+
+    #[test]
+    fn a_long_strip_is_framed_without_a_huge_probe() {
+        let mut strip = Gray { width: 40_000, height: 2, data: vec![1.0; 80_000] };
+        strip.data[100..39_900].iter_mut().for_each(|v| *v = 0.0);
+        let (top, bottom, left, right) = frame_bounds(&strip, 0.25);
+        // located at a twentieth of its size: the frame is good to a probe pixel (20 px) or two
+        assert!(right - left < 41_000 && bottom - top < 100, "{top}..{bottom} x {left}..{right}");
+        assert_eq!(framed(&strip).len(), HEIGHT * WIDTH);
+    }
+
+    #[test]
+    fn an_image_without_ink_is_not_framed() {
+        let blank = Gray { width: 90, height: 40, data: vec![0.8; 3600] };
+        assert_eq!(frame_bounds(&blank, 0.25), (0, 40, 0, 90));
     }
 }

@@ -15,34 +15,68 @@ fn shaded_formula_png(path: &std::path::Path) {
     img.save(path).unwrap();
 }
 
-#[test]
-fn engine_input_matches_training_input() {
-    let dir = support::scratch("parity");
-    let shaded = dir.join("shaded.png");
-    shaded_formula_png(&shaded);
-    let mut paths = vec![shaded];
-    for name in ["101_Nina.png", "101_carlos.png"] {
-        let p = std::path::PathBuf::from("../shared/data/crohme/train").join(name);
-        if p.exists() {
-            paths.push(p);
-        }
-    }
-    let out = Command::new("python3").arg("tests/support/py_prepare.py").args(&paths).output().expect("python3 runs");
+/// A formula written small in the middle of a wide sheet, as a phone photo frames it.
+fn small_formula_on_a_wide_sheet_png(path: &std::path::Path) {
+    let img = image::RgbImage::from_fn(900, 500, |x, y| {
+        let stroke =
+            (y > 240 && y < 244 && x > 380 && x < 520) || (x % 40 < 3 && x > 380 && x < 520 && y > 200 && y < 290);
+        let v = if stroke { 40 } else { 235 };
+        image::Rgb([v, v, v])
+    });
+    img.save(path).unwrap();
+}
+
+/// The engine's input for each image against training's, framed with `margin` (None: not framed).
+fn assert_engine_matches_training(paths: &[std::path::PathBuf], margin: Option<f64>) {
+    let arg = margin.map_or("none".to_string(), |m| m.to_string());
+    let out = Command::new("python3")
+        .arg("tests/support/py_prepare.py")
+        .arg(&arg)
+        .args(paths)
+        .output()
+        .expect("python3 runs");
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let rows: Vec<Vec<f32>> =
         std::str::from_utf8(&out.stdout).unwrap().lines().map(|l| serde_json::from_str(l).unwrap()).collect();
     assert_eq!(rows.len(), paths.len());
     for (path, want) in paths.iter().zip(rows) {
         let img = image::open(path).unwrap().into_rgb8();
-        let got = mathsnap::preprocess::prepare(&img);
+        let got = mathsnap::preprocess::prepare(&img, margin);
         assert_eq!(got.len(), want.len());
         let diffs: Vec<f32> = got.iter().zip(&want).map(|(a, b)| (a - b).abs()).collect();
         let mean = diffs.iter().sum::<f32>() / diffs.len() as f32;
         let big = diffs.iter().filter(|&&d| d > 0.1).count();
         assert!(
             mean < 0.01 && big < diffs.len() / 100,
-            "{}: mean diff {mean}, {big} pixels off by > 0.1",
+            "{} (margin {arg}): mean diff {mean}, {big} pixels off by > 0.1",
             path.display()
         );
     }
+}
+
+fn parity_images(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let shaded = dir.join("shaded.png");
+    shaded_formula_png(&shaded);
+    let sheet = dir.join("sheet.png");
+    small_formula_on_a_wide_sheet_png(&sheet);
+    let mut paths = vec![shaded, sheet];
+    for name in ["101_Nina.png", "101_carlos.png"] {
+        let p = std::path::PathBuf::from("../shared/data/crohme/train").join(name);
+        if p.exists() {
+            paths.push(p);
+        }
+    }
+    paths
+}
+
+#[test]
+fn engine_input_matches_training_input_framed_and_not() {
+    let dir = support::scratch("parity");
+    let paths = parity_images(&dir);
+    // the shipped manifest's margin, and a model from before framing
+    let shipped: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string("models/manifest.json").unwrap()).unwrap();
+    let margin = shipped["recognizer"]["frame_margin"].as_f64();
+    assert_engine_matches_training(&paths, margin.or(Some(0.25)));
+    assert_engine_matches_training(&paths, None);
 }

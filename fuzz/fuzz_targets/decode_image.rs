@@ -6,7 +6,7 @@ use mathsnap::{input, preprocess};
 
 fuzz_target!(|data: &[u8]| {
     if let Ok(img) = input::decode(data) {
-        let x = preprocess::prepare(&img);
+        let x = preprocess::prepare(&img, Some(0.25));
         assert_eq!(x.len(), preprocess::HEIGHT * preprocess::WIDTH);
         assert!(x.iter().all(|v| v.is_finite()));
     }

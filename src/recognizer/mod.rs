@@ -15,6 +15,10 @@ use tract_onnx::prelude::*;
 pub struct RecognizerConfig {
     pub input_height: usize,
     pub input_width: usize,
+    /// Paper kept around the ink when framing a crop, as a share of the ink's height (training's
+    /// preprocess.FRAME_MARGIN, written by the export). Absent for models trained before framing.
+    #[serde(default)]
+    pub frame_margin: Option<f64>,
     pub hidden: usize,
     pub slots: usize,
     pub vocab: Vec<String>,

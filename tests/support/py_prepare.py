@@ -1,5 +1,6 @@
 """Print training's recognizer input (training/mathsnap_train/preprocess.py) for each image path
-given, as JSON lines of 64*256 floats, for tests/preprocess_parity.rs."""
+given, as JSON lines of 64*256 floats, for tests/preprocess_parity.rs.
+Usage: py_prepare.py MARGIN|none PATH...  (the framing margin; none: no framing)"""
 import json
 import os
 import sys
@@ -9,6 +10,7 @@ import cv2
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "..", "training"))
 from mathsnap_train.preprocess import prepare  # noqa: E402
 
-for path in sys.argv[1:]:
+margin = None if sys.argv[1] == "none" else float(sys.argv[1])
+for path in sys.argv[2:]:
     img = cv2.cvtColor(cv2.imread(path, cv2.IMREAD_COLOR), cv2.COLOR_BGR2RGB)
-    print(json.dumps([round(float(v), 5) for v in prepare(img).ravel()]))
+    print(json.dumps([round(float(v), 5) for v in prepare(img, margin=margin).ravel()]))

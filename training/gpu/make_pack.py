@@ -86,7 +86,9 @@ def pack_synth(out, name, split, count, seed, jobs, spec_path=spec_mod.SPEC_PATH
     cells = spec_mod.cell_schedule(spec_mod.load(spec_path), split, count)
     step = (len(cells) + jobs - 1) // jobs
     tasks = [(split, seed, cells[k:k + step], k, d, spec_path) for k in range(0, len(cells), step)]
-    with mp.Pool(jobs) as pool:
+    # spawned, not forked: a fork inherits OpenCV's thread pool in whatever state the parent left it (a
+    # parent that has resized images can hand the child a held lock, and the child then waits forever)
+    with mp.get_context("spawn").Pool(jobs) as pool:
         parts = pool.map(render_part, tasks)
     with open(os.path.join(d, "labels.tsv"), "w", encoding="utf-8") as f:
         for rows in parts:

@@ -13,7 +13,7 @@ import numpy as np
 from ..datagen import spec as dataset_spec
 from ..datagen.compose import make_crop
 from .latex import ROOT, canonical_tokens
-from .preprocess import prepare
+from .preprocess import FRAME_MARGIN, prepare
 
 SHARED = os.path.join(ROOT, "..", "shared", "data")
 CACHE = os.environ.get("MATHSNAP_CACHE", os.path.join(ROOT, "..", "cache"))
@@ -120,13 +120,6 @@ def _affine(img, rng, max_deg):
     return cv2.warpAffine(img, m, (nw, nh), borderMode=cv2.BORDER_REPLICATE, flags=cv2.INTER_LINEAR)
 
 
-def _pad(img, rng, frac):
-    h, w = img.shape[:2]
-    t, b = (int(h * rng.uniform(0, frac)) for _ in range(2))
-    l, r = (int(h * rng.uniform(0, frac)) for _ in range(2))
-    return cv2.copyMakeBorder(img, t, b, l, r, cv2.BORDER_REPLICATE)
-
-
 def _elastic(img, rng, amplitude=0.03, cell=0.3):
     """A smooth random warp: displacements (sd `amplitude` x the height) drawn on a coarse grid (a
     cell is `cell` x the height) and interpolated. Real hands differ from CROHME's
@@ -201,14 +194,6 @@ def sample_image(labelled_set, k, rng):
     raise RuntimeError(f"no crop could be made of {path}")
 
 
-# Share of samples left with the margins they come with (none for CROHME's renderings, which are cut
-# tight to the ink). Padding every sample made a tight crop out of distribution: adding paper around
-# tight CROHME crops at read time lifted the CROHME-train hold-out from 60.7% to 68.7% (greedy, 0.15 x
-# the height per side), while photos that have margins of their own read worse with more. The model
-# should read both, so training shows both.
-TIGHT_SHARE = 0.2
-
-
 def augment(img, rng, real_handwriting, photo_share=0.0):
     """Geometric + photometric variation; scale is randomised later, at the fit into 64x256."""
     if real_handwriting and rng.random() < 0.5:
@@ -222,8 +207,6 @@ def augment(img, rng, real_handwriting, photo_share=0.0):
         img = photo_style(img, rng)
     if rng.random() < 0.5:
         img = _affine(img, rng, 4.0)
-    if rng.random() >= TIGHT_SHARE:
-        img = _pad(img, rng, 0.25)
     if rng.random() < 0.3:
         img = _shade(img, rng)
     if rng.random() < 0.2:
@@ -235,9 +218,12 @@ def make_input(img, rng=None):
     if rng is None:
         return prepare(img)
     scale = 1.0 if rng.random() < 0.5 else rng.uniform(0.5, 1.0)
+    # the engine frames every crop with FRAME_MARGIN; training varies the margin around it, as a
+    # detector's quad or a hand-drawn selection is never framed exactly
+    margin = rng.uniform(0.5, 1.5) * FRAME_MARGIN
     offset = (rng.randint(0, 4), rng.randint(0, 8)) if rng.random() < 0.3 else (0, 0)
     interp = rng.choice([cv2.INTER_AREA, cv2.INTER_AREA, cv2.INTER_LINEAR])
-    x = prepare(img, scale, offset, interp)
+    x = prepare(img, scale, offset, interp, margin)
     if rng.random() < 0.2:
         x = np.clip(x + np.random.default_rng(rng.randrange(1 << 30)).normal(0, 0.05, x.shape), 0, 1)
     return x.astype(np.float32)

@@ -20,7 +20,7 @@ import torch
 from .data import Vocab
 from .latex import ROOT
 from .model import FEAT_H, FEAT_W, Recognizer
-from .preprocess import HEIGHT, WIDTH
+from .preprocess import FRAME_MARGIN, HEIGHT, WIDTH
 
 
 class EncoderGraph(torch.nn.Module):
@@ -107,7 +107,8 @@ def export(ckpt, out, check=True, fp16_weights=False):
         "version": 1,
         "recognizer": {
             "encoder": "recognizer_encoder.onnx", "decoder": "recognizer_decoder.onnx",
-            "input_height": HEIGHT, "input_width": WIDTH, "hidden": model.decoder.hidden, "slots": s,
+            "input_height": HEIGHT, "input_width": WIDTH, "frame_margin": FRAME_MARGIN,
+            "hidden": model.decoder.hidden, "slots": s,
             "vocab": vocab.itos, "bos": vocab.bos, "eos": vocab.eos,
             "trained_samples": state.get("state", {}).get("seen"),
             "size": state.get("size", "base"), "weights": "float16" if fp16_weights else "float32",

@@ -1,0 +1,59 @@
+"""The recognizer's input framing: the model sees a formula at the same size and place however much
+paper its crop came with (preprocess.frame_ink)."""
+import numpy as np
+
+from training.mathsnap_train.preprocess import FRAME_MARGIN, frame_bounds, prepare
+
+
+def formula(pad=0, speck=False):
+    """A fraction-like drawing cut tight to its ink, with `pad` pixels of paper on every side."""
+    img = np.full((60, 200), 255, np.uint8)
+    img[28:32, :] = 0        # the bar spans the whole width
+    img[0:20, 90:96] = 0     # a numerator's stem touches the top
+    img[40:60, 60:64] = 0    # a denominator's strokes touch the bottom
+    img[56:60, 60:140] = 0
+    img = np.pad(img, pad, constant_values=255)
+    if speck:
+        img[2:4, 2:4] = 0    # dust far from the formula
+    return img
+
+
+def extent(x):
+    """(rows, columns) the ink spans in a model input."""
+    rows, cols = np.nonzero(x.max(axis=1) > 0.3)[0], np.nonzero(x.max(axis=0) > 0.3)[0]
+    return rows.max() - rows.min() + 1, cols.max() - cols.min() + 1
+
+
+def test_framing_ignores_the_margins_a_crop_came_with():
+    tight, padded = extent(prepare(formula())), extent(prepare(formula(pad=80)))
+    assert abs(tight[0] - padded[0]) <= 1 and abs(tight[1] - padded[1]) <= 2
+    assert tight[0] > 36  # the formula fills the height but for the margins (64 / 1.5 = 42)
+    unframed = extent(prepare(formula(pad=80), margin=None))
+    assert unframed[0] < 20  # a fifth of a 220-px-high crop
+
+
+def test_framing_keeps_its_margin_around_the_ink():
+    top, bottom, left, right = frame_bounds(formula().astype(np.float32) / 255)
+    # the outermost half percent of the ink does not count when locating it (dust), hence the slack
+    assert abs(top + 60 * FRAME_MARGIN) <= 4 and abs(bottom - 60 * (1 + FRAME_MARGIN)) <= 4
+    assert abs(left + 60 * FRAME_MARGIN) <= 4 and abs(right - 200 - 60 * FRAME_MARGIN) <= 4
+
+
+def test_the_image_edge_is_not_drawn_as_a_stroke():
+    """Paper darker than white (shade, tint): the margin added past a tight crop's edge stays empty."""
+    shaded = (formula().astype(np.float32) * 0.6).astype(np.uint8)  # paper 153, ink 0
+    x = prepare(shaded)
+    rows = np.nonzero(x.max(axis=1) > 0.3)[0]
+    cols = np.nonzero(x.max(axis=0) > 0.3)[0]
+    assert rows.min() >= 8 and cols.min() >= 8  # nothing at the canvas edges: only the formula
+    assert extent(x) == extent(prepare(formula()))
+
+
+def test_a_speck_of_dust_does_not_move_the_frame():
+    clean, dusty = prepare(formula(pad=80)), prepare(formula(pad=80, speck=True))
+    assert np.abs(clean - dusty).mean() < 0.01
+
+
+def test_an_image_without_ink_is_left_whole():
+    blank = np.full((40, 90), 0.8, np.float32)
+    assert frame_bounds(blank) == (0, 40, 0, 90)
