@@ -117,13 +117,15 @@ fn load_models(dir: &Path) -> Models {
     }
 }
 
-/// Recognise one crop stage by stage; adds preprocess, encode and decode-token times.
+/// Recognise one crop stage by stage, as the engine does (every view the manifest names); adds
+/// preprocess, encode and decode-token times.
 fn recognise(m: &Models, crop: &image::RgbImage, times: &mut [f64; 3]) {
-    let (x, t) = timed(|| preprocess::prepare(crop, m.recognizer.config.frame_margin));
+    let config = &m.recognizer.config;
+    let (views, t) = timed(|| preprocess::prepare_views(crop, config.frame_margin, &config.view_scales));
     times[0] += t;
-    let (enc, t) = timed(|| m.recognizer.encode(&x).unwrap());
+    let (encoded, t) = timed(|| views.iter().map(|x| m.recognizer.encode(x).unwrap()).collect::<Vec<_>>());
     times[1] += t;
-    let (_, t) = timed(|| beam::decode(&m.recognizer, &enc, &DecodeOptions::default()).unwrap());
+    let (_, t) = timed(|| beam::decode(&m.recognizer, &encoded, &DecodeOptions::default()).unwrap());
     times[2] += t;
 }
 

@@ -134,12 +134,10 @@ impl Engine {
         if unframed.iter().filter(|&&v| v > 0.5).count() < MIN_INK_PIXELS {
             return Ok((String::new(), 0.0));
         }
-        let input = match self.recognizer.config.frame_margin {
-            Some(margin) => preprocess::prepare(crop, Some(margin)),
-            None => unframed,
-        };
-        let enc = self.recognizer.encode(&input)?;
-        let decoded = beam::decode(&self.recognizer, &enc, opts)?;
+        let config = &self.recognizer.config;
+        let views = preprocess::prepare_views(crop, config.frame_margin, &config.view_scales);
+        let encoded = views.iter().map(|x| self.recognizer.encode(x)).collect::<Result<Vec<_>>>()?;
+        let decoded = beam::decode(&self.recognizer, &encoded, opts)?;
         let vocab = &self.recognizer.config.vocab;
         let tokens: Vec<&str> = decoded.tokens.iter().filter_map(|&i| vocab.get(i).map(String::as_str)).collect();
         Ok((latex::to_latex(&tokens), decoded.confidence))

@@ -47,7 +47,12 @@ pub fn to_gray(img: &RgbImage) -> Gray {
 
 /// Size after fitting (h, w) into HEIGHT x WIDTH, keeping the aspect ratio.
 pub fn fit_size(h: usize, w: usize) -> (usize, usize) {
-    let s = (HEIGHT as f64 / h as f64).min(WIDTH as f64 / w as f64);
+    fit_size_scaled(h, w, 1.0)
+}
+
+/// As `fit_size`, then shrunk by `scale` <= 1 (a smaller view of the same crop).
+pub fn fit_size_scaled(h: usize, w: usize, scale: f64) -> (usize, usize) {
+    let s = (HEIGHT as f64 / h as f64).min(WIDTH as f64 / w as f64) * scale;
     let fh = ((h as f64 * s).round() as usize).clamp(1, HEIGHT);
     let fw = ((w as f64 * s).round() as usize).clamp(1, WIDTH);
     (fh, fw)
@@ -306,15 +311,23 @@ pub fn extend(g: &Gray, (top, bottom, left, right): Bounds) -> Gray {
 /// A formula crop -> the recognizer's [HEIGHT x WIDTH] input. `frame_margin`: the manifest's
 /// (None for models trained before framing, which read crops as they came).
 pub fn prepare(img: &RgbImage, frame_margin: Option<f64>) -> Vec<f32> {
+    prepare_views(img, frame_margin, &[1.0]).remove(0)
+}
+
+/// One input per view scale (1.0 = fitted to the canvas; 0.85 = the same, 15% smaller), framed once.
+pub fn prepare_views(img: &RgbImage, frame_margin: Option<f64>, scales: &[f64]) -> Vec<Vec<f32>> {
     let g = to_gray(img);
-    match frame_margin {
-        Some(margin) => prepare_gray(&extend(&g, frame_bounds(&g, margin))),
-        None => prepare_gray(&g),
-    }
+    let framed = frame_margin.map(|margin| extend(&g, frame_bounds(&g, margin)));
+    let g = framed.as_ref().unwrap_or(&g);
+    scales.iter().map(|&scale| prepare_gray_scaled(g, scale)).collect()
 }
 
 pub fn prepare_gray(g: &Gray) -> Vec<f32> {
-    let (h, w) = fit_size(g.height, g.width);
+    prepare_gray_scaled(g, 1.0)
+}
+
+fn prepare_gray_scaled(g: &Gray, scale: f64) -> Vec<f32> {
+    let (h, w) = fit_size_scaled(g.height, g.width, scale);
     let ink = normalise_ink(&resize(g, w, h));
     let mut canvas = vec![0.0f32; HEIGHT * WIDTH];
     for y in 0..h {

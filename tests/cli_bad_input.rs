@@ -87,3 +87,21 @@ fn corrupt_model_file_is_named() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("recognizer_encoder.onnx") && err.contains("corrupt"), "{err}");
 }
+
+#[test]
+fn impossible_view_scales_are_a_clear_error() {
+    let dir = scratch("views");
+    for f in std::fs::read_dir("models").unwrap() {
+        let f = f.unwrap().path();
+        std::fs::copy(&f, dir.join(f.file_name().unwrap())).unwrap();
+    }
+    let path = dir.join("manifest.json");
+    let mut manifest: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    for bad in [serde_json::json!([]), serde_json::json!([1.0, 0.0]), serde_json::json!([1.5])] {
+        manifest["recognizer"]["view_scales"] = bad.clone();
+        std::fs::write(&path, manifest.to_string()).unwrap();
+        let out = mathsnap(&["--models", dir.to_str().unwrap(), "read", "--single", "whatever.png"]);
+        assert_eq!(out.status.code(), Some(2), "view_scales {bad}");
+        assert!(String::from_utf8_lossy(&out.stderr).contains("view_scales"), "view_scales {bad}");
+    }
+}

@@ -26,12 +26,14 @@ fn small_formula_on_a_wide_sheet_png(path: &std::path::Path) {
     img.save(path).unwrap();
 }
 
-/// The engine's input for each image against training's, framed with `margin` (None: not framed).
-fn assert_engine_matches_training(paths: &[std::path::PathBuf], margin: Option<f64>) {
+/// The engine's input for each image against training's, framed with `margin` (None: not framed),
+/// at a view scale.
+fn assert_engine_matches_training(paths: &[std::path::PathBuf], margin: Option<f64>, scale: f64) {
     let arg = margin.map_or("none".to_string(), |m| m.to_string());
     let out = Command::new("python3")
         .arg("tests/support/py_prepare.py")
         .arg(&arg)
+        .arg(scale.to_string())
         .args(paths)
         .output()
         .expect("python3 runs");
@@ -41,14 +43,14 @@ fn assert_engine_matches_training(paths: &[std::path::PathBuf], margin: Option<f
     assert_eq!(rows.len(), paths.len());
     for (path, want) in paths.iter().zip(rows) {
         let img = image::open(path).unwrap().into_rgb8();
-        let got = mathsnap::preprocess::prepare(&img, margin);
+        let got = mathsnap::preprocess::prepare_views(&img, margin, &[scale]).remove(0);
         assert_eq!(got.len(), want.len());
         let diffs: Vec<f32> = got.iter().zip(&want).map(|(a, b)| (a - b).abs()).collect();
         let mean = diffs.iter().sum::<f32>() / diffs.len() as f32;
         let big = diffs.iter().filter(|&&d| d > 0.1).count();
         assert!(
             mean < 0.01 && big < diffs.len() / 100,
-            "{} (margin {arg}): mean diff {mean}, {big} pixels off by > 0.1",
+            "{} (margin {arg}, scale {scale}): mean diff {mean}, {big} pixels off by > 0.1",
             path.display()
         );
     }
@@ -70,13 +72,17 @@ fn parity_images(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
 }
 
 #[test]
-fn engine_input_matches_training_input_framed_and_not() {
+fn engine_input_matches_training_input_framed_and_not_at_every_view() {
     let dir = support::scratch("parity");
     let paths = parity_images(&dir);
     // the shipped manifest's margin, and a model from before framing
     let shipped: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string("models/manifest.json").unwrap()).unwrap();
     let margin = shipped["recognizer"]["frame_margin"].as_f64();
-    assert_engine_matches_training(&paths, margin.or(Some(0.25)));
-    assert_engine_matches_training(&paths, None);
+    assert_engine_matches_training(&paths, margin.or(Some(0.25)), 1.0);
+    assert_engine_matches_training(&paths, None, 1.0);
+    // the smaller views the decoder also reads (the manifest's view_scales)
+    for scale in shipped["recognizer"]["view_scales"].as_array().into_iter().flatten().filter_map(|s| s.as_f64()) {
+        assert_engine_matches_training(&paths, margin.or(Some(0.25)), scale);
+    }
 }

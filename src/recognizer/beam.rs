@@ -27,12 +27,13 @@ pub struct Decoded {
     pub truncated: bool,
 }
 
+/// A hypothesis carries one decoder state (GRU hidden + attention coverage) per view of the crop.
 #[derive(Clone)]
 struct Hyp {
     tokens: Vec<usize>,
     logp: f32,
-    hidden: Vec<f32>,
-    coverage: Vec<f32>,
+    hidden: Vec<Vec<f32>>,
+    coverage: Vec<Vec<f32>>,
 }
 
 /// A tail that repeats the same 1..=8-token unit `min_repeats` times in a row. Single tokens
@@ -53,25 +54,40 @@ fn length_normalised(h: &Hyp) -> f32 {
     h.logp / (h.tokens.len() as f32 + 1.0)
 }
 
-pub fn decode(rec: &Recognizer, enc: &Encoded, opts: &DecodeOptions) -> Result<Decoded> {
+/// Beam search over one or more views of the same crop (`views`: their encodings). With several, each
+/// step's token log-probabilities are the mean over the views (test-time augmentation: the views'
+/// errors differ, their agreement is more often right).
+pub fn decode(rec: &Recognizer, views: &[Encoded], opts: &DecodeOptions) -> Result<Decoded> {
+    if views.is_empty() {
+        return Err(crate::error::Error::model("nothing to decode: no view of the crop"));
+    }
     let beam = opts.beam.clamp(1, 16);
     let (bos, eos, v) = (rec.config.bos, rec.config.eos, rec.vocab_size());
+    let k = views.len();
     let mut alive = vec![Hyp {
         tokens: vec![],
         logp: 0.0,
-        hidden: vec![0.0; rec.config.hidden],
-        coverage: vec![0.0; rec.config.slots],
+        hidden: vec![vec![0.0; rec.config.hidden]; k],
+        coverage: vec![vec![0.0; rec.config.slots]; k],
     }];
     let mut finished: Vec<(Hyp, bool)> = Vec::new();
     for _ in 0..opts.max_tokens {
         let tokens: Vec<i64> = alive.iter().map(|h| *h.tokens.last().unwrap_or(&bos) as i64).collect();
-        let hidden: Vec<f32> = alive.iter().flat_map(|h| h.hidden.iter().copied()).collect();
-        let coverage: Vec<f32> = alive.iter().flat_map(|h| h.coverage.iter().copied()).collect();
-        let out = rec.step(enc, &tokens, &hidden, &coverage)?;
+        let mut outs = Vec::with_capacity(k);
+        for (view, enc) in views.iter().enumerate() {
+            let hidden: Vec<f32> = alive.iter().flat_map(|h| h.hidden[view].iter().copied()).collect();
+            let coverage: Vec<f32> = alive.iter().flat_map(|h| h.coverage[view].iter().copied()).collect();
+            outs.push(rec.step(enc, &tokens, &hidden, &coverage)?);
+        }
+        let mut logprobs = outs[0].logprobs.clone();
+        for out in &outs[1..] {
+            logprobs.iter_mut().zip(&out.logprobs).for_each(|(a, b)| *a += b);
+        }
+        logprobs.iter_mut().for_each(|a| *a /= k as f32);
         // candidates: (hypothesis index, token, total log-probability)
         let mut cands: Vec<(usize, usize, f32)> = Vec::with_capacity(alive.len() * beam);
         for (b, h) in alive.iter().enumerate() {
-            let row = &out.logprobs[b * v..(b + 1) * v];
+            let row = &logprobs[b * v..(b + 1) * v];
             let mut idx: Vec<usize> = (0..v).filter(|&t| t != bos && row[t].is_finite()).collect();
             idx.sort_by(|&x, &y| row[y].total_cmp(&row[x]));
             cands.extend(idx.into_iter().take(beam).map(|t| (b, t, h.logp + row[t])));
@@ -86,8 +102,8 @@ pub fn decode(rec: &Recognizer, enc: &Encoded, opts: &DecodeOptions) -> Result<D
             let mut h = Hyp {
                 tokens: alive[b].tokens.clone(),
                 logp,
-                hidden: out.hidden[b * hs..(b + 1) * hs].to_vec(),
-                coverage: out.coverage[b * ss..(b + 1) * ss].to_vec(),
+                hidden: outs.iter().map(|o| o.hidden[b * hs..(b + 1) * hs].to_vec()).collect(),
+                coverage: outs.iter().map(|o| o.coverage[b * ss..(b + 1) * ss].to_vec()).collect(),
             };
             if t == eos {
                 finished.push((h, false));

@@ -19,11 +19,19 @@ pub struct RecognizerConfig {
     /// preprocess.FRAME_MARGIN, written by the export). Absent for models trained before framing.
     #[serde(default)]
     pub frame_margin: Option<f64>,
+    /// Sizes at which each crop is read (1.0 = fitted to the input; 0.85 = 15% smaller): the decoder
+    /// averages its token log-probabilities over them (beam::decode). One read, at 1.0, by default.
+    #[serde(default = "one_view")]
+    pub view_scales: Vec<f64>,
     pub hidden: usize,
     pub slots: usize,
     pub vocab: Vec<String>,
     pub bos: usize,
     pub eos: usize,
+}
+
+fn one_view() -> Vec<f64> {
+    vec![1.0]
 }
 
 pub struct Recognizer {
@@ -85,6 +93,9 @@ impl Recognizer {
                 "recognizer expects {}x{} input but this engine prepares {HEIGHT}x{WIDTH}",
                 config.input_height, config.input_width
             )));
+        }
+        if config.view_scales.is_empty() || config.view_scales.iter().any(|s| !(*s > 0.0 && *s <= 1.0)) {
+            return Err(Error::model("recognizer view_scales must be one or more sizes in (0, 1]"));
         }
         if config.vocab.len() <= config.bos.max(config.eos) {
             return Err(Error::model("recognizer vocabulary is smaller than its special tokens"));
