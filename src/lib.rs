@@ -16,6 +16,7 @@ pub mod pipeline;
 pub mod preprocess;
 pub mod recognizer;
 pub mod rectify;
+pub mod stats;
 #[cfg(target_arch = "wasm32")]
 pub mod wasm;
 

@@ -6,6 +6,7 @@
 
 use crate::detector::Region;
 use crate::geometry::{quad_size, Point, Quad};
+use crate::stats::upper_median;
 use image::{imageops, RgbImage};
 
 /// How far the photo must be turned clockwise to make the page upright.
@@ -172,12 +173,8 @@ pub fn lines_say_half_turned(photo: &RgbImage, turn: PageTurn) -> Option<bool> {
 }
 
 fn median_abs_deviation(v: &[f32]) -> f32 {
-    let median = |v: &mut Vec<f32>| {
-        v.sort_by(f32::total_cmp);
-        v[v.len() / 2]
-    };
-    let m = median(&mut v.to_vec());
-    median(&mut v.iter().map(|x| (x - m).abs()).collect())
+    let Some(m) = upper_median(v) else { return 0.0 };
+    upper_median(&v.iter().map(|x| (x - m).abs()).collect::<Vec<_>>()).unwrap_or(0.0)
 }
 
 #[cfg(test)]

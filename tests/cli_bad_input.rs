@@ -72,11 +72,7 @@ fn missing_models_folder_is_a_clear_error() {
 
 #[test]
 fn corrupt_model_file_is_named() {
-    let dir = scratch("corrupt");
-    for f in std::fs::read_dir("models").unwrap() {
-        let f = f.unwrap().path();
-        std::fs::copy(&f, dir.join(f.file_name().unwrap())).unwrap();
-    }
+    let dir = scratch_models("corrupt");
     let enc = dir.join("recognizer_encoder.onnx");
     let mut bytes = std::fs::read(&enc).unwrap();
     let mid = bytes.len() / 2;
@@ -90,11 +86,7 @@ fn corrupt_model_file_is_named() {
 
 #[test]
 fn impossible_view_scales_are_a_clear_error() {
-    let dir = scratch("views");
-    for f in std::fs::read_dir("models").unwrap() {
-        let f = f.unwrap().path();
-        std::fs::copy(&f, dir.join(f.file_name().unwrap())).unwrap();
-    }
+    let dir = scratch_models("views");
     let path = dir.join("manifest.json");
     let mut manifest: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
     for bad in [serde_json::json!([]), serde_json::json!([1.0, 0.0]), serde_json::json!([1.5])] {
@@ -104,4 +96,14 @@ fn impossible_view_scales_are_a_clear_error() {
         assert_eq!(out.status.code(), Some(2), "view_scales {bad}");
         assert!(String::from_utf8_lossy(&out.stderr).contains("view_scales"), "view_scales {bad}");
     }
+}
+
+/// A scratch folder holding a copy of the shipped models, to break one way or another.
+fn scratch_models(name: &str) -> Scratch {
+    let dir = scratch(name);
+    for f in std::fs::read_dir("models").unwrap() {
+        let f = f.unwrap().path();
+        std::fs::copy(&f, dir.join(f.file_name().unwrap())).unwrap();
+    }
+    dir
 }

@@ -3,6 +3,7 @@
 //! models); fast_image_resize computes the same bilinear (triangle) convolution with SIMD
 //! kernels (AVX2 natively, simd128 in wasm) in a fraction of that.
 
+use crate::stats::upper_median;
 use fast_image_resize::images::{Image, ImageRef};
 use fast_image_resize::{FilterType, PixelType, ResizeAlg, ResizeOptions, Resizer};
 use image::{imageops, RgbImage};
@@ -29,12 +30,7 @@ pub const CLOSE_UP_REGION_HEIGHT: f32 = 64.0;
 /// Whether regions of these heights (converted to the full working size's pixels) are a
 /// close-up's: their median is taller than any page's formulas.
 pub fn looks_close_up(region_heights: &[f32]) -> bool {
-    if region_heights.is_empty() {
-        return false;
-    }
-    let mut heights = region_heights.to_vec();
-    heights.sort_by(f32::total_cmp);
-    heights[heights.len() / 2] > CLOSE_UP_REGION_HEIGHT
+    upper_median(region_heights).is_some_and(|median| median > CLOSE_UP_REGION_HEIGHT)
 }
 
 /// `img` scaled to `width` x `height` with a triangle (bilinear convolution) filter.
