@@ -130,12 +130,12 @@ impl Engine {
     /// An empty string when the crop holds no ink at all (a blank photo is "no formula", not a guess).
     pub fn recognize_crop(&self, crop: &RgbImage, opts: &DecodeOptions) -> Result<(String, f32)> {
         // blank or not is judged on the crop as it came: framing would blow a speck up to a formula's size
-        let unframed = preprocess::prepare(crop, None);
-        if unframed.iter().filter(|&&v| v > 0.5).count() < MIN_INK_PIXELS {
+        let gray = preprocess::to_gray(crop);
+        if preprocess::prepare_gray(&gray).iter().filter(|&&v| v > 0.5).count() < MIN_INK_PIXELS {
             return Ok((String::new(), 0.0));
         }
         let config = &self.recognizer.config;
-        let views = preprocess::prepare_views(crop, config.frame_margin, &config.view_scales);
+        let views = preprocess::gray_views(&gray, config.frame_margin, &config.view_scales);
         let encoded = views.iter().map(|x| self.recognizer.encode(x)).collect::<Result<Vec<_>>>()?;
         let decoded = beam::decode(&self.recognizer, &encoded, opts)?;
         let vocab = &self.recognizer.config.vocab;

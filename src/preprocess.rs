@@ -2,7 +2,7 @@
 //! in the engine what it saw in training (tests/preprocess_parity.rs checks the two agree).
 //!
 //! grayscale -> frame the ink (cut to where the ink is, with a fixed margin of paper; see
-//! `frame_ink`) -> fit inside 64x256 keeping the aspect ratio (area resampling) -> subtract a local
+//! `frame_bounds` and `extend`) -> fit inside 64x256 keeping the aspect ratio (area resampling) -> subtract a local
 //! paper estimate (7x7 max filter, then 7x7 box blur) so shadows and tinted paper vanish -> scale
 //! so the 99th-percentile ink is 1.0 -> top-left on an empty canvas (ink = 1, paper = 0).
 
@@ -275,34 +275,35 @@ pub fn frame_bounds(g: &Gray, margin: f64) -> Bounds {
 /// tinted paper meets no step at the image's edge, which the ink normalisation would read as a
 /// stroke. (Leaving the margin as empty canvas instead makes a stroke along the edge of a tight crop
 /// vanish into its replicated border, and read worse.)
-pub fn extend(g: &Gray, (top, bottom, left, right): Bounds) -> Gray {
-    let (it, ib, il, ir) = inside(g, (top, bottom, left, right));
-    let inner = sub_image(g, (it, ib, il, ir));
-    let band = ((ib - it) / 8).max(1);
-    let level =
-        |t: usize, b: usize, l: usize, r: usize| percentile(&sub_image(&inner, (t, b, l, r)).data, PAPER_PERCENTILE);
-    let (ih, iw) = (inner.height, inner.width);
-    let (above, below) = (level(0, band.min(ih), 0, iw), level(ih - band.min(ih), ih, 0, iw));
-    let (before, after) = (level(0, ih, 0, band.min(iw)), level(0, ih, iw - band.min(iw), iw));
+pub fn extend(g: &Gray, bounds: Bounds) -> Gray {
+    let (it, ib, il, ir) = inside(g, bounds);
+    let (top, bottom, left, right) = bounds;
     let (y0, x0) = ((it as i64 - top.min(it as i64)) as usize, (il as i64 - left.min(il as i64)) as usize);
     let height = (bottom.max(ib as i64) - top.min(it as i64)) as usize;
     let width = (right.max(ir as i64) - left.min(il as i64)) as usize;
-    let (y1, x1) = (y0 + ih, x0 + iw);
+    let (y1, x1) = (y0 + ib - it, x0 + ir - il);
+    // each side's level only where that side is added to (sorting a band of a big photo is not free)
+    let band = ((ib - it) / 8).max(1);
+    let level = |padded: bool, rows: (usize, usize), cols: (usize, usize)| {
+        padded.then(|| percentile(&sub_image(g, (rows.0, rows.1, cols.0, cols.1)).data, PAPER_PERCENTILE))
+    };
+    let above = level(y0 > 0, (it, (it + band).min(ib)), (il, ir));
+    let below = level(y1 < height, (ib.saturating_sub(band).max(it), ib), (il, ir));
+    let before = level(x0 > 0, (it, ib), (il, (il + band).min(ir)));
+    let after = level(x1 < width, (it, ib), (ir.saturating_sub(band).max(il), ir));
     let mut out = Gray::new(width, height);
-    for y in 0..height {
-        for x in 0..width {
-            // the corners take the left and right sides' levels
-            out.data[y * width + x] = if x < x0 {
-                before
-            } else if x >= x1 {
-                after
-            } else if y < y0 {
-                above
-            } else if y >= y1 {
-                below
-            } else {
-                inner.data[(y - y0) * iw + (x - x0)]
-            };
+    for (y, row) in out.data.chunks_mut(width).enumerate() {
+        // the corners take the left and right sides' levels
+        row[..x0].fill(before.unwrap_or(0.0));
+        row[x1..].fill(after.unwrap_or(0.0));
+        let middle = &mut row[x0..x1];
+        match (y < y0, y >= y1) {
+            (true, _) => middle.fill(above.unwrap_or(0.0)),
+            (_, true) => middle.fill(below.unwrap_or(0.0)),
+            _ => {
+                let src = (it + y - y0) * g.width;
+                middle.copy_from_slice(&g.data[src + il..src + ir]);
+            }
         }
     }
     out
@@ -316,9 +317,13 @@ pub fn prepare(img: &RgbImage, frame_margin: Option<f64>) -> Vec<f32> {
 
 /// One input per view scale (1.0 = fitted to the canvas; 0.85 = the same, 15% smaller), framed once.
 pub fn prepare_views(img: &RgbImage, frame_margin: Option<f64>, scales: &[f64]) -> Vec<Vec<f32>> {
-    let g = to_gray(img);
-    let framed = frame_margin.map(|margin| extend(&g, frame_bounds(&g, margin)));
-    let g = framed.as_ref().unwrap_or(&g);
+    gray_views(&to_gray(img), frame_margin, scales)
+}
+
+/// `prepare_views` of a crop already in grey.
+pub fn gray_views(g: &Gray, frame_margin: Option<f64>, scales: &[f64]) -> Vec<Vec<f32>> {
+    let framed = frame_margin.map(|margin| extend(g, frame_bounds(g, margin)));
+    let g = framed.as_ref().unwrap_or(g);
     scales.iter().map(|&scale| prepare_gray_scaled(g, scale)).collect()
 }
 

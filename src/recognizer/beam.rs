@@ -3,7 +3,7 @@
 //! and report low confidence than to emit "1111111..." for 200 tokens).
 
 use super::{Encoded, Recognizer};
-use crate::error::Result;
+use crate::error::{Error, Result};
 
 #[derive(Clone, Debug)]
 pub struct DecodeOptions {
@@ -59,7 +59,7 @@ fn length_normalised(h: &Hyp) -> f32 {
 /// errors differ, their agreement is more often right).
 pub fn decode(rec: &Recognizer, views: &[Encoded], opts: &DecodeOptions) -> Result<Decoded> {
     if views.is_empty() {
-        return Err(crate::error::Error::model("nothing to decode: no view of the crop"));
+        return Err(Error::model("nothing to decode: no view of the crop"));
     }
     let beam = opts.beam.clamp(1, 16);
     let (bos, eos, v) = (rec.config.bos, rec.config.eos, rec.vocab_size());

@@ -124,10 +124,15 @@ def extend(g, bounds):
     y0, x0 = it - min(top, it), il - min(left, il)
     y1, x1 = y0 + ib - it, x0 + ir - il
     out[y0:y1, x0:x1] = inner
-    out[:y0, :] = _paper_level(inner[:band])
-    out[y1:, :] = _paper_level(inner[-band:])
-    out[:, :x0] = _paper_level(inner[:, :band])  # the corners take the side's level
-    out[:, x1:] = _paper_level(inner[:, -band:])
+    # each side's level only where that side is added to (sorting a band of a big photo is not free)
+    if y0 > 0:
+        out[:y0, :] = _paper_level(inner[:band])
+    if y1 < out.shape[0]:
+        out[y1:, :] = _paper_level(inner[-band:])
+    if x0 > 0:
+        out[:, :x0] = _paper_level(inner[:, :band])  # the corners take the side's level
+    if x1 < out.shape[1]:
+        out[:, x1:] = _paper_level(inner[:, -band:])
     return out
 
 

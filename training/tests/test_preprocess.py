@@ -1,5 +1,5 @@
 """The recognizer's input framing: the model sees a formula at the same size and place however much
-paper its crop came with (preprocess.frame_ink)."""
+paper its crop came with (preprocess.frame_bounds and extend)."""
 import numpy as np
 
 from training.mathsnap_train.preprocess import FRAME_MARGIN, frame_bounds, prepare
