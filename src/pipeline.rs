@@ -2,7 +2,7 @@
 //! resolution, recognition of each crop, LaTeX repair. Used by the CLI and the wasm bindings.
 
 use crate::clock::now_ms;
-use crate::detector::{self, Detector, Region};
+use crate::detector::{self, postprocess, Detector, Region};
 use crate::error::{Error, Result};
 use crate::geometry::{quad_size, Quad};
 use crate::models::Manifest;
@@ -71,6 +71,26 @@ const HALF_TURN_UNCUED: HalfTurnRule = HalfTurnRule { margin: 0.1, skip_above: 0
 const HALF_TURN_LAYOUT_CUED: HalfTurnRule = HalfTurnRule { margin: 0.0, skip_above: f32::INFINITY };
 
 /// One detected region and what the recognizer read in it.
+/// A close-up's regions made whole: the pieces of each line joined and, where that leaves one
+/// formula, stretched along its line over ink the detector left out at either end (`image`: the
+/// photo in the regions' pixels). Only then: a page of large formulas can pass for a close-up, and
+/// there the ink beside a formula is prose (stretching every line changed 5 of the 200 synthetic
+/// test pages, 4 for the worse; stretching single formulas changed none).
+fn close_up_formulas(image: &RgbImage, regions: Vec<Region>) -> Vec<Region> {
+    let mut joined = postprocess::join_close_up_lines(regions);
+    if let [only] = joined.as_mut_slice() {
+        only.quad = detector::close_up::stretch_to_ink(image, &only.quad);
+    }
+    joined
+}
+
+/// The copy of the photo the detector works on, and whether it is a close-up's (its regions are then
+/// joined into one per line: `postprocess::join_close_up_lines`).
+struct Working {
+    image: RgbImage,
+    close_up: bool,
+}
+
 struct RegionRead {
     region: Region,
     latex: String,
@@ -236,12 +256,12 @@ impl Engine {
     /// first: when its regions are taller than a page's formulas could be at the working size, the
     /// photo is a close-up and the probe's size is the one its formula is found at
     /// (`detector::scale::CLOSE_UP_PROBE_SIDE`); otherwise the page is detected at the working size.
-    fn detect_page(&self, img: &RgbImage) -> Result<(RgbImage, Vec<Region>)> {
+    fn detect_page(&self, img: &RgbImage) -> Result<(Working, Vec<Region>)> {
         let (w, h) = (img.width(), img.height());
         let long_side = self.detector()?.config.long_side;
         let probe_side = detector::scale::CLOSE_UP_PROBE_SIDE;
         if probe_side < long_side {
-            let probe = Self::working_copy(img, probe_side);
+            let probe = Working { image: Self::working_copy(img, probe_side), close_up: false };
             let regions = self.detect_turned(&probe, PageTurn::None, w, h)?;
             // heights in the full working size's pixels; the shorter side, since a sideways page's
             // regions are not yet turned upright here
@@ -254,20 +274,25 @@ impl Engine {
                 })
                 .collect();
             if detector::scale::looks_close_up(&heights) {
-                return Ok((probe, regions));
+                // unturned, the photo's pixels are the probe's scaled: joining there is joining upright
+                let close_up = Working { close_up: true, ..probe };
+                return Ok((close_up, close_up_formulas(img, regions)));
             }
         }
-        let working = Self::working_copy(img, long_side);
+        let working = Working { image: Self::working_copy(img, long_side), close_up: false };
         let regions = self.detect_turned(&working, PageTurn::None, w, h)?;
         Ok((working, regions))
     }
 
     /// Regions of the page turned by `turn`, detected on the working copy (levelled when slanted), in
     /// the pixels of the `w` x `h` photo, corners in each formula's own order.
-    fn detect_turned(&self, working: &RgbImage, turn: PageTurn, w: u32, h: u32) -> Result<Vec<Region>> {
-        let upright = turn.straighten(working);
-        let regions = deskew::detect_level(self.detector()?, &upright)?;
-        let (ww, wh) = (working.width() as f32, working.height() as f32);
+    fn detect_turned(&self, working: &Working, turn: PageTurn, w: u32, h: u32) -> Result<Vec<Region>> {
+        let upright = turn.straighten(&working.image);
+        let mut regions = deskew::detect_level(self.detector()?, &upright)?;
+        if working.close_up {
+            regions = close_up_formulas(&upright, regions);
+        }
+        let (ww, wh) = (working.image.width() as f32, working.image.height() as f32);
         let (sx, sy) = (w as f32 / ww, h as f32 / wh);
         Ok(regions
             .into_iter()

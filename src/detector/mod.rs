@@ -3,6 +3,7 @@
 //! the core of a formula (each formula's quad inset by `inset` of its height on every side, so
 //! neighbours stay apart); post-processing (postprocess.rs) turns that map into quads.
 
+pub mod close_up;
 pub mod postprocess;
 pub mod scale;
 
