@@ -201,7 +201,9 @@ def augment(img, rng, real_handwriting, photo_share=0.0):
     if real_handwriting and rng.random() < 0.4:
         img = _stretch(img, rng)
     if real_handwriting and rng.random() < 0.6:
-        k = rng.choice([2, 3, 3, 5, 7])  # CROHME strokes are thin; markers and photos are not
+        # CROHME strokes are thin (about 1 px at the model's input); markers and photos are not: up to
+        # a stroke a twelfth of the image high (k = 11 on CROHME's 152-px images), as thick as a marker
+        k = rng.choice([2, 3, 3, 5, 7, 9, 11])
         img = cv2.erode(img, np.ones((k, k), np.uint8))
     if real_handwriting and rng.random() < photo_share:
         img = photo_style(img, rng)
