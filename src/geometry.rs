@@ -85,6 +85,13 @@ pub fn quad_centre(q: &Quad) -> Point {
     [q.iter().map(|p| p[0]).sum::<f32>() / 4.0, q.iter().map(|p| p[1]).sum::<f32>() / 4.0]
 }
 
+/// The unit vector from `a` towards `b` (zero-length: a tiny length stands in, no division by zero).
+pub fn unit(a: Point, b: Point) -> Point {
+    let (dx, dy) = (b[0] - a[0], b[1] - a[1]);
+    let n = (dx * dx + dy * dy).sqrt().max(1e-6);
+    [dx / n, dy / n]
+}
+
 fn dist(a: Point, b: Point) -> f32 {
     ((a[0] - b[0]).powi(2) + (a[1] - b[1]).powi(2)).sqrt()
 }

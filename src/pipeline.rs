@@ -70,7 +70,6 @@ const HALF_TURN_UNCUED: HalfTurnRule = HalfTurnRule { margin: 0.1, skip_above: 0
 /// The layout says upside down: turn unless upright reads are the more confident.
 const HALF_TURN_LAYOUT_CUED: HalfTurnRule = HalfTurnRule { margin: 0.0, skip_above: f32::INFINITY };
 
-/// One detected region and what the recognizer read in it.
 /// A close-up's regions made whole: the pieces of each line joined and, where that leaves one
 /// formula, stretched along its line over ink the detector left out at either end (`image`: the
 /// photo in the regions' pixels). Only then: a page of large formulas can pass for a close-up, and
@@ -85,12 +84,13 @@ fn close_up_formulas(image: &RgbImage, regions: Vec<Region>) -> Vec<Region> {
 }
 
 /// The copy of the photo the detector works on, and whether it is a close-up's (its regions are then
-/// joined into one per line: `postprocess::join_close_up_lines`).
+/// made whole: `close_up_formulas`).
 struct Working {
     image: RgbImage,
     close_up: bool,
 }
 
+/// One detected region and what the recognizer read in it.
 struct RegionRead {
     region: Region,
     latex: String,

@@ -3,7 +3,7 @@
 //! from the original pixels (no intermediate rotated copy of the page), at most a few times the
 //! recognizer's own resolution, so memory stays bounded on 12-megapixel photos.
 
-use crate::geometry::{quad_size, Quad};
+use crate::geometry::{quad_size, unit, Quad};
 use image::{Rgb, RgbImage};
 
 /// Crops never need more than ~4x the recognizer's 64-pixel input height.
@@ -37,20 +37,20 @@ fn sample(img: &RgbImage, x: f32, y: f32, fill: [f32; 3]) -> [f32; 3] {
 /// 0-25% of the height. Chosen on training pages (`training/detector/page_score.py` measures it).
 pub const RECOGNITION_MARGIN: f32 = 0.1;
 
+/// A quad's reading direction and its downward direction (corners clockwise from its top-left),
+/// each averaged over the two opposite sides that run that way.
+pub fn reading_axes(quad: &Quad) -> ([f32; 2], [f32; 2]) {
+    let [tl, tr, br, bl] = *quad;
+    let (u1, u2) = (unit(tl, tr), unit(bl, br));
+    let (v1, v2) = (unit(tl, bl), unit(tr, br));
+    ([(u1[0] + u2[0]) / 2.0, (u1[1] + u2[1]) / 2.0], [(v1[0] + v2[0]) / 2.0, (v1[1] + v2[1]) / 2.0])
+}
+
 /// `quad` grown by `margin` x its height on every side, along its own axes.
 pub fn with_margin(quad: &Quad, margin: f32) -> Quad {
     let [tl, tr, br, bl] = *quad;
     let (_, h) = quad_size(quad);
-    let unit = |a: [f32; 2], b: [f32; 2]| {
-        let (dx, dy) = (b[0] - a[0], b[1] - a[1]);
-        let n = (dx * dx + dy * dy).sqrt().max(1e-6);
-        [dx / n, dy / n]
-    };
-    // the quad's reading direction and its downward direction, averaged over opposite sides
-    let (u1, u2) = (unit(tl, tr), unit(bl, br));
-    let (v1, v2) = (unit(tl, bl), unit(tr, br));
-    let u = [(u1[0] + u2[0]) / 2.0, (u1[1] + u2[1]) / 2.0];
-    let v = [(v1[0] + v2[0]) / 2.0, (v1[1] + v2[1]) / 2.0];
+    let (u, v) = reading_axes(quad);
     let d = margin * h;
     let shift =
         |p: [f32; 2], su: f32, sv: f32| [p[0] + d * (su * u[0] + sv * v[0]), p[1] + d * (su * u[1] + sv * v[1])];

@@ -4,9 +4,9 @@
 //! "\cos(\pi + t) = ..."), which the recognizer cannot read back. Ink on the region's own line,
 //! within a gap of about a symbol's width, belongs to the formula.
 
-use crate::geometry::{quad_size, Point, Quad};
+use crate::geometry::{quad_size, unit, Point, Quad};
 use crate::preprocess::{normalise_ink, to_gray, Gray};
-use crate::rectify::warp_quad;
+use crate::rectify::{reading_axes, warp_quad};
 use image::{Rgb, RgbImage};
 
 /// The line is looked at this many pixels high: enough to see a symbol, cheap along a whole photo.
@@ -27,18 +27,11 @@ const SOLID_SHARE: f32 = 0.25;
 /// region stops there. A stroke is never that wide.
 const SOLID_RUN: f32 = 0.5;
 
-fn unit(a: Point, b: Point) -> Point {
-    let (dx, dy) = (b[0] - a[0], b[1] - a[1]);
-    let n = (dx * dx + dy * dy).sqrt().max(1e-6);
-    [dx / n, dy / n]
-}
-
 /// `quad` (corners clockwise from its top-left) lengthened by `before` pixels at its start and
 /// `after` at its end, along its line.
 fn lengthened(quad: &Quad, before: f32, after: f32) -> Quad {
     let [tl, tr, br, bl] = *quad;
-    let (u1, u2) = (unit(tl, tr), unit(bl, br));
-    let u = [(u1[0] + u2[0]) / 2.0, (u1[1] + u2[1]) / 2.0];
+    let (u, _) = reading_axes(quad);
     let moved = |p: Point, d: f32| [p[0] + d * u[0], p[1] + d * u[1]];
     [moved(tl, -before), moved(tr, after), moved(br, after), moved(bl, -before)]
 }

@@ -175,12 +175,13 @@ pub fn join_close_up_lines(regions: Vec<Region>) -> Vec<Region> {
         return regions;
     };
     let (origin, dir) = (quad_centre(&longest.quad), line_direction(&longest.quad));
-    let mut by_band: Vec<(f32, Region)> = regions.into_iter().map(|r| (extent(&r.quad, origin, dir).1[0], r)).collect();
-    by_band.sort_by(|a, b| a.0.total_cmp(&b.0));
+    // each region's extent across the line, top first
+    let mut across: Vec<([f32; 2], Region)> =
+        regions.into_iter().map(|r| (extent(&r.quad, origin, dir).1, r)).collect();
+    across.sort_by(|a, b| a.0[0].total_cmp(&b.0[0]));
     // bands top to bottom across the line: (extent across, the band's region so far)
     let mut bands: Vec<([f32; 2], Region)> = Vec::new();
-    for (_, region) in by_band {
-        let (_, v) = extent(&region.quad, origin, dir);
+    for (v, region) in across {
         match bands.last_mut() {
             Some((band, joined)) if v[0] < band[1] => {
                 *band = [band[0].min(v[0]), band[1].max(v[1])];
