@@ -216,7 +216,7 @@ impl InkBox {
 fn ink_box(g: &Gray) -> Option<InkBox> {
     let s = (HEIGHT as f64 / g.height as f64).min(MAX_PROBE_WIDTH as f64 / g.width as f64);
     let size = |n: usize| (round_half_up(n as f64 * s) as usize).max(1);
-    let ink = normalise_ink(&resize(g, size(g.width), size(g.height)));
+    let ink = crate::stray_marks::without_stray_marks(normalise_ink(&resize(g, size(g.width), size(g.height))));
     if ink.data.iter().sum::<f32>() < 1.0 {
         return None; // less than one pixel's worth of ink: nothing to frame
     }

@@ -26,6 +26,19 @@ fn small_formula_on_a_wide_sheet_png(path: &std::path::Path) {
     img.save(path).unwrap();
 }
 
+/// A formula with specks of dust scattered over the paper far below it (stray marks: see
+/// src/stray_marks.rs), more ink together than the framing's trim ignores.
+fn formula_over_dust_png(path: &std::path::Path) {
+    let specks = [(300, 40), (350, 120), (420, 200), (380, 260)];
+    let img = image::RgbImage::from_fn(320, 460, |x, y| {
+        let stroke = (y > 60 && y < 65 && x > 30 && x < 290) || (x % 50 < 5 && x > 30 && x < 290 && y > 30 && y < 100);
+        let speck = specks.iter().any(|&(sy, sx)| y >= sy && y < sy + 7 && x >= sx && x < sx + 7);
+        let v = if stroke || speck { 35 } else { 240 };
+        image::Rgb([v, v, v])
+    });
+    img.save(path).unwrap();
+}
+
 /// The engine's input for each image against training's, framed with `margin` (None: not framed),
 /// at a view scale.
 fn assert_engine_matches_training(paths: &[std::path::PathBuf], margin: Option<f64>, scale: f64) {
@@ -61,7 +74,9 @@ fn parity_images(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
     shaded_formula_png(&shaded);
     let sheet = dir.join("sheet.png");
     small_formula_on_a_wide_sheet_png(&sheet);
-    let mut paths = vec![shaded, sheet];
+    let dusty = dir.join("dusty.png");
+    formula_over_dust_png(&dusty);
+    let mut paths = vec![shaded, sheet, dusty];
     for name in ["101_Nina.png", "101_carlos.png"] {
         let p = std::path::PathBuf::from("../shared/data/crohme/train").join(name);
         if p.exists() {

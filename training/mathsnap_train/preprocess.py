@@ -15,6 +15,8 @@ independent of the crop's margins, in training and in the engine alike.
 import numpy as np
 import cv2
 
+from .stray_marks import without_stray_marks
+
 HEIGHT, WIDTH = 64, 256
 PAPER_WINDOW = 7      # wider than a pen stroke at this scale, narrower than a shadow's gradient
 MIN_CONTRAST = 0.15   # below this the crop is mostly paper: do not blow noise up to full ink
@@ -72,7 +74,7 @@ def _ink_box(g):
     h, w = g.shape
     s = min(HEIGHT / h, MAX_PROBE_WIDTH / w)
     probe = cv2.resize(g, (max(1, _round(w * s)), max(1, _round(h * s))), interpolation=cv2.INTER_AREA)
-    ink = normalise_ink(probe)
+    ink = without_stray_marks(normalise_ink(probe))
     if float(ink.sum()) < 1.0:  # less than one pixel's worth of ink: nothing to frame
         return None
     (y0, y1), (x0, x1) = _ink_span(ink.sum(1, dtype=np.float64)), _ink_span(ink.sum(0, dtype=np.float64))

@@ -57,3 +57,28 @@ def test_a_speck_of_dust_does_not_move_the_frame():
 def test_an_image_without_ink_is_left_whole():
     blank = np.full((40, 90), 0.8, np.float32)
     assert frame_bounds(blank) == (0, 40, 0, 90)
+
+
+def dust_below(img, specks=4, size=6):
+    """img over twice as much paper below it, with specks of dust scattered across that paper:
+    together more ink than the framing's trim ignores."""
+    h, w = img.shape
+    dusty = np.pad(img, ((0, 2 * h), (0, 0)), constant_values=255)
+    for k in range(specks):
+        y, x = h + (k * 53) % (2 * h - size), (k + 1) * w // (specks + 1)
+        dusty[y:y + size, x:x + size] = 0
+    return dusty
+
+
+def test_specks_far_below_a_formula_do_not_shrink_it():
+    img = formula(pad=40)
+    clean, dusty = extent(prepare(img)), extent(prepare(dust_below(img)))
+    assert abs(dusty[1] - clean[1]) <= 2  # the formula's width in the input: the same size
+
+
+def test_without_the_stray_mark_rule_dust_shrinks_the_formula(monkeypatch):
+    """The test above can fail: framing by the ink's trimmed extent alone takes the dust in."""
+    from training.mathsnap_train import preprocess
+    monkeypatch.setattr(preprocess, "without_stray_marks", lambda ink: ink)
+    img = formula(pad=40)
+    assert extent(prepare(dust_below(img)))[1] < extent(prepare(img))[1] / 2
