@@ -10,9 +10,12 @@
 //! The rule, on a framing probe's ink map (ink 1, paper 0): the ink's connected pieces (8-connected, at
 //! a quarter strength, so that a speck a downscaled probe blurs still counts) that lie within one
 //! symbol height of each other across the line and three along it form groups (handwriting leaves wide
-//! spaces along a line: a leading minus sign, an ellipsis); a group with less than `STRAY_SHARE` of the
-//! largest group's ink pixels is stray. A symbol height is the median height of the pieces at least a
-//! fifth the size of the largest (so specks and the dots of i do not count).
+//! spaces along a line: a leading minus sign, an ellipsis). A group of nothing but specks (pieces with
+//! fewer pixels than a square half a symbol high) and with less than `STRAY_SHARE` of the largest
+//! group's pixels is stray; a small denominator written far below a long fraction bar has a
+//! symbol-sized piece, and stays. A symbol height is the median height of the pieces at least a fifth
+//! the size of the largest, leaving out bars (fraction bars and minus signs) and so specks and the dots
+//! of i.
 
 use crate::preprocess::Gray;
 use crate::stats::median;
@@ -27,6 +30,10 @@ const STRAY_LINK_ALONG: f64 = 3.0;
 const STRAY_SHARE: f64 = 0.1;
 /// Pieces at least this share of the largest piece's pixels measure a symbol.
 const STRAY_SYMBOL: f64 = 0.2;
+/// A piece this many times wider than high is a bar (a fraction bar, a minus sign), not a symbol.
+const STRAY_BAR: usize = 4;
+/// A speck has fewer pixels than a square this x a symbol height wide.
+const STRAY_SPECK: f64 = 0.5;
 /// Past this many pieces the probe is noise, not marks: it is left as it is.
 const STRAY_MAX_PIECES: usize = 2000;
 
@@ -123,8 +130,12 @@ fn stray_pieces(ink: &Gray) -> Vec<Piece> {
     if found.len() < 2 || found.len() > STRAY_MAX_PIECES {
         return Vec::new();
     }
-    let largest = found.iter().map(|p| p.pixels).max().unwrap_or(0) as f64;
-    let symbol_heights: Vec<f64> = found
+    // fraction bars and minus signs say nothing of a symbol's height (a long bar would pass for the
+    // one symbol-sized piece and make the symbol as thin as itself)
+    let is_shape = |p: &Piece| p.right - p.left <= STRAY_BAR * (p.bottom - p.top);
+    let shapes: Vec<&Piece> = if found.iter().any(is_shape) { found.iter().filter(|p| is_shape(p)).collect() } else { found.iter().collect() };
+    let largest = shapes.iter().map(|p| p.pixels).max().unwrap_or(0) as f64;
+    let symbol_heights: Vec<f64> = shapes
         .iter()
         .filter(|p| p.pixels as f64 >= STRAY_SYMBOL * largest)
         .map(|p| (p.bottom - p.top) as f64)
@@ -139,11 +150,20 @@ fn stray_pieces(ink: &Gray) -> Vec<Piece> {
         }
     }
     let mut group_pixels = vec![0usize; found.len()];
+    let mut group_has_symbol = vec![false; found.len()];
     for (i, p) in found.iter().enumerate() {
-        group_pixels[groups.root(i)] += p.pixels;
+        let root = groups.root(i);
+        group_pixels[root] += p.pixels;
+        group_has_symbol[root] |= p.pixels as f64 >= (STRAY_SPECK * symbol).powi(2);
     }
     let most = *group_pixels.iter().max().unwrap_or(&0) as f64;
-    (0..found.len()).filter(|&i| (group_pixels[groups.root(i)] as f64) < STRAY_SHARE * most).map(|i| found[i]).collect()
+    (0..found.len())
+        .filter(|&i| {
+            let root = groups.root(i);
+            !group_has_symbol[root] && (group_pixels[root] as f64) < STRAY_SHARE * most
+        })
+        .map(|i| found[i])
+        .collect()
 }
 
 /// The ink map with its stray pieces (and the pixel of faint edge around each) set to paper.
@@ -199,6 +219,14 @@ mod tests {
         let mut ink = formula();
         paint(&mut ink, (10, 22, 170, 180)); // a symbol set apart, as "+ C" after a wide space
         paint(&mut ink, (40, 52, 140, 150)); // a second line
+        assert_eq!(without_stray_marks(ink.clone()).data, ink.data);
+    }
+
+    #[test]
+    fn a_small_denominator_far_below_a_long_bar_is_not_stray() {
+        let mut ink = formula();
+        paint(&mut ink, (27, 31, 15, 195)); // a long fraction bar under the five symbols: the largest piece
+        paint(&mut ink, (44, 52, 100, 108)); // a small one-letter denominator, written well below it
         assert_eq!(without_stray_marks(ink.clone()).data, ink.data);
     }
 

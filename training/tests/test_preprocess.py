@@ -60,12 +60,12 @@ def test_an_image_without_ink_is_left_whole():
 
 
 def dust_below(img, specks=4, size=6):
-    """img over twice as much paper below it, with specks of dust scattered across that paper:
+    """img over as much paper again below it, with specks of dust scattered across that paper:
     together more ink than the framing's trim ignores."""
     h, w = img.shape
-    dusty = np.pad(img, ((0, 2 * h), (0, 0)), constant_values=255)
+    dusty = np.pad(img, ((0, h), (0, 0)), constant_values=255)
     for k in range(specks):
-        y, x = h + (k * 53) % (2 * h - size), (k + 1) * w // (specks + 1)
+        y, x = h + (k * 53) % (h - size), (k + 1) * w // (specks + 1)
         dusty[y:y + size, x:x + size] = 0
     return dusty
 
