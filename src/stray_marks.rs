@@ -133,7 +133,11 @@ fn stray_pieces(ink: &Gray) -> Vec<Piece> {
     // fraction bars and minus signs say nothing of a symbol's height (a long bar would pass for the
     // one symbol-sized piece and make the symbol as thin as itself)
     let is_shape = |p: &Piece| p.right - p.left <= STRAY_BAR * (p.bottom - p.top);
-    let shapes: Vec<&Piece> = if found.iter().any(is_shape) { found.iter().filter(|p| is_shape(p)).collect() } else { found.iter().collect() };
+    let shapes: Vec<&Piece> = if found.iter().any(is_shape) {
+        found.iter().filter(|p| is_shape(p)).collect()
+    } else {
+        found.iter().collect()
+    };
     let largest = shapes.iter().map(|p| p.pixels).max().unwrap_or(0) as f64;
     let symbol_heights: Vec<f64> = shapes
         .iter()
