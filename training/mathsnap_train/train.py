@@ -133,6 +133,8 @@ def main():
     ap.add_argument("--max-samples", type=int, default=10_000_000)
     ap.add_argument("--time-budget", type=float, default=0,
                     help="seconds of training; the learning rate then decays over the budget and the run stops at its end")
+    ap.add_argument("--crohme-share", type=float, default=0.45,
+                    help="share of real handwriting (CROHME train) among the samples, before --extra-coverage")
     ap.add_argument("--photo-share", type=float, default=0.5,
                     help="share of CROHME samples redrawn through the data engine's paper and noise cells")
     ap.add_argument("--rewarm", type=int, default=0,
@@ -205,7 +207,8 @@ def main():
 
     def build_stream():
         synth = training_sets()
-        parts = [(crohme, 0.45 if synth else 1.0)] + [(s, 0.55 / len(synth)) for s in synth]
+        share = args.crohme_share if synth else 1.0
+        parts = [(crohme, share)] + [(s, (1 - share) / len(synth)) for s in synth]
         for spec in args.extra_coverage:
             directory, weight = spec.rsplit("=", 1)
             extra = coverage_set(vocab, os.path.join(directory, "synth"), os.path.basename(os.path.normpath(directory)))
