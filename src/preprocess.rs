@@ -1,7 +1,7 @@
 //! Recognizer input: the same steps as training/mathsnap_train/preprocess.py, so the model sees
 //! in the engine what it saw in training (tests/preprocess_parity.rs checks the two agree).
 //!
-//! grayscale -> frame the ink (cut to where the ink is, with a fixed margin of paper; see
+//! grayscale -> frame the ink (cut to where the ink is, stray marks left out, with a fixed margin of paper; see
 //! `frame_bounds` and `extend`) -> fit inside 64x256 keeping the aspect ratio (area resampling) -> subtract a local
 //! paper estimate (7x7 max filter, then 7x7 box blur) so shadows and tinted paper vanish -> scale
 //! so the 99th-percentile ink is 1.0 -> top-left on an empty canvas (ink = 1, paper = 0).
@@ -12,7 +12,7 @@ pub const HEIGHT: usize = 64;
 pub const WIDTH: usize = 256;
 const PAPER_WINDOW: usize = 7;
 const MIN_CONTRAST: f32 = 0.15;
-/// Share of the ink ignored at each edge when locating it (specks, dust, stray marks).
+/// Share of the ink ignored at each edge when locating it (faint edges; specks far away: stray_marks.rs).
 const FRAME_TRIM: f64 = 0.005;
 /// The paper's grey level along an edge, for margins beyond the crop's edge.
 const PAPER_PERCENTILE: f64 = 90.0;

@@ -1,10 +1,10 @@
 """Recognizer input preprocessing. The Rust engine (src/preprocess.rs) implements the same steps;
 tests/preprocess_parity.rs and training/tests compare both on the same images.
 
-Steps: grayscale -> frame the ink (cut to where the ink is, keeping a fixed margin of paper) -> fit
-inside 64x256 keeping the aspect ratio (area resampling) -> subtract a local paper estimate (max
-filter, then box blur) so shadows and tinted paper vanish -> scale so that strong ink is 1.0 -> place
-top-left on an empty (0.0) canvas. The model sees ink = 1, paper = 0.
+Steps: grayscale -> frame the ink (cut to where the ink is, stray marks left out, keeping a fixed
+margin of paper) -> fit inside 64x256 keeping the aspect ratio (area resampling) -> subtract a local
+paper estimate (max filter, then box blur) so shadows and tinted paper vanish -> scale so that strong
+ink is 1.0 -> place top-left on an empty (0.0) canvas. The model sees ink = 1, paper = 0.
 
 Why frame: a crop's own margins vary with where it came from (CROHME renderings are cut tight to the
 ink, phone photos keep paper around it, detector quads are in between), and with them the size of
@@ -21,7 +21,7 @@ HEIGHT, WIDTH = 64, 256
 PAPER_WINDOW = 7      # wider than a pen stroke at this scale, narrower than a shadow's gradient
 MIN_CONTRAST = 0.15   # below this the crop is mostly paper: do not blow noise up to full ink
 FRAME_MARGIN = 0.25   # paper kept on every side of the ink, as a share of the ink's height
-FRAME_TRIM = 0.005    # share of the ink ignored at each edge when locating it (specks, dust, stray marks)
+FRAME_TRIM = 0.005    # share of the ink ignored at each edge when locating it (faint edges; far specks: stray_marks)
 PAPER_PERCENTILE = 90  # the paper's grey level along an edge, for margins beyond the crop's edge
 MAX_PROBE_WIDTH = 32 * HEIGHT  # a strip of a crop must not become a huge probe (memory)
 
