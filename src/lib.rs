@@ -3,6 +3,7 @@
 #[cfg(all(target_arch = "wasm32", feature = "bench-api"))]
 pub mod bench_api;
 pub mod clock;
+pub mod components;
 pub mod deskew;
 pub mod detector;
 pub mod error;

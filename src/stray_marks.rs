@@ -17,6 +17,7 @@
 //! the size of the largest, leaving out bars (fraction bars and minus signs) and so specks and the dots
 //! of i.
 
+use crate::components::components;
 use crate::preprocess::Gray;
 use crate::stats::median;
 
@@ -57,7 +58,7 @@ impl Piece {
     }
 }
 
-/// Union-find over indices, for pixels into pieces and pieces into groups.
+/// Union-find over piece indices, for pieces into groups.
 struct Sets(Vec<usize>);
 
 impl Sets {
@@ -81,47 +82,21 @@ impl Sets {
 
 /// The 8-connected pieces of the ink at `STRAY_INK` or more, in order of their first pixel.
 fn pieces(ink: &Gray) -> Vec<Piece> {
-    let (w, h) = (ink.width, ink.height);
-    let on = |x: usize, y: usize| ink.data[y * w + x] >= STRAY_INK;
-    let mut sets = Sets::new(w * h);
-    for y in 0..h {
-        for x in 0..w {
-            if !on(x, y) {
-                continue;
+    let w = ink.width;
+    components(w, ink.height, &ink.data, STRAY_INK)
+        .into_iter()
+        .map(|pixels| {
+            let mut p = Piece { top: usize::MAX, bottom: 0, left: usize::MAX, right: 0, pixels: pixels.len() };
+            for &i in &pixels {
+                let (y, x) = (i / w, i % w);
+                p.top = p.top.min(y);
+                p.bottom = p.bottom.max(y + 1);
+                p.left = p.left.min(x);
+                p.right = p.right.max(x + 1);
             }
-            // the neighbours already visited: left, and the three above
-            if x > 0 && on(x - 1, y) {
-                sets.join(y * w + x, y * w + x - 1);
-            }
-            if y > 0 {
-                for nx in x.saturating_sub(1)..=(x + 1).min(w - 1) {
-                    if on(nx, y - 1) {
-                        sets.join(y * w + x, (y - 1) * w + nx);
-                    }
-                }
-            }
-        }
-    }
-    let mut index_of_root = std::collections::HashMap::new();
-    let mut found: Vec<Piece> = Vec::new();
-    for y in 0..h {
-        for x in 0..w {
-            if !on(x, y) {
-                continue;
-            }
-            let root = sets.root(y * w + x);
-            let i = *index_of_root.entry(root).or_insert_with(|| {
-                found.push(Piece { top: y, bottom: y + 1, left: x, right: x + 1, pixels: 0 });
-                found.len() - 1
-            });
-            let p = &mut found[i];
-            p.bottom = p.bottom.max(y + 1);
-            p.left = p.left.min(x);
-            p.right = p.right.max(x + 1);
-            p.pixels += 1;
-        }
-    }
-    found
+            p
+        })
+        .collect()
 }
 
 /// The stray pieces of an ink map.

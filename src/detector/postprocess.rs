@@ -3,6 +3,7 @@
 //! then reading order.
 
 use super::Region;
+use crate::components::components;
 use crate::geometry::{min_area_rect, quad_centre, quad_size, rect_corners, Point, Quad};
 
 pub struct ProbMap {
@@ -20,46 +21,10 @@ const MERGE_MAX_ANGLE_DEG: f32 = 10.0;
 /// ... and share at least this part of the smaller one's height across the line.
 const MERGE_MIN_LINE_OVERLAP: f32 = 0.5;
 
-/// 8-connected components of pixels above `threshold`.
-fn components(map: &ProbMap, threshold: f32) -> Vec<Vec<usize>> {
-    let (w, h) = (map.width, map.height);
-    let mut label = vec![u32::MAX; w * h];
-    let mut out = Vec::new();
-    let mut stack = Vec::new();
-    for start in 0..w * h {
-        if label[start] != u32::MAX || map.data[start] < threshold {
-            continue;
-        }
-        let id = out.len() as u32;
-        let mut pixels = Vec::new();
-        label[start] = id;
-        stack.push(start);
-        while let Some(i) = stack.pop() {
-            pixels.push(i);
-            let (x, y) = ((i % w) as isize, (i / w) as isize);
-            for dy in -1..=1 {
-                for dx in -1..=1 {
-                    let (nx, ny) = (x + dx, y + dy);
-                    if nx < 0 || ny < 0 || nx >= w as isize || ny >= h as isize {
-                        continue;
-                    }
-                    let j = ny as usize * w + nx as usize;
-                    if label[j] == u32::MAX && map.data[j] >= threshold {
-                        label[j] = id;
-                        stack.push(j);
-                    }
-                }
-            }
-        }
-        out.push(pixels);
-    }
-    out
-}
-
 /// Regions in map coordinates, each grown from the predicted core back to the full formula.
 pub fn regions(map: &ProbMap, threshold: f32, inset: f32) -> Vec<Region> {
     let mut out = Vec::new();
-    for pixels in components(map, threshold) {
+    for pixels in components(map.width, map.height, &map.data, threshold) {
         if pixels.len() < MIN_COMPONENT {
             continue;
         }
