@@ -15,10 +15,13 @@ from .preprocess import HEIGHT, WIDTH
 FEAT_H, FEAT_W = HEIGHT // 8, WIDTH // 8   # encoder stride 8 -> 8 x 32 = 256 memory slots
 
 # Widths per model size. "base" is what a CPU run trains (1.55 M parameters); "large" (3.5 M) is for a
-# GPU run, whose fp16-stored weights still fit the 12 MB model budget beside the detector.
+# GPU run, whose fp16-stored weights still fit the 12 MB model budget beside the detector. "deep" is base
+# with two more residual pairs on top of the encoder (2.5 M): grown from a trained base model by `grow`,
+# so that a CPU run can add capacity without starting again (grow.py).
 SIZES = {
-    "base": dict(stem=24, c1=48, c2=96, d=160, att=128, hidden=256, emb=128),
-    "large": dict(stem=32, c1=64, c2=128, d=256, att=192, hidden=384, emb=192),
+    "base": dict(stem=24, c1=48, c2=96, d=160, att=128, hidden=256, emb=128, extra_pairs=0),
+    "deep": dict(stem=24, c1=48, c2=96, d=160, att=128, hidden=256, emb=128, extra_pairs=2),
+    "large": dict(stem=32, c1=64, c2=128, d=256, att=192, hidden=384, emb=192, extra_pairs=0),
 }
 
 
@@ -50,7 +53,7 @@ def positional_encoding_2d(d, h, w):
 
 
 class Encoder(nn.Module):
-    def __init__(self, stem=24, c1=48, c2=96, d=160, att=128):
+    def __init__(self, stem=24, c1=48, c2=96, d=160, att=128, extra_pairs=0):
         super().__init__()
         # Cheap early layers (most pixels, least meaning), width where the grid is small: ~0.3 GMAC per crop (base).
         self.net = nn.Sequential(
@@ -59,11 +62,13 @@ class Encoder(nn.Module):
             conv_block(c1, c2), conv_block(c2, c2), nn.MaxPool2d(2),  # 8 x 32
             conv_block(c2, d), ResidualPair(d),
         )
+        # empty for base and large (no parameters, so their checkpoints are unchanged)
+        self.deeper = nn.Sequential(*[ResidualPair(d) for _ in range(extra_pairs)])
         self.register_buffer("pos", positional_encoding_2d(d, FEAT_H, FEAT_W) * 0.5)
         self.key = nn.Linear(d, att)  # attention keys precomputed once per image, not per step
 
     def forward(self, image):
-        f = self.net(image) + self.pos                  # B x d x 8 x 32
+        f = self.deeper(self.net(image)) + self.pos                 # B x d x 8 x 32
         memory = f.flatten(2).transpose(1, 2)           # B x S x d
         return memory, self.key(memory)
 
@@ -104,7 +109,7 @@ class Recognizer(nn.Module):
         super().__init__()
         w = SIZES[size]
         self.size = size
-        self.encoder = Encoder(w["stem"], w["c1"], w["c2"], w["d"], w["att"])
+        self.encoder = Encoder(w["stem"], w["c1"], w["c2"], w["d"], w["att"], w["extra_pairs"])
         self.decoder = DecoderStep(vocab, w["d"], w["att"], w["hidden"], w["emb"])
 
     def initial_state(self, b, device=None):

@@ -35,7 +35,7 @@ import torch.nn.functional as F
 from torch.optim.swa_utils import AveragedModel, get_ema_multi_avg_fn
 
 from .data import Mixture, Vocab, coverage_set, crohme_train_split, make_input, sample_image, synthetic_sets
-from .model import Recognizer, greedy
+from .model import SIZES, Recognizer, greedy
 
 SHARED_EVAL = os.path.join(os.path.dirname(__file__), "..", "..", "..", "shared", "eval")
 
@@ -124,7 +124,7 @@ def validate(model, vocab, lset, norm, device, n=300, batch=100):
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--run", default="runs/rec")
-    ap.add_argument("--size", default="base", choices=["base", "large"], help="model widths (a fresh run only)")
+    ap.add_argument("--size", default="base", choices=list(SIZES), help="model widths (a fresh run only)")
     ap.add_argument("--batch", type=int, default=24)
     ap.add_argument("--lr", type=float, default=1e-3)
     ap.add_argument("--decay-to", type=int, default=400_000)
