@@ -16,8 +16,8 @@ FEAT_H, FEAT_W = HEIGHT // 8, WIDTH // 8   # encoder stride 8 -> 8 x 32 = 256 me
 
 # Widths per model size. "base" is what a CPU run trains (1.55 M parameters); "large" (3.5 M) is for a
 # GPU run, whose fp16-stored weights still fit the 12 MB model budget beside the detector. "deep" is base
-# with two more residual pairs on top of the encoder (2.5 M): grown from a trained base model by `grow`,
-# so that a CPU run can add capacity without starting again (grow.py).
+# with two more residual pairs on top of the encoder (2.5 M), grown from a trained base model (grow.py)
+# so that a CPU run can add capacity without starting again.
 SIZES = {
     "base": dict(stem=24, c1=48, c2=96, d=160, att=128, hidden=256, emb=128, extra_pairs=0),
     "deep": dict(stem=24, c1=48, c2=96, d=160, att=128, hidden=256, emb=128, extra_pairs=2),
@@ -68,7 +68,7 @@ class Encoder(nn.Module):
         self.key = nn.Linear(d, att)  # attention keys precomputed once per image, not per step
 
     def forward(self, image):
-        f = self.deeper(self.net(image)) + self.pos                 # B x d x 8 x 32
+        f = self.deeper(self.net(image)) + self.pos     # B x d x 8 x 32
         memory = f.flatten(2).transpose(1, 2)           # B x S x d
         return memory, self.key(memory)
 
