@@ -18,9 +18,10 @@ FEAT_H, FEAT_W = HEIGHT // 8, WIDTH // 8   # encoder stride 8 -> 8 x 32 = 256 me
 # GPU run, whose fp16-stored weights still fit the 12 MB model budget beside the detector. "deep" is base
 # with two more residual pairs on top of the encoder (2.5 M), grown from a trained base model (grow.py)
 # so that a CPU run can add capacity without starting again.
+_BASE = dict(stem=24, c1=48, c2=96, d=160, att=128, hidden=256, emb=128, extra_pairs=0)
 SIZES = {
-    "base": dict(stem=24, c1=48, c2=96, d=160, att=128, hidden=256, emb=128, extra_pairs=0),
-    "deep": dict(stem=24, c1=48, c2=96, d=160, att=128, hidden=256, emb=128, extra_pairs=2),
+    "base": _BASE,
+    "deep": dict(_BASE, extra_pairs=2),  # base's widths by construction: grow.py loads base weights into it
     "large": dict(stem=32, c1=64, c2=128, d=256, att=192, hidden=384, emb=192, extra_pairs=0),
 }
 
