@@ -155,7 +155,10 @@ def main():
           "- **Handwritten**: letters, digits and simple operators from handwriting fonts (" + ", ".join(sorted(HAND_FONTS)) +
           "), other symbols from perturbed TeX outlines; per writer: slant, pen width, per-glyph size drift, jitter, "
           "rotation, smooth wobble, baseline wander, hand-drawn fraction bars; then an elastic distortion of the raster. "
-          "Real CROHME handwriting is mixed in by the trainer.",
+          "Real CROHME handwriting is mixed in by the trainer. With `--glyph-bank` (make_rec, make_pack), handwriting is "
+          "drawn instead in real handwritten glyphs cut from one-line CROHME *train* formulas (`glyph_bank.py`: 25,059 "
+          "glyphs of 95 symbols by about 600 writers; one writer per formula where they wrote the symbol), placed in "
+          "MathJax's layout; symbols the bank lacks keep the outlines.",
           "- Every label is `canonical(...)` of the rendered source, uses only `spec/vocab.txt` tokens, and is rendered by "
           "KaTeX (`throwOnError`) in the worker before the sample is kept; failures are resampled.", "",
           "## Noise cells", ""]
@@ -203,8 +206,9 @@ def main():
           "subscript), and `\\overparen` (in the vocabulary, unknown to KaTeX). See `training/datagen/labels.py`.",
           "- `cut_off` cuts only margins and slivers of ink, so the label stays the full formula; heavier cuts need "
           "the labeling guide's partial-label rule and are not synthesised.",
-          "- Handwriting is font- and outline-based (10 handwriting fonts + perturbed TeX outlines); real strokes come "
-          "from CROHME, mixed in by the trainer.",
+          "- Handwriting is font- and outline-based (10 handwriting fonts + perturbed TeX outlines), or with the glyph "
+          "bank real CROHME glyphs for CROHME's 95 symbols only: `\\partial`, `\\nabla`, most Greek capitals and "
+          "arrows are never real handwriting. Real whole formulas come from CROHME, mixed in by the trainer.",
           "- Caches are made by the code at the time of the run; `training/dataset_card/` mosaics show the cached "
           "samples. Later generator fixes (visible correction-fluid patches, no `1x` in factoring, page formula "
           "cap) apply to caches made after them (e.g. `synth-v2`); the first train pages run holds 16 pages with 13 "

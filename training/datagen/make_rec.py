@@ -36,16 +36,25 @@ def hash_key(key):
     return int.from_bytes(hashlib.blake2b(key.encode(), digest_size=8).digest(), "little")
 
 
-def render_coverage(renderer, spec, split, level, representation, r, rng):
+def render_coverage(renderer, spec, split, level, representation, r, rng, glyph_bank=None, glyph_share=1.0):
     """One attempt at drawing a formula of `level` in a random face of `representation`:
-    (ink coverage, canonical label, face); raises RenderError when it does not render."""
+    (ink coverage, canonical label, face); raises RenderError when it does not render.
+    With `glyph_bank` (training.datagen.glyph_bank's folder), `glyph_share` of the handwritten formulas
+    are drawn mostly in real handwritten glyphs (`face` "glyphs")."""
     lo, hi = spec["crop"]["formula_height_px"]
     raw, label = sample_formula(r, level, split, spec["sources"])
     face, style = hand_style(rng) if representation == "handwritten" else printed_style(rng)
+    if glyph_bank and representation == "handwritten" and rng.random() < glyph_share:
+        face = "glyphs"
+        # the bank's glyphs are thin pen lines: outlines it lacks (a \partial, a radical) get a thinner pen too
+        style.update(glyphs=os.path.abspath(glyph_bank), glyphShare=float(rng.uniform(0.7, 1.0)),
+                     stroke=style["stroke"] * 0.5)
     # pixels per em: a one-line formula is ~1-1.5 em tall, so this lands single lines in [lo, hi]
     em = float(np.exp(rng.uniform(np.log(lo / 1.1), np.log(hi / 1.4))))
     tex = label if any(c in raw for c in RENDER_LABEL_IF) else raw
     cov = renderer.render(tex, style, em=em, check=label)
+    if face == "glyphs":
+        cov = pen_weight(rng, cov, em)
     h, w = cov.shape
     if w > MAX_W or h > MAX_H:  # very long formulas: shrink instead of making huge images
         f = min(MAX_W / w, MAX_H / h)
@@ -53,13 +62,25 @@ def render_coverage(renderer, spec, split, level, representation, r, rng):
     return cov, label, face
 
 
-def make_sample(renderer, spec, split, cell, seed, i):
+def pen_weight(rng, cov, em):
+    """Widen real glyphs' strokes (CROHME's thin pen, scaled into the layout) to a pen width drawn per
+    formula, up to a marker's: a twentieth of an em at most. A glyph scaled down a lot (a tall bracket)
+    comes out as a faint sub-pixel line first: it is brought to full ink, as a pen leaves it."""
+    cov = np.clip(cov * 2.0, 0.0, 1.0)
+    extra = int(round(rng.uniform(0, 0.05) * em))
+    if extra < 1:
+        return cov
+    disk = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (extra + 1, extra + 1))
+    return cv2.dilate(cov, disk)
+
+
+def make_sample(renderer, spec, split, cell, seed, i, glyph_bank=None, glyph_share=1.0):
     """(gray uint8 image, label, meta) for sample i of a split, in its cell."""
     level, representation, noise = cell.split("/")
     r, rng = sample_rngs(seed, split, i)
     for attempt in range(20):
         try:
-            cov, label, face = render_coverage(renderer, spec, split, level, representation, r, rng)
+            cov, label, face = render_coverage(renderer, spec, split, level, representation, r, rng, glyph_bank, glyph_share)
         except RenderError:
             continue
         img = make_crop(rng, cov, representation == "handwritten", noise, spec["crop"])
@@ -76,6 +97,9 @@ def main(argv=None):
     ap.add_argument("--count", type=int, default=None, help="total samples (default: the spec's split total)")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--spec", default=spec_mod.SPEC_PATH)
+    ap.add_argument("--glyph-bank", default=None,
+                    help="draw handwriting in real handwritten glyphs from this bank (training.datagen.glyph_bank)")
+    ap.add_argument("--glyph-share", type=float, default=1.0, help="share of handwritten formulas drawn from the bank")
     args = ap.parse_args(argv)
     cv2.setNumThreads(1)  # the machine is shared: one core per generator process
 
@@ -86,7 +110,7 @@ def main(argv=None):
     t0, faces, attempts = time.time(), {}, 0
     with Renderer() as renderer, open(tmp, "w", encoding="utf-8") as out:
         for i, cell in enumerate(schedule):
-            img, label, meta = make_sample(renderer, spec, args.split, cell, args.seed, i)
+            img, label, meta = make_sample(renderer, spec, args.split, cell, args.seed, i, args.glyph_bank, args.glyph_share)
             name = f"{args.split}_{args.seed}_{i:07d}"
             cv2.imwrite(os.path.join(args.out, "images", name + ".png"), img, [cv2.IMWRITE_PNG_COMPRESSION, 3])
             out.write(f"{name}\t{label}\t{cell}\n")

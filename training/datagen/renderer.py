@@ -23,11 +23,9 @@ class Renderer:
                                      stdout=subprocess.PIPE, text=True, bufsize=1)
         self.next_id = 0
 
-    def render(self, tex, style, em=None, height=None, check=None):
-        """Ink coverage (float32 HxW in 0..1) of `tex` drawn in `style` at `em` px per em (or fitted to `height` px).
-        `check` (the label) must render in KaTeX too; raises RenderError otherwise."""
+    def _ask(self, req):
         self.next_id += 1
-        req = {"id": self.next_id, "tex": tex, "check": check, "style": style, "em": em, "height": height}
+        req["id"] = self.next_id
         self.proc.stdin.write(json.dumps(req) + "\n")
         self.proc.stdin.flush()
         line = self.proc.stdout.readline()
@@ -36,6 +34,16 @@ class Renderer:
         rep = json.loads(line)
         if not rep["ok"]:
             raise RenderError(rep["error"])
+        return rep
+
+    def keys(self, tex):
+        """The glyphs MathJax lays out for `tex`, as plain characters in document order."""
+        return self._ask({"tex": tex, "keys": True})["keys"]
+
+    def render(self, tex, style, em=None, height=None, check=None):
+        """Ink coverage (float32 HxW in 0..1) of `tex` drawn in `style` at `em` px per em (or fitted to `height` px).
+        `check` (the label) must render in KaTeX too; raises RenderError otherwise."""
+        rep = self._ask({"tex": tex, "check": check, "style": style, "em": em, "height": height})
         rgba = cv2.imdecode(np.frombuffer(base64.b64decode(rep["png"]), np.uint8), cv2.IMREAD_UNCHANGED)
         if rgba is None or rgba.ndim != 3:
             raise RenderError("empty image")

@@ -58,7 +58,7 @@ def quantise(cov):
 
 def render_part(task):
     """Render samples [start, stop) of a split's schedule; returns label rows."""
-    split, seed, cells, start, out_dir, spec_path = task
+    split, seed, cells, start, out_dir, spec_path, glyph_bank, glyph_share = task
     spec = spec_mod.load(spec_path)
     rows = []
     with Renderer() as renderer:
@@ -67,7 +67,8 @@ def render_part(task):
             r, rng = sample_rngs(seed, split, i)
             for _ in range(20):
                 try:
-                    cov, label, _ = render_coverage(renderer, spec, split, level, representation, r, rng)
+                    cov, label, _ = render_coverage(renderer, spec, split, level, representation, r, rng,
+                                                    glyph_bank, glyph_share)
                     break
                 except RenderError:
                     continue
@@ -79,13 +80,13 @@ def render_part(task):
     return rows
 
 
-def pack_synth(out, name, split, count, seed, jobs, spec_path=spec_mod.SPEC_PATH):
+def pack_synth(out, name, split, count, seed, jobs, spec_path=spec_mod.SPEC_PATH, glyph_bank=None, glyph_share=1.0):
     """Coverage renders for `count` samples of the split's cell schedule (the noise axis is left to the device)."""
     d = os.path.join(out, name)
     os.makedirs(os.path.join(d, "images"), exist_ok=True)
     cells = spec_mod.cell_schedule(spec_mod.load(spec_path), split, count)
     step = (len(cells) + jobs - 1) // jobs
-    tasks = [(split, seed, cells[k:k + step], k, d, spec_path) for k in range(0, len(cells), step)]
+    tasks = [(split, seed, cells[k:k + step], k, d, spec_path, glyph_bank, glyph_share) for k in range(0, len(cells), step)]
     # spawned, not forked: a fork inherits OpenCV's thread pool in whatever state the parent left it (a
     # parent that has resized images can hand the child a held lock, and the child then waits forever)
     with mp.get_context("spawn").Pool(jobs) as pool:
@@ -109,17 +110,22 @@ def main(argv=None):
     ap.add_argument("--jobs", type=int, default=2)
     ap.add_argument("--spec", default=spec_mod.SPEC_PATH, help="dataset spec (a copy can reweight the formula sources)")
     ap.add_argument("--no-crohme", action="store_true", help="rendered formulas only (an extra set for --extra-coverage)")
+    ap.add_argument("--glyph-bank", default=None,
+                    help="draw handwriting in real handwritten glyphs from this bank (training.datagen.glyph_bank)")
+    ap.add_argument("--glyph-share", type=float, default=1.0, help="share of handwritten formulas drawn from the bank")
     args = ap.parse_args(argv)
     cv2.setNumThreads(1)
     t0 = time.time()
     os.makedirs(args.out, exist_ok=True)
-    stats = {"spec": args.spec}
+    stats = {"spec": args.spec, "glyph_bank": args.glyph_bank, "glyph_share": args.glyph_share}
     if not args.no_crohme:
         stats["crohme"] = pack_crohme(args.out)
         print(f"crohme: {stats['crohme']} images, {time.time() - t0:.0f}s", file=sys.stderr, flush=True)
     if args.synth_val:
-        stats["synth-val"] = pack_synth(args.out, "synth-val", "val", args.synth_val, args.seed + 1, args.jobs, args.spec)
-    stats["synth"] = pack_synth(args.out, "synth", "train", args.synth, args.seed, args.jobs, args.spec)
+        stats["synth-val"] = pack_synth(args.out, "synth-val", "val", args.synth_val, args.seed + 1, args.jobs, args.spec,
+                                        args.glyph_bank, args.glyph_share)
+    stats["synth"] = pack_synth(args.out, "synth", "train", args.synth, args.seed, args.jobs, args.spec, args.glyph_bank,
+                                 args.glyph_share)
     shutil.copy(os.path.join(SHARED, "..", "eval", "texnorm.py"), os.path.join(args.out, "texnorm.py"))
     stats.update(seed=args.seed, seconds=round(time.time() - t0), megabytes=round(folder_bytes(args.out) / 1e6, 1))
     with open(os.path.join(args.out, "pack.json"), "w") as f:

@@ -1,15 +1,17 @@
 // Long-lived renderer: one JSON request per stdin line, one JSON reply per stdout line.
 //
 // request:  {id, tex, check, style: {mode: "tex"|"font"|"hand", fonts: {regular, italic, bold, bolditalic},
-//            stroke, slant, jitter, rotate, drift, wobble, baseline, seed}, em | height}
-// reply:    {id, ok, png (base64 RGBA; ink in alpha), error}
+//            stroke, slant, jitter, rotate, drift, wobble, baseline, seed, glyphs, glyphShare}, em | height, keys}
+// reply:    {id, ok, png (base64 RGBA; ink in alpha), error}, or {id, ok, keys} when `keys` is asked for
 //
 // Layout always comes from MathJax (TeX input, SVG output), so every style follows the LaTeX structure
 // (fractions, scripts, roots, matrices). "tex" keeps MathJax's Computer-Modern-like glyphs; "font"
 // swaps letters/digits/operators for a second typeface (Times-, Palatino-, Schoolbook-like, sans) fitted
 // into MathJax's glyph boxes; "hand" does the same with handwriting fonts and then perturbs every glyph
-// and rule per writer (slant, stroke width, size drift, jitter, wobble). `check` (the label) must also
-// render in KaTeX, because the recognizer's output has to.
+// and rule per writer (slant, stroke width, size drift, jitter, wobble); with `glyphs` (a glyph bank
+// folder, glyph_bank.mjs) a `glyphShare` of the glyphs are real handwritten ones instead. `check` (the
+// label) must also render in KaTeX, because the recognizer's output has to. `keys` returns the layout's
+// glyphs as plain characters, in document order, which is how the glyph bank is cut.
 import readline from 'node:readline';
 import { mathjax } from 'mathjax-full/js/mathjax.js';
 import { TeX } from 'mathjax-full/js/input/tex.js';
@@ -21,6 +23,7 @@ import { Resvg } from '@resvg/resvg-js';
 import katex from 'katex';
 import opentype from 'opentype.js';
 import { parsePath, fromOpentype, bbox, mapPath, serialise } from './svgpath.mjs';
+import { loadBank, pickWriter, pickGlyph, glyphImage } from './glyph_bank.mjs';
 
 const PACKAGES = ['base', 'ams', 'newcommand', 'boldsymbol', 'gensymb', 'mathtools', 'cancel', 'color', 'textcomp'];
 const adaptor = liteAdaptor();
@@ -86,11 +89,19 @@ function substituteGlyph(style, cp, target) {
   return mapPath(cmds, (x, y) => [dx + x * s * sx, dy + y * s]);
 }
 
+function writerVariation(style, rnd) {
+  // How one writer's glyph departs from the layout: size drift, a small rotation, a shift.
+  return {
+    k: 1 + style.drift * gauss(rnd),
+    rot: (style.rotate * gauss(rnd) * Math.PI) / 180,
+    tx: style.jitter * gauss(rnd),
+    ty: style.jitter * gauss(rnd) + style.baselineOffset,
+  };
+}
+
 function handWarp(style, rnd, b) {
-  // One glyph as one writer wrote it: size drift, jitter, a small rotation, and a smooth wobble.
-  const k = 1 + style.drift * gauss(rnd);
-  const rot = (style.rotate * gauss(rnd) * Math.PI) / 180;
-  const tx = style.jitter * gauss(rnd), ty = style.jitter * gauss(rnd) + style.baselineOffset;
+  // One glyph as one writer wrote it: the writer's variation, and a smooth wobble of the outline.
+  const { k, rot, tx, ty } = writerVariation(style, rnd);
   const amp = style.wobble, fx = 0.004 + 0.01 * rnd(), fy = 0.004 + 0.01 * rnd();
   const px = 6.28 * rnd(), py = 6.28 * rnd();
   const c = Math.cos(rot), sn = Math.sin(rot);
@@ -116,19 +127,26 @@ function restyle(svg, style) {
   if (style.mode === 'tex' && !style.stroke) return svg;
   const rnd = mulberry32(style.seed || 1);
   let drift = 0;
-  svg = svg.replace(/<path data-c="([0-9A-F]+)" d="([^"]*)"/g, (m, hex, d) => {
+  // real handwritten glyphs (hand mode with a bank): one writer per formula, a share of the glyphs
+  const bank = style.mode === 'hand' && style.glyphs ? loadBank(style.glyphs) : null;
+  const writer = bank ? pickWriter(bank, rnd) : null;
+  svg = svg.replace(/<path data-c="([0-9A-F]+)" d="([^"]*)"([^>]*)><\/path>/g, (m, hex, d, rest) => {
     const cmds = parsePath(d);
     const b = bbox(cmds);
     if (!b) return m;
+    if (style.mode === 'hand') drift = 0.8 * drift + style.baseline * gauss(rnd);
+    if (bank && rnd() < (style.glyphShare ?? 1)) {
+      const g = pickGlyph(bank, plainChar(parseInt(hex, 16))[0], writer, rnd);
+      if (g) return `<g${rest}>${glyphImage(bank, g, b, writerVariation({ ...style, baselineOffset: drift }, rnd))}</g>`;
+    }
     let out = style.mode === 'tex' ? null : substituteGlyph(style, parseInt(hex, 16), b);
     if (!out) out = cmds;
     if (style.mode === 'hand') {
       // the baseline wanders slowly along the line, as it does on unruled paper
-      drift = 0.8 * drift + style.baseline * gauss(rnd);
       const ob = bbox(out) || b;
       out = mapPath(out, handWarp({ ...style, baselineOffset: drift }, rnd, ob));
     }
-    return `<path data-c="${hex}" d="${serialise(out)}"`;
+    return `<path data-c="${hex}" d="${serialise(out)}"${rest}></path>`;
   });
   if (style.mode === 'hand') {
     svg = svg.replace(/<rect width="([\d.]+)" height="([\d.]+)" x="(-?[\d.]+)" y="(-?[\d.]+)"><\/rect>/g,
@@ -149,6 +167,12 @@ function render(req) {
   let svg = adaptor.innerHTML(node);
   if (svg.includes('data-mjx-error') || svg.includes('fill="red"') || svg.includes('merror')) {
     throw new Error('mathjax: ' + (svg.match(/title="([^"]*)"/) || [, 'error'])[1]);
+  }
+  // the layout's glyphs in document order, as the plain characters a glyph bank is keyed by
+  // (an invisible operator such as U+2061 after \sin is a path with no outline: not a glyph)
+  if (req.keys) {
+    return { keys: [...svg.matchAll(/<path data-c="([0-9A-F]+)" d="([^"]*)"/g)]
+      .filter((m) => m[2].trim()).map((m) => plainChar(parseInt(m[1], 16))[0]) };
   }
   const style = req.style || { mode: 'tex' };
   svg = restyle(svg, style);
