@@ -26,7 +26,7 @@ import cv2
 import numpy as np
 
 from ..mathsnap_train.data import SHARED, Vocab, crohme_train_split
-from ..mathsnap_train.latex import canonical, canonical_tokens
+from ..mathsnap_train.latex import canonical
 from .renderer import Renderer, RenderError
 
 # Tokens whose layout is not a single left-to-right line, or whose one glyph is several pieces side by side.
@@ -76,7 +76,7 @@ def plausible(keys, boxes):
     for k, (x0, y0, x1, y1, _) in zip(keys, boxes):
         w, h = x1 - x0, y1 - y0
         flat = w >= 2 * h and h < 0.4 * median_h
-        if flat != (k in FLAT_KEYS) and not (k in FLAT_KEYS and k != MINUS):
+        if (flat and k not in FLAT_KEYS) or (k == MINUS and not flat):
             return False
     return True
 
@@ -105,13 +105,12 @@ def main(argv=None):
     items = train.items[: args.limit]
     glyphs, used, reasons = [], 0, collections.Counter()
     with Renderer() as renderer:
-        for path, _ids, latex, _cell in items:
-            label = canonical(latex)
-            if NOT_ONE_LINE & set(canonical_tokens(label)):
+        for path, ids, latex, _cell in items:
+            if NOT_ONE_LINE & set(vocab.decode(ids)):
                 reasons["not one line"] += 1
                 continue
             try:
-                keys = renderer.keys(label)
+                keys = renderer.keys(canonical(latex))
             except RenderError:
                 reasons["does not render"] += 1
                 continue

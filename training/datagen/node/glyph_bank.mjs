@@ -53,9 +53,10 @@ export function pickGlyph(bank, key, writer, rnd) {
  * stays within 1.3x of the box on either side so that neighbours do not collide.
  */
 export function glyphImage(bank, g, b, { k = 1, rot = 0, tx = 0, ty = 0 } = {}) {
-  // a flat box (minus, bar) is matched by its width: its height is only the font's stroke
-  const fit = b.w > 3 * b.h ? b.w / g.pw : Math.sqrt((Math.max(b.w, 1) / g.pw) * (Math.max(b.h, 1) / g.ph));
-  const s = k * Math.min(fit, (1.3 * Math.max(b.w, 20)) / g.pw, (b.w > 3 * b.h ? 1e9 : 1.3 * Math.max(b.h, 20)) / g.ph);
+  // a flat box (minus, bar) is matched by its width alone: its height is only the font's stroke
+  const flat = b.w > 3 * b.h;
+  const fit = flat ? b.w / g.pw : Math.sqrt((Math.max(b.w, 1) / g.pw) * (Math.max(b.h, 1) / g.ph));
+  const s = k * Math.min(fit, (1.3 * Math.max(b.w, 20)) / g.pw, flat ? Infinity : (1.3 * Math.max(b.h, 20)) / g.ph);
   const w = g.pw * s, h = g.ph * s;
   const deg = (rot * 180) / Math.PI;
   return `<g transform="translate(${(b.cx + tx).toFixed(1)},${(b.cy + ty).toFixed(1)}) rotate(${deg.toFixed(2)}) scale(1,-1)">` +
