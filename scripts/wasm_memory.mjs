@@ -18,7 +18,8 @@ const MiB = 1024 * 1024;
 for (const image of process.argv.slice(2)) {
   const wasm = initSync({ module: wasmBytes });
   const engine = new Engine(manifestText, manifest.detector ? model(manifest.detector.file) : null,
-    model(manifest.recognizer.encoder), model(manifest.recognizer.decoder));
+    model(manifest.recognizer.encoder), model(manifest.recognizer.decoder),
+    manifest.recognizer.decoder_r2l ? model(manifest.recognizer.decoder_r2l) : null);
   const afterLoad = wasm.memory.buffer.byteLength;
   let outcome;
   try {

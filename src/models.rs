@@ -12,6 +12,10 @@ use std::collections::HashMap;
 pub struct RecognizerEntry {
     pub encoder: String,
     pub decoder: String,
+    /// A right-to-left decoder over the same encoder that rescores the beam (recognizer::rescore);
+    /// models exported without one read left to right only.
+    #[serde(default)]
+    pub decoder_r2l: Option<String>,
     #[serde(flatten)]
     pub config: RecognizerConfig,
 }

@@ -126,7 +126,10 @@ impl Engine {
             Ok(b)
         };
         let r = &manifest.recognizer;
-        let recognizer = Recognizer::new(r.config.clone(), &fetch(&r.encoder)?, &fetch(&r.decoder)?)?;
+        let mut recognizer = Recognizer::new(r.config.clone(), &fetch(&r.encoder)?, &fetch(&r.decoder)?)?;
+        if let Some(file) = &r.decoder_r2l {
+            recognizer = recognizer.with_right_to_left(&fetch(file)?)?;
+        }
         let detector = match &manifest.detector {
             Some(d) => Some(Detector::new(d.config.clone(), &fetch(&d.file)?)?),
             None => None,

@@ -62,18 +62,23 @@ pub struct Engine {
 
 #[wasm_bindgen]
 impl Engine {
-    /// `new Engine(manifestJson, detectorBytes | null, encoderBytes, decoderBytes)`
+    /// `new Engine(manifestJson, detectorBytes | null, encoderBytes, decoderBytes, decoderR2lBytes?)`
+    /// (the last only where the manifest names a `decoder_r2l`).
     #[wasm_bindgen(constructor)]
     pub fn new(
         manifest: &str,
         detector: Option<Vec<u8>>,
         encoder: Vec<u8>,
         decoder: Vec<u8>,
+        decoder_r2l: Option<Vec<u8>>,
     ) -> Result<Engine, JsValue> {
         let m = crate::models::Manifest::parse(manifest).map_err(to_js)?;
         let mut files = HashMap::new();
         files.insert(m.recognizer.encoder.clone(), encoder);
         files.insert(m.recognizer.decoder.clone(), decoder);
+        if let (Some(file), Some(bytes)) = (&m.recognizer.decoder_r2l, decoder_r2l) {
+            files.insert(file.clone(), bytes);
+        }
         if let (Some(d), Some(bytes)) = (&m.detector, detector) {
             files.insert(d.file.clone(), bytes);
         }

@@ -1,18 +1,29 @@
 //! tract must compute what onnxruntime computes for the exported recognizer: the encoder's
 //! memory and every decoder step's log-probabilities, at several decoded lengths and at beam
-//! batch sizes 1 and 3. (tract is known to mis-fold some in-graph masks silently; this catches
+//! batch sizes 1 and 3, for each decoder the manifest names (left to right, and right to left
+//! where one is shipped). (tract is known to mis-fold some in-graph masks silently; this catches
 //! any such drift.) Needs python3 with numpy and onnxruntime.
 
 use mathsnap::models::Manifest;
-use mathsnap::recognizer::Recognizer;
+use mathsnap::recognizer::{Direction, Recognizer};
+use std::path::Path;
 use std::process::Command;
 
 const STEPS: usize = 30;
 
-#[test]
-fn tract_matches_onnxruntime_step_by_step() {
+fn load_recognizer(manifest: &Manifest, dir: &Path) -> Recognizer {
+    let r = &manifest.recognizer;
+    let read = |f: &str| std::fs::read(dir.join(f)).unwrap();
+    let rec = Recognizer::new(r.config.clone(), &read(&r.encoder), &read(&r.decoder)).unwrap();
+    match &r.decoder_r2l {
+        Some(f) => rec.with_right_to_left(&read(f)).unwrap(),
+        None => rec,
+    }
+}
+
+fn check_decoder(rec: &Recognizer, manifest_key: &str, direction: Direction) {
     let out = Command::new("python3")
-        .args(["tests/support/ort_reference.py", "models", &STEPS.to_string()])
+        .args(["tests/support/ort_reference.py", "models", &STEPS.to_string(), manifest_key])
         .output()
         .expect("python3 runs");
     assert!(out.status.success(), "reference run failed: {}", String::from_utf8_lossy(&out.stderr));
@@ -20,15 +31,6 @@ fn tract_matches_onnxruntime_step_by_step() {
     let floats =
         |k: &str| -> Vec<f32> { reference[k].as_array().unwrap().iter().map(|v| v.as_f64().unwrap() as f32).collect() };
 
-    let manifest_text = std::fs::read_to_string("models/manifest.json").unwrap();
-    let manifest = Manifest::parse(&manifest_text).unwrap();
-    let r = &manifest.recognizer;
-    let rec = Recognizer::new(
-        r.config.clone(),
-        &std::fs::read(format!("models/{}", r.encoder)).unwrap(),
-        &std::fs::read(format!("models/{}", r.decoder)).unwrap(),
-    )
-    .unwrap();
     let enc = rec.encode(&floats("image")).unwrap();
     let want_memory = floats("memory");
     let max_diff = enc.memory.iter().zip(&want_memory).map(|(a, b)| (a - b).abs()).fold(0.0, f32::max);
@@ -36,22 +38,87 @@ fn tract_matches_onnxruntime_step_by_step() {
 
     let tokens: Vec<i64> = reference["tokens"].as_array().unwrap().iter().map(|t| t.as_i64().unwrap()).collect();
     let rows = reference["rows"].as_array().unwrap();
-    let (h, s, v) = (r.config.hidden, r.config.slots, r.config.vocab.len());
+    let c = &rec.config;
+    let (h, s, v) = (c.hidden, c.slots, c.vocab.len());
     for batch in [1usize, 3] {
         let mut hidden = vec![0.0f32; batch * h];
         let mut coverage = vec![0.0f32; batch * s];
-        let mut token = vec![r.config.bos as i64; batch];
+        let mut token = vec![c.bos as i64; batch];
         for (step, row) in rows.iter().enumerate() {
-            let o = rec.step(&enc, &token, &hidden, &coverage).unwrap();
+            let o = rec.step_in(direction, &enc, &token, &hidden, &coverage).unwrap();
             let want: Vec<f32> = row.as_array().unwrap().iter().map(|x| x.as_f64().unwrap() as f32).collect();
             for b in 0..batch {
                 let got = &o.logprobs[b * v..(b + 1) * v];
                 let d = got.iter().zip(&want).map(|(a, c)| (a - c).abs()).fold(0.0, f32::max);
-                assert!(d < 2e-3, "batch {batch}, hypothesis {b}, step {step}: logprobs differ by {d}");
+                assert!(d < 2e-3, "{manifest_key}: batch {batch}, hypothesis {b}, step {step}: logprobs differ by {d}");
             }
             hidden = o.hidden;
             coverage = o.coverage;
             token = vec![tokens[step]; batch];
         }
     }
+}
+
+#[test]
+fn tract_matches_onnxruntime_step_by_step() {
+    let manifest = Manifest::parse(&std::fs::read_to_string("models/manifest.json").unwrap()).unwrap();
+    let rec = load_recognizer(&manifest, Path::new("models"));
+    check_decoder(&rec, "decoder", Direction::LeftToRight);
+    if manifest.recognizer.decoder_r2l.is_some() {
+        check_decoder(&rec, "decoder_r2l", Direction::RightToLeft);
+    }
+}
+
+/// The beam's rescoring (recognizer::rescore) runs hypotheses of different lengths as one batch,
+/// feeding an ended one filler tokens: each score must equal onnxruntime's for that sequence alone.
+/// Runs on a right-to-left decoder of random weights (tests/support/random_r2l_models.py), so the
+/// rescoring is tested whether or not models/ ships one.
+#[test]
+fn right_to_left_rescoring_matches_onnxruntime_per_sequence() {
+    let dir = std::env::temp_dir().join(format!("mathsnap-r2l-{}", std::process::id()));
+    let made = Command::new("python3")
+        .args(["tests/support/random_r2l_models.py", dir.to_str().unwrap()])
+        .output()
+        .expect("python3 runs");
+    assert!(made.status.success(), "making the models failed: {}", String::from_utf8_lossy(&made.stderr));
+    let manifest = Manifest::parse(&std::fs::read_to_string(dir.join("manifest.json")).unwrap()).unwrap();
+    let rec = load_recognizer(&manifest, &dir);
+    assert!(rec.has_right_to_left());
+    let id = |t: &str| rec.config.vocab.iter().position(|v| v == t).unwrap();
+    let sequences: Vec<Vec<usize>> = [
+        vec!["x"],
+        vec!["x", "^", "2", "+", "1"],
+        vec!["\\frac", "{", "a", "}", "{", "b", "}", "=", "\\sqrt", "{", "2", "}"],
+    ]
+    .iter()
+    .map(|s| s.iter().map(|t| id(t)).collect())
+    .collect();
+    let out = Command::new("python3")
+        .args(["tests/support/ort_r2l_score.py", dir.to_str().unwrap(), &serde_json::to_string(&sequences).unwrap()])
+        .output()
+        .expect("python3 runs");
+    assert!(out.status.success(), "reference run failed: {}", String::from_utf8_lossy(&out.stderr));
+    let want: Vec<f32> = serde_json::from_slice(&out.stdout).unwrap();
+    let enc = rec.encode(&reference_input(&rec)).unwrap();
+    let got = mathsnap::recognizer::rescore::right_to_left_logprobs(&rec, &[enc], &sequences).unwrap();
+    std::fs::remove_dir_all(&dir).ok();
+    assert_eq!(got.len(), want.len());
+    for (i, (g, w)) in got.iter().zip(&want).enumerate() {
+        assert!((g - w).abs() < 5e-3 * (1.0 + w.abs()), "sequence {i}: tract {g}, onnxruntime {w}");
+    }
+}
+
+/// ort_reference.py's deterministic input: stripes of ink on the left 180 columns.
+fn reference_input(rec: &Recognizer) -> Vec<f32> {
+    let (h, w) = (rec.config.input_height, rec.config.input_width);
+    (0..h * w)
+        .map(|i| {
+            let (y, x) = (i / w, i % w);
+            if (x / 7 + y / 5) % 3 == 0 && x < 180 {
+                1.0
+            } else {
+                0.0
+            }
+        })
+        .collect()
 }

@@ -93,8 +93,9 @@ function checkWasm(url, bytes, res) {
 
 /**
  * The model files named by models/manifest.json (see src/models.rs):
- * {recognizer: {encoder, decoder, ...}, detector?: {file, ...}, sha256: {file: hex}}.
- * The detector is optional: without it the engine reads the whole picture as one formula.
+ * {recognizer: {encoder, decoder, decoder_r2l?, ...}, detector?: {file, ...}, sha256: {file: hex}}.
+ * The detector is optional: without it the engine reads the whole picture as one formula. So is the
+ * right-to-left decoder: without it the beam is not rescored.
  */
 export function modelFiles(manifest) {
   const sha = (f) => (f && manifest.sha256 && typeof manifest.sha256[f] === 'string' ? manifest.sha256[f] : null);
@@ -104,6 +105,7 @@ export function modelFiles(manifest) {
     detector: manifest.detector ? entry(manifest.detector.file) : null,
     encoder: entry(rec.encoder) || entry('recognizer_encoder.onnx'),
     decoder: entry(rec.decoder) || entry('recognizer_decoder.onnx'),
+    decoderR2l: entry(rec.decoder_r2l),
   };
 }
 
@@ -147,8 +149,8 @@ async function init(msg) {
     checkWasm(wasmUrl.href, bytes, res);
     return bytes;
   });
-  const modelJobs = ['detector', 'encoder', 'decoder'].map(async (role) => {
-    if (!files[role]) return null; // no detector shipped
+  const modelJobs = ['detector', 'encoder', 'decoder', 'decoderR2l'].map(async (role) => {
+    if (!files[role]) return null; // no detector or right-to-left decoder shipped
     const { file, sha256 } = files[role];
     const url = new URL(file, modelDir).href;
     const { bytes } = await fetchBytes(url, (l, t) => report(file, l, t));
@@ -160,7 +162,7 @@ async function init(msg) {
     }
     return bytes;
   });
-  const [wasmBytes, det, enc, dec] = await Promise.all([wasmJob, ...modelJobs]);
+  const [wasmBytes, det, enc, dec, decR2l] = await Promise.all([wasmJob, ...modelJobs]);
   report('mathsnap_bg.wasm', wasmBytes.length, wasmBytes.length, true);
 
   let mod;
@@ -175,7 +177,7 @@ async function init(msg) {
     throw new LoadError('wasm', `Could not start ${wasmUrl.href}: ${e.message}`, wasmUrl.href);
   }
   try {
-    engine = new mod.Engine(manifestText, det, enc, dec);
+    engine = new mod.Engine(manifestText, det, enc, dec, decR2l);
   } catch (e) {
     const p = errorPayload(e);
     throw new LoadError(p.code === 'internal' ? 'model' : p.code, `The models could not be loaded: ${p.message}`, manifestUrl.href);
@@ -184,7 +186,7 @@ async function init(msg) {
   try { if (typeof engine.hasDetector === 'function') hasDetector = !!engine.hasDetector(); } catch { /* older engines */ }
   return {
     ms: Math.round(performance.now() - t0),
-    bytes: wasmBytes.length + (det ? det.length : 0) + enc.length + dec.length,
+    bytes: wasmBytes.length + (det ? det.length : 0) + enc.length + dec.length + (decR2l ? decR2l.length : 0),
     hasDetector,
   };
 }

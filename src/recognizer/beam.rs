@@ -2,7 +2,7 @@
 //! repetition loops (the classic failure of attention decoders on hard inputs: better to stop
 //! and report low confidence than to emit "1111111..." for 200 tokens).
 
-use super::{Encoded, Recognizer};
+use super::{rescore, Encoded, Recognizer};
 use crate::error::{Error, Result};
 
 #[derive(Clone, Debug)]
@@ -119,17 +119,27 @@ pub fn decode(rec: &Recognizer, views: &[Encoded], opts: &DecodeOptions) -> Resu
         alive = next;
         let best_alive = alive.iter().map(|h| h.logp).fold(f32::MIN, f32::max);
         let best_done = finished.iter().filter(|(_, l)| !l).map(|(h, _)| h.logp).fold(f32::MIN, f32::max);
-        // log-probabilities only fall as hypotheses grow: once a finished one beats every live one, stop
-        if alive.is_empty() || finished.len() >= beam || best_done >= best_alive {
+        // log-probabilities only fall as hypotheses grow: once a finished one beats every live one,
+        // no live one can win on the left-to-right score, so stop, unless a second decoder will
+        // rescore them, which wants the beam's full set of finished hypotheses
+        let settled = best_done >= best_alive && !rec.has_right_to_left();
+        if alive.is_empty() || finished.len() >= beam || settled {
             break;
         }
     }
-    let clean = finished
-        .iter()
-        .filter(|(_, looped)| !looped)
-        .max_by(|a, b| length_normalised(&a.0).total_cmp(&length_normalised(&b.0)));
-    let (best, truncated) = match clean {
-        Some((h, _)) => (h.clone(), false),
+    let clean: Vec<&Hyp> = finished.iter().filter(|(_, looped)| !looped).map(|(h, _)| h).collect();
+    let chosen = if clean.len() > 1 && rec.has_right_to_left() {
+        let sequences: Vec<Vec<usize>> = clean.iter().map(|h| h.tokens.clone()).collect();
+        let backward = rescore::right_to_left_logprobs(rec, views, &sequences)?;
+        // both directions' log-probabilities per token (each direction predicts n + 1 tokens)
+        let w = rec.config.r2l_weight;
+        let both = |i: usize| (clean[i].logp + w * backward[i]) / (clean[i].tokens.len() as f32 + 1.0);
+        (0..clean.len()).max_by(|&a, &b| both(a).total_cmp(&both(b))).map(|i| clean[i])
+    } else {
+        clean.into_iter().max_by(|a, b| length_normalised(a).total_cmp(&length_normalised(b)))
+    };
+    let (best, truncated) = match chosen {
+        Some(h) => (h.clone(), false),
         None => {
             // nothing ended cleanly: return the best partial result, flagged
             let partial = alive.into_iter().chain(finished.into_iter().map(|(h, _)| h));
@@ -139,6 +149,7 @@ pub fn decode(rec: &Recognizer, views: &[Encoded], opts: &DecodeOptions) -> Resu
             }
         }
     };
+    // the left-to-right decoder's own confidence, with or without rescoring: one scale for every model
     let confidence = length_normalised(&best).exp() * if truncated { 0.5 } else { 1.0 };
     Ok(Decoded { tokens: best.tokens, confidence: confidence.clamp(0.0, 1.0), truncated })
 }

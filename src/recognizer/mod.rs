@@ -1,8 +1,11 @@
 //! The recognizer: a formula crop -> canonical LaTeX tokens, with a confidence.
 //! The encoder runs once per crop; the decoder runs one step per output token for the whole
 //! beam at once (batch = beam width), carrying a GRU state and an attention coverage map.
+//! A second, right-to-left decoder over the same encoder (optional) rescores the beam's finished
+//! hypotheses (rescore.rs).
 
 pub mod beam;
+pub mod rescore;
 
 use crate::error::{Error, Result};
 use crate::onnx::{self, Plan, ShapedPlans};
@@ -23,6 +26,10 @@ pub struct RecognizerConfig {
     /// averages its token log-probabilities over them (beam::decode). One read, at 1.0, by default.
     #[serde(default = "one_view")]
     pub view_scales: Vec<f64>,
+    /// Weight of the right-to-left decoder's log-probability beside the left-to-right one's when the
+    /// beam is rescored (rescore.rs); chosen on the training side's hold-out, written by the export.
+    #[serde(default = "equal_weight")]
+    pub r2l_weight: f32,
     pub hidden: usize,
     pub slots: usize,
     pub vocab: Vec<String>,
@@ -34,11 +41,24 @@ fn one_view() -> Vec<f64> {
     vec![1.0]
 }
 
+fn equal_weight() -> f32 {
+    1.0
+}
+
 pub struct Recognizer {
     encoder: Plan,
     /// one optimised plan per beam width (batch size) met
     decoder: ShapedPlans,
+    /// the same step graph trained on reversed token sequences: reads a formula last token first
+    right_to_left: Option<ShapedPlans>,
     pub config: RecognizerConfig,
+}
+
+/// Which of the recognizer's decoders a step runs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Direction {
+    LeftToRight,
+    RightToLeft,
 }
 
 /// Encoder output for one crop: attention memory and precomputed keys.
@@ -97,12 +117,25 @@ impl Recognizer {
         if config.view_scales.is_empty() || config.view_scales.iter().any(|s| !(*s > 0.0 && *s <= 1.0)) {
             return Err(Error::model("recognizer view_scales must be one or more sizes in (0, 1]"));
         }
+        if !(config.r2l_weight >= 0.0 && config.r2l_weight.is_finite()) {
+            return Err(Error::model("recognizer r2l_weight must be a finite number from 0 up"));
+        }
         if config.vocab.len() <= config.bos.max(config.eos) {
             return Err(Error::model("recognizer vocabulary is smaller than its special tokens"));
         }
         let encoder = onnx::load("recognizer_encoder.onnx", encoder, Some(&[1, 1, HEIGHT, WIDTH]))?;
         let decoder = ShapedPlans::load("recognizer_decoder.onnx", decoder)?;
-        Ok(Recognizer { encoder, decoder, config })
+        Ok(Recognizer { encoder, decoder, right_to_left: None, config })
+    }
+
+    /// Add the right-to-left decoder (the manifest's `decoder_r2l`), which must share this encoder.
+    pub fn with_right_to_left(mut self, decoder: &[u8]) -> Result<Self> {
+        self.right_to_left = Some(ShapedPlans::load("recognizer_decoder_r2l.onnx", decoder)?);
+        Ok(self)
+    }
+
+    pub fn has_right_to_left(&self) -> bool {
+        self.right_to_left.is_some()
     }
 
     pub fn encode(&self, input: &[f32]) -> Result<Encoded> {
@@ -115,10 +148,28 @@ impl Recognizer {
 
     /// One decoding step for `tokens.len()` hypotheses sharing the same encoded crop.
     pub fn step(&self, enc: &Encoded, tokens: &[i64], hidden: &[f32], coverage: &[f32]) -> Result<StepOutput> {
+        self.step_in(Direction::LeftToRight, enc, tokens, hidden, coverage)
+    }
+
+    /// One step of the given decoder (the right-to-left one's inputs and outputs are the same).
+    pub fn step_in(
+        &self,
+        direction: Direction,
+        enc: &Encoded,
+        tokens: &[i64],
+        hidden: &[f32],
+        coverage: &[f32],
+    ) -> Result<StepOutput> {
+        let decoder = match direction {
+            Direction::LeftToRight => &self.decoder,
+            Direction::RightToLeft => {
+                self.right_to_left.as_ref().ok_or_else(|| Error::model("no right-to-left decoder is loaded"))?
+            }
+        };
         let b = tokens.len();
         let (h, s) = (self.config.hidden, self.config.slots);
         let (memory, keys) = enc.for_batch(b, s)?;
-        let plan = self.decoder.plan(&[&[b], &[b, h], &[b, s], &[b, s, enc.memory_dim], &[b, s, enc.key_dim]])?;
+        let plan = decoder.plan(&[&[b], &[b, h], &[b, s], &[b, s, enc.memory_dim], &[b, s, enc.key_dim]])?;
         let inputs = tvec!(
             Tensor::from_shape(&[b], tokens).map_err(|e| Error::model(e.to_string()))?.into(),
             onnx::tensor_f32(&[b, h], hidden)?.into(),

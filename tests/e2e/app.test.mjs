@@ -28,7 +28,8 @@ describe('mathsnap app', () => {
     const paths = seen.map(([p]) => p);
     for (const p of ['/pkg/mathsnap_bg.wasm', '/models/manifest.json']) assert.ok(paths.includes(p), `fetched ${p}`);
     const manifest = JSON.parse(fs.readFileSync(path.join(REPO, 'www', 'models', 'manifest.json'), 'utf8'));
-    const models = [manifest.recognizer.encoder, manifest.recognizer.decoder, manifest.detector?.file].filter(Boolean);
+    const models = [manifest.recognizer.encoder, manifest.recognizer.decoder, manifest.recognizer.decoder_r2l,
+      manifest.detector?.file].filter(Boolean);
     for (const m of models) assert.ok(paths.includes(`/models/${m}`), `fetched ${m}`);
     const wasm = seen.find(([p]) => p === '/pkg/mathsnap_bg.wasm');
     assert.equal(wasm[2], 'application/wasm');

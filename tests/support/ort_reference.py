@@ -1,8 +1,11 @@
 """Reference run of the exported recognizer with onnxruntime, for tests/tract_parity.rs.
 
 Reads models/manifest.json, encodes a deterministic test input, decodes greedily for up to
-STEPS steps with a batch of 1, then replays the same tokens with a batch of 3 (beam shape),
-and prints JSON: input, memory, greedy tokens, per-step logprobs rows."""
+STEPS steps with a batch of 1 with the decoder the manifest names under KEY ("decoder", the
+default, or "decoder_r2l"), and prints JSON: input, memory, greedy tokens, per-step logprobs rows.
+(tract_parity.rs replays the same tokens with a batch of 1 and of 3, the beam's shape.)
+
+    python3 tests/support/ort_reference.py MODELS STEPS [KEY]"""
 import json
 import sys
 
@@ -11,12 +14,13 @@ import onnxruntime as ort
 
 models = sys.argv[1]
 steps = int(sys.argv[2])
+key = sys.argv[3] if len(sys.argv) > 3 else "decoder"
 m = json.load(open(f"{models}/manifest.json"))["recognizer"]
 h, w = m["input_height"], m["input_width"]
 yy, xx = np.mgrid[0:h, 0:w]
 image = (((xx // 7 + yy // 5) % 3 == 0) & (xx < 180)).astype(np.float32)[None, None]
 enc = ort.InferenceSession(f"{models}/{m['encoder']}")
-dec = ort.InferenceSession(f"{models}/{m['decoder']}")
+dec = ort.InferenceSession(f"{models}/{m[key]}")
 memory, keys = enc.run(None, {"image": image})
 hidden = np.zeros((1, m["hidden"]), np.float32)
 coverage = np.zeros((1, m["slots"]), np.float32)

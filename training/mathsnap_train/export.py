@@ -1,7 +1,7 @@
-"""Export a recognizer checkpoint to the two ONNX files the engine runs, check them against
+"""Export a recognizer checkpoint to the ONNX files the engine runs (encoder, decoder step, and with --r2l a right-to-left decoder step), check them against
 PyTorch with onnxruntime, and write models/manifest.json (vocabulary, hashes, input size).
 
-    python3 -m training.mathsnap_train.export runs/rec/best.pt --out models [--fp16-weights]
+    python3 -m training.mathsnap_train.export runs/rec/best.pt --out models [--fp16-weights] [--r2l runs/r2l/best.pt]
 
 --fp16-weights stores every large weight as float16 behind a Cast to float32 (scripts/models_fp16.py,
 which the web build applies anyway): half the size, and tract folds the casts into float32 constants
@@ -68,51 +68,92 @@ def store_weights_fp16(path):
     onnx.save(models_fp16().to_fp16_storage(onnx.load(path)), path)
 
 
-def export(ckpt, out, check=True, fp16_weights=False):
-    vocab = Vocab()
-    state = torch.load(ckpt, map_location="cpu")
+R2L_FILE = "recognizer_decoder_r2l.onnx"
+
+
+def load_checkpoint(path, vocab, direction):
+    """(state, model in eval mode) of a checkpoint that must have been trained in `direction`."""
+    state = torch.load(path, map_location="cpu")
+    got = state.get("direction", "l2r")
+    if got != direction:
+        raise SystemExit(f"{path} holds a {got} decoder where a {direction} one was expected"
+                         + (" (pass it with --r2l)" if got == "r2l" else ""))
     model = Recognizer(len(vocab.itos), state.get("size", "base"))
     model.load_state_dict(state["model"])
-    model.eval()
+    return state, model.eval()
+
+
+def same_encoder(a, b):
+    sa, sb = a.encoder.state_dict(), b.encoder.state_dict()
+    return sa.keys() == sb.keys() and all(torch.equal(sa[k], sb[k]) for k in sa)
+
+
+def export_decoder(model, path, memory, keys, check, fp16_weights):
+    """One decoder step as ONNX (dynamic batch = beam width), checked against PyTorch on onnxruntime."""
+    b = 3
+    args = (torch.tensor([1, 5, 9]), torch.randn(b, model.decoder.hidden) * 0.1, torch.rand(b, FEAT_H * FEAT_W) * 0.1,
+            memory.expand(b, -1, -1).contiguous(), keys.expand(b, -1, -1).contiguous())
+    names = ["token", "hidden", "coverage", "memory", "keys"]
+    torch.onnx.export(DecoderGraph(model).eval(), args, path, input_names=names,
+                      output_names=["logprobs", "hidden_out", "coverage_out"], opset_version=17, dynamo=False,
+                      dynamic_axes={n: {0: "beam"} for n in names + ["logprobs", "hidden_out", "coverage_out"]})
+    if not (check or fp16_weights):
+        return
+    with torch.no_grad():
+        want = DecoderGraph(model)(*args)
+    feeds = {n: a.numpy() for n, a in zip(names, args)}
+    if check:
+        import onnxruntime as ort
+        got = ort.InferenceSession(path).run(None, feeds)
+        for g, w in zip(got, want):
+            assert np.allclose(g, w.numpy(), rtol=1e-3, atol=1e-3), f"decoder mismatch {np.abs(g - w.numpy()).max()}"
+    if fp16_weights:
+        store_weights_fp16(path)
+        if check:  # rounded weights: the outputs move a little, the ranking of tokens should not
+            got = ort.InferenceSession(path).run(None, feeds)
+            print(f"fp16 weights: {os.path.basename(path)} logprobs max |diff| {np.abs(got[0] - want[0].numpy()).max():.4f}")
+            assert (got[0].argmax(1) == want[0].numpy().argmax(1)).all(), "fp16 weights change the top token"
+
+
+def export(ckpt, out, check=True, fp16_weights=False, r2l=None, r2l_weight=1.0):
+    """r2l: a right-to-left checkpoint trained over the same (frozen) encoder (train.py --direction r2l
+    --freeze-encoder), exported as a third file that the engine uses to rescore the beam, its
+    log-probability weighted by r2l_weight beside the left-to-right one's."""
+    vocab = Vocab()
+    state, model = load_checkpoint(ckpt, vocab, "l2r")
+    decoders = {"recognizer_decoder.onnx": model}
+    if r2l:
+        _, backward = load_checkpoint(r2l, vocab, "r2l")
+        if not same_encoder(model, backward):
+            raise SystemExit(f"{r2l} was trained over another encoder than {ckpt}'s: the engine runs one encoder")
+        decoders[R2L_FILE] = backward
     os.makedirs(out, exist_ok=True)
-    enc_path, dec_path = os.path.join(out, "recognizer_encoder.onnx"), os.path.join(out, "recognizer_decoder.onnx")
+    enc_path = os.path.join(out, "recognizer_encoder.onnx")
     image = torch.rand(1, 1, HEIGHT, WIDTH)
     torch.onnx.export(EncoderGraph(model).eval(), (image,), enc_path, input_names=["image"],
                       output_names=["memory", "keys"], opset_version=17, dynamo=False)
     s = FEAT_H * FEAT_W
-    b = 3
     with torch.no_grad():
         memory, keys = model.encoder(image)
-    args = (torch.tensor([1, 5, 9]), torch.randn(b, model.decoder.hidden) * 0.1, torch.rand(b, s) * 0.1,
-            memory.expand(b, -1, -1).contiguous(), keys.expand(b, -1, -1).contiguous())
-    names = ["token", "hidden", "coverage", "memory", "keys"]
-    torch.onnx.export(DecoderGraph(model).eval(), args, dec_path, input_names=names,
-                      output_names=["logprobs", "hidden_out", "coverage_out"], opset_version=17, dynamo=False,
-                      dynamic_axes={n: {0: "beam"} for n in names + ["logprobs", "hidden_out", "coverage_out"]})
     if check:
         import onnxruntime as ort
-        enc = ort.InferenceSession(enc_path)
-        m2, k2 = enc.run(None, {"image": image.numpy()})
+        m2, _ = ort.InferenceSession(enc_path).run(None, {"image": image.numpy()})
         assert np.allclose(m2, memory.numpy(), rtol=1e-3, atol=1e-3), f"encoder mismatch {np.abs(m2 - memory.numpy()).max()}"
-        dec = ort.InferenceSession(dec_path)
-        got = dec.run(None, {n: a.numpy() for n, a in zip(names, args)})
-        with torch.no_grad():
-            want = DecoderGraph(model)(*args)
-        for g, w in zip(got, want):
-            assert np.allclose(g, w.numpy(), rtol=1e-3, atol=1e-3), f"decoder mismatch {np.abs(g - w.numpy()).max()}"
     if fp16_weights:
-        for p in (enc_path, dec_path):
-            store_weights_fp16(p)
-        if check:  # rounded weights: the outputs move a little, the ranking of tokens should not
+        store_weights_fp16(enc_path)
+        if check:
             m3, _ = ort.InferenceSession(enc_path).run(None, {"image": image.numpy()})
-            got = ort.InferenceSession(dec_path).run(None, {n: a.numpy() for n, a in zip(names, args)})
-            print(f"fp16 weights: encoder max |diff| {np.abs(m3 - memory.numpy()).max():.4f}, "
-                  f"decoder logprobs max |diff| {np.abs(got[0] - want[0].numpy()).max():.4f}")
-            assert (got[0].argmax(1) == want[0].numpy().argmax(1)).all(), "fp16 weights change the top token"
+            print(f"fp16 weights: encoder max |diff| {np.abs(m3 - memory.numpy()).max():.4f}")
+    for name, m in decoders.items():
+        export_decoder(m, os.path.join(out, name), memory, keys, check, fp16_weights)
+    stale = os.path.join(out, R2L_FILE)
+    if not r2l and os.path.exists(stale):  # a right-to-left decoder of earlier weights reads another encoder
+        os.remove(stale)
     manifest = {
         "version": 1,
         "recognizer": {
             "encoder": "recognizer_encoder.onnx", "decoder": "recognizer_decoder.onnx",
+            **({"decoder_r2l": R2L_FILE, "r2l_weight": r2l_weight} if r2l else {}),
             "input_height": HEIGHT, "input_width": WIDTH,
             "frame_margin": FRAME_MARGIN, "view_scales": list(VIEW_SCALES),
             "hidden": model.decoder.hidden, "slots": s,
@@ -120,7 +161,8 @@ def export(ckpt, out, check=True, fp16_weights=False):
             "trained_samples": state.get("state", {}).get("seen"),
             "size": state.get("size", "base"), "weights": "float16" if fp16_weights else "float32",
         },
-        "sha256": {"recognizer_encoder.onnx": sha256(enc_path), "recognizer_decoder.onnx": sha256(dec_path)},
+        "sha256": {"recognizer_encoder.onnx": sha256(enc_path),
+                   **{name: sha256(os.path.join(out, name)) for name in decoders}},
     }
     man_path = os.path.join(out, "manifest.json")
     if os.path.exists(man_path):  # keep the detector's entries
@@ -128,7 +170,8 @@ def export(ckpt, out, check=True, fp16_weights=False):
         for k, v in old.items():
             if k not in ("recognizer", "sha256", "version"):
                 manifest[k] = v
-        manifest["sha256"] = {**old.get("sha256", {}), **manifest["sha256"]}
+        kept = {k: v for k, v in old.get("sha256", {}).items() if k != R2L_FILE}
+        manifest["sha256"] = {**kept, **manifest["sha256"]}
     det_path = os.path.join(out, "detector.json")
     if os.path.exists(det_path):  # a detector exported before the manifest existed
         det = json.load(open(det_path))
@@ -136,7 +179,8 @@ def export(ckpt, out, check=True, fp16_weights=False):
         manifest["sha256"].update(det["sha256"])
         os.remove(det_path)
     json.dump(manifest, open(man_path, "w"), indent=1)
-    print(f"exported {enc_path} ({os.path.getsize(enc_path)} B), {dec_path} ({os.path.getsize(dec_path)} B)")
+    sizes = ", ".join(f"{n} ({os.path.getsize(os.path.join(out, n))} B)" for n in ["recognizer_encoder.onnx", *decoders])
+    print(f"exported {sizes} to {out}")
 
 
 if __name__ == "__main__":
@@ -144,5 +188,9 @@ if __name__ == "__main__":
     ap.add_argument("checkpoint")
     ap.add_argument("--out", default="models")
     ap.add_argument("--fp16-weights", action="store_true")
+    ap.add_argument("--r2l", default=None, metavar="CKPT",
+                    help="a right-to-left decoder trained over this checkpoint's encoder: rescores the beam")
+    ap.add_argument("--r2l-weight", type=float, default=1.0,
+                    help="weight of the right-to-left log-probability when rescoring (choose it on a hold-out)")
     a = ap.parse_args()
-    export(a.checkpoint, a.out, fp16_weights=a.fp16_weights)
+    export(a.checkpoint, a.out, fp16_weights=a.fp16_weights, r2l=a.r2l, r2l_weight=a.r2l_weight)

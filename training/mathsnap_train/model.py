@@ -119,7 +119,11 @@ class Recognizer(nn.Module):
     def forward(self, images, inputs):
         """Teacher forcing: inputs B x T (starting with <s>) -> logprobs B x T x V."""
         memory, keys = self.encoder(images)
-        hidden, coverage = self.initial_state(images.shape[0], images.device)
+        return self.teacher_forced(memory, keys, inputs)
+
+    def teacher_forced(self, memory, keys, inputs):
+        """The decoder alone over an encoded batch (a frozen encoder's output: no graph through it)."""
+        hidden, coverage = self.initial_state(memory.shape[0], memory.device)
         out = []
         for t in range(inputs.shape[1]):
             lp, hidden, coverage, _ = self.decoder(inputs[:, t], hidden, coverage, memory, keys)

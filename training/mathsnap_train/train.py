@@ -60,10 +60,12 @@ def curriculum_max_len(seen):
     return int(min(150, 24 + seen / 1500))
 
 
-def to_batch(xs, ys, vocab):
+def to_batch(xs, ys, vocab, reverse=False):
     """Inputs as uint8 (ink x 255: a quarter of the bytes that workers pass through shared memory,
     which containers often keep small; 1/255 steps are far below the model's sensitivity) and the
-    teacher-forcing input and target token ids."""
+    teacher-forcing input and target token ids (last token first with reverse: a right-to-left decoder)."""
+    if reverse:
+        ys = [y[::-1] for y in ys]
     t = max(len(y) for y in ys) + 1
     inp = torch.full((len(ys), t), vocab.pad, dtype=torch.long)
     tgt = torch.full((len(ys), t), vocab.pad, dtype=torch.long)
@@ -77,9 +79,9 @@ class BatchStream(torch.utils.data.IterableDataset):
     """Endless training batches from a Mixture. With DataLoader workers each worker draws its own
     (seeded) samples and follows the curriculum by the samples all workers have made so far."""
 
-    def __init__(self, parts, photo_share, batch, vocab, start_seen, seed):
+    def __init__(self, parts, photo_share, batch, vocab, start_seen, seed, reverse=False):
         self.parts, self.photo_share, self.batch, self.vocab = parts, photo_share, batch, vocab
-        self.start_seen, self.seed = start_seen, seed
+        self.start_seen, self.seed, self.reverse = start_seen, seed, reverse
 
     def __iter__(self):
         info = torch.utils.data.get_worker_info()
@@ -92,11 +94,11 @@ class BatchStream(torch.utils.data.IterableDataset):
         while True:
             xs, ys = mix.batch(self.batch, curriculum_max_len(self.start_seen + made * workers))
             made += self.batch
-            yield to_batch(xs, ys, self.vocab)
+            yield to_batch(xs, ys, self.vocab, self.reverse)
 
 
 def batches(parts, args, vocab, seen):
-    stream = BatchStream(parts, args.photo_share, args.batch, vocab, seen, seen + 1)
+    stream = BatchStream(parts, args.photo_share, args.batch, vocab, seen, seen + 1, args.direction == "r2l")
     if args.workers == 0:
         return iter(stream)
     # spawned, not forked: a fork inherits OpenCV's and OpenMP's thread pools (and CUDA) in a state
@@ -108,14 +110,16 @@ def batches(parts, args, vocab, seen):
 
 
 @torch.no_grad()
-def validate(model, vocab, lset, norm, device, n=300, batch=100):
-    """Greedy ExpRate on the first n items (coverage sets: a fixed noise draw per item)."""
+def validate(model, vocab, lset, norm, device, n=300, batch=100, reverse=False):
+    """Greedy ExpRate on the first n items (coverage sets: a fixed noise draw per item); reverse: the
+    model reads right to left, so its output is turned around before scoring."""
     model.eval()
     exact, count = 0, min(n, len(lset))
     for k in range(0, count, batch):
         ks = range(k, min(k + batch, count))
         x = torch.from_numpy(np.stack([make_input(sample_image(lset, i, random.Random(i))) for i in ks])[:, None])
         for i, out in zip(ks, greedy(model, x.to(device), vocab.bos, vocab.eos)):
+            out = out[::-1] if reverse else out
             exact += norm(" ".join(vocab.decode(out))) == norm(lset.items[i][2])
     model.train()
     return 100.0 * exact / max(count, 1)
@@ -146,6 +150,15 @@ def main():
     ap.add_argument("--device", default="cpu")
     ap.add_argument("--workers", type=int, default=0, help="DataLoader worker processes making batches (0: in this process)")
     ap.add_argument("--amp", action="store_true", help="bfloat16 autocast (GPU)")
+    ap.add_argument("--direction", default="l2r", choices=["l2r", "r2l"],
+                    help="r2l: the decoder reads the formula's tokens last first (a second decoder over the same "
+                         "encoder, which the engine uses to rescore the beam's hypotheses)")
+    ap.add_argument("--init-from", default=None, metavar="CKPT",
+                    help="a new run (no last.pt yet) starts from this checkpoint's weights and sample count, "
+                         "with a fresh optimizer, e.g. a right-to-left decoder from the shipped model")
+    ap.add_argument("--freeze-encoder", action="store_true",
+                    help="train the decoder only: the encoder's weights and BatchNorm statistics stay as they are "
+                         "(a second decoder must share the shipped encoder)")
     ap.add_argument("--ema", type=float, default=0.0,
                     help="decay per step of an exponential moving average of the weights (e.g. 0.999; 0: none); "
                          "the average is validated and shipped")
@@ -163,15 +176,24 @@ def main():
     state = {"seen": 0, "best": -1.0, "step": 0}
     last = os.path.join(args.run, "last.pt")
     ck = torch.load(last, map_location="cpu") if os.path.exists(last) else None
-    size = ck.get("size", "base") if ck else args.size
+    if ck and ck.get("direction", "l2r") != args.direction:
+        raise SystemExit(f"{last} trains a {ck.get('direction', 'l2r')} decoder, not {args.direction}")
+    start = ck or (torch.load(args.init_from, map_location="cpu") if args.init_from else None)
+    size = start.get("size", "base") if start else args.size
     model = Recognizer(len(vocab.itos), size).to(device)
-    opt = torch.optim.AdamW(model.parameters(), lr=args.lr, weight_decay=1e-4)
+    if args.freeze_encoder:
+        model.encoder.requires_grad_(False)
+    opt = torch.optim.AdamW([p for p in model.parameters() if p.requires_grad], lr=args.lr, weight_decay=1e-4)
     if ck:
         model.load_state_dict(ck["model"])
         if "opt" in ck:
             opt.load_state_dict(ck["opt"])
         state = ck["state"]
         say(f"resumed at {state['seen']} samples")
+    elif start:
+        model.load_state_dict(start["model"])
+        state["seen"] = start["state"]["seen"]  # the curriculum is complete; --rewarm ramps the learning rate
+        say(f"{args.direction} run started from {args.init_from} ({state['seen']} samples)")
     say(f"model {size}: {sum(p.numel() for p in model.parameters())} parameters on {device}")
     ema = make_ema(model, args.ema, ck)
     if ema is not None:
@@ -181,7 +203,8 @@ def main():
     def save(path, shipped=False):
         """last.pt: what a resume needs; best.pt/validated.pt (shipped): the weights that are validated."""
         weights = shipped_model if shipped else model
-        ck = {"model": weights.state_dict(), "state": state, "vocab": vocab.itos, "size": size}
+        ck = {"model": weights.state_dict(), "state": state, "vocab": vocab.itos, "size": size,
+              "direction": args.direction}
         if not shipped:
             ck["opt"] = opt.state_dict()
             if ema is not None:
@@ -220,7 +243,7 @@ def main():
     synth_val = validation_sets()
     resumed_at, started = state["seen"], time.time()
     t0, loss_sum, next_val = time.time(), 0.0, state["seen"] - state["seen"] % args.val_every + args.val_every
-    model.train()
+    set_training(model, args.freeze_encoder)
     while not stop["now"] and state["seen"] < args.max_samples:
         elapsed = time.time() - started
         if args.time_budget and elapsed >= args.time_budget:
@@ -232,7 +255,7 @@ def main():
         for g in opt.param_groups:
             g["lr"] = ramp * lr_at(state["seen"], args.lr, args.warmup, args.decay_to, progress)
         with torch.autocast(device.type, dtype=torch.bfloat16, enabled=args.amp):
-            lp = model(x, inp)
+            lp = teacher_forced_logprobs(model, x, inp, args.freeze_encoder)
         loss = F.nll_loss(lp.float().reshape(-1, lp.shape[-1]), tgt.reshape(-1), ignore_index=vocab.pad)
         opt.zero_grad(set_to_none=True)
         loss.backward()
@@ -251,16 +274,35 @@ def main():
         if state["seen"] >= next_val:
             next_val += args.val_every
             evaluate_and_save(shipped_model, vocab, norm, device, crohme_val, synth_val, state, save, last, say,
-                              averaged=ema is not None)
+                              averaged=ema is not None, reverse=args.direction == "r2l")
+            set_training(model, args.freeze_encoder)
             if not args.pack and len(training_sets()) != n_synth:
                 stream, n_synth = build_stream()
             synth_val = validation_sets()
             t0 = time.time()
     if args.time_budget:  # the budget's end is the annealed model: judge it too
         evaluate_and_save(shipped_model, vocab, norm, device, crohme_val, synth_val, state, save, last, say,
-                          averaged=ema is not None)
+                          averaged=ema is not None, reverse=args.direction == "r2l")
     save(last)
     say(f"stopped at {state['seen']} samples after {time.time() - started:.0f}s")
+
+
+def teacher_forced_logprobs(model, x, inp, freeze_encoder):
+    """The model's log-probabilities for a batch; a frozen encoder runs without building a graph
+    (nothing flows back through it, and its backward pass is most of a step's time)."""
+    if not freeze_encoder:
+        return model(x, inp)
+    with torch.no_grad():
+        memory, keys = model.encoder(x)
+    return model.teacher_forced(memory, keys, inp)
+
+
+def set_training(model, freeze_encoder):
+    """Training mode, but a frozen encoder stays in eval mode: its BatchNorms keep the statistics the
+    shipped encoder was exported with instead of following each batch."""
+    model.train()
+    if freeze_encoder:
+        model.encoder.eval()
 
 
 def make_ema(model, decay, ck):
@@ -276,11 +318,12 @@ def make_ema(model, decay, ck):
     return ema
 
 
-def evaluate_and_save(model, vocab, norm, device, crohme_val, synth_val, state, save, last, say, averaged=False):
+def evaluate_and_save(model, vocab, norm, device, crohme_val, synth_val, state, save, last, say, averaged=False,
+                      reverse=False):
     """Validate the weights that would ship (the average, with --ema); keep the best of them, and
     with an average also the one just validated (without, last.pt holds those weights already)."""
-    v = validate(model, vocab, crohme_val, norm, device)
-    sv = {s.name: validate(model, vocab, s, norm, device, n=200) for s in synth_val}
+    v = validate(model, vocab, crohme_val, norm, device, reverse=reverse)
+    sv = {s.name: validate(model, vocab, s, norm, device, n=200, reverse=reverse) for s in synth_val}
     say(f"VAL seen {state['seen']} crohme-val ExpRate {v:.1f}% synth-val {sv}")
     score = v + sum(sv.values())
     run = os.path.dirname(last)
