@@ -108,17 +108,7 @@ fn load_models(dir: &Path) -> Models {
     Models {
         engine: Engine::load_dir(dir).unwrap(),
         detector: Detector::new(det.config.clone(), &read(&det.file)).unwrap(),
-        recognizer: recognizer_of(&m, &read),
-    }
-}
-
-/// The recognizer as the engine loads it: with the right-to-left decoder where the manifest names one.
-fn recognizer_of(m: &Manifest, read: &dyn Fn(&str) -> Vec<u8>) -> Recognizer {
-    let r = &m.recognizer;
-    let rec = Recognizer::new(r.config.clone(), &read(&r.encoder), &read(&r.decoder)).unwrap();
-    match &r.decoder_r2l {
-        Some(f) => rec.with_right_to_left(&read(f)).unwrap(),
-        None => rec,
+        recognizer: Recognizer::from_entry(&m.recognizer, &|f| Ok(read(f))).unwrap(),
     }
 }
 

@@ -125,11 +125,7 @@ impl Engine {
             manifest.verify(file, &b)?;
             Ok(b)
         };
-        let r = &manifest.recognizer;
-        let mut recognizer = Recognizer::new(r.config.clone(), &fetch(&r.encoder)?, &fetch(&r.decoder)?)?;
-        if let Some(file) = &r.decoder_r2l {
-            recognizer = recognizer.with_right_to_left(&fetch(file)?)?;
-        }
+        let recognizer = Recognizer::from_entry(&manifest.recognizer, &fetch)?;
         let detector = match &manifest.detector {
             Some(d) => Some(Detector::new(d.config.clone(), &fetch(&d.file)?)?),
             None => None,

@@ -12,13 +12,7 @@ use std::process::Command;
 const STEPS: usize = 30;
 
 fn load_recognizer(manifest: &Manifest, dir: &Path) -> Recognizer {
-    let r = &manifest.recognizer;
-    let read = |f: &str| std::fs::read(dir.join(f)).unwrap();
-    let rec = Recognizer::new(r.config.clone(), &read(&r.encoder), &read(&r.decoder)).unwrap();
-    match &r.decoder_r2l {
-        Some(f) => rec.with_right_to_left(&read(f)).unwrap(),
-        None => rec,
-    }
+    Recognizer::from_entry(&manifest.recognizer, &|f| Ok(std::fs::read(dir.join(f)).unwrap())).unwrap()
 }
 
 fn check_decoder(rec: &Recognizer, manifest_key: &str, direction: Direction) {
@@ -98,27 +92,15 @@ fn right_to_left_rescoring_matches_onnxruntime_per_sequence() {
         .output()
         .expect("python3 runs");
     assert!(out.status.success(), "reference run failed: {}", String::from_utf8_lossy(&out.stderr));
-    let want: Vec<f32> = serde_json::from_slice(&out.stdout).unwrap();
-    let enc = rec.encode(&reference_input(&rec)).unwrap();
+    let reference: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let floats =
+        |k: &str| -> Vec<f32> { reference[k].as_array().unwrap().iter().map(|v| v.as_f64().unwrap() as f32).collect() };
+    let want = floats("scores");
+    let enc = rec.encode(&floats("image")).unwrap();
     let got = mathsnap::recognizer::rescore::right_to_left_logprobs(&rec, &[enc], &sequences).unwrap();
     std::fs::remove_dir_all(&dir).ok();
     assert_eq!(got.len(), want.len());
     for (i, (g, w)) in got.iter().zip(&want).enumerate() {
         assert!((g - w).abs() < 5e-3 * (1.0 + w.abs()), "sequence {i}: tract {g}, onnxruntime {w}");
     }
-}
-
-/// ort_reference.py's deterministic input: stripes of ink on the left 180 columns.
-fn reference_input(rec: &Recognizer) -> Vec<f32> {
-    let (h, w) = (rec.config.input_height, rec.config.input_width);
-    (0..h * w)
-        .map(|i| {
-            let (y, x) = (i / w, i % w);
-            if (x / 7 + y / 5) % 3 == 0 && x < 180 {
-                1.0
-            } else {
-                0.0
-            }
-        })
-        .collect()
 }

@@ -134,6 +134,16 @@ impl Recognizer {
         Ok(self)
     }
 
+    /// The recognizer a manifest entry names, its files read through `fetch`: the encoder, the
+    /// decoder, and the right-to-left decoder where the entry has one.
+    pub fn from_entry(entry: &crate::models::RecognizerEntry, fetch: &dyn Fn(&str) -> Result<Vec<u8>>) -> Result<Self> {
+        let rec = Recognizer::new(entry.config.clone(), &fetch(&entry.encoder)?, &fetch(&entry.decoder)?)?;
+        match &entry.decoder_r2l {
+            Some(file) => rec.with_right_to_left(&fetch(file)?),
+            None => Ok(rec),
+        }
+    }
+
     pub fn has_right_to_left(&self) -> bool {
         self.right_to_left.is_some()
     }

@@ -1,7 +1,7 @@
 """Reference right-to-left scores with onnxruntime, for tests/tract_parity.rs: the log-probability
 that the manifest's decoder_r2l gives each token sequence of SEQUENCES (JSON, a list of lists of token
 ids), read last token first and then the end token, one sequence at a time (no batch, no padding),
-on the same deterministic input as ort_reference.py. Prints JSON: a list of floats.
+on the same deterministic input as ort_reference.py. Prints JSON: the input and the scores.
 
     python3 tests/support/ort_r2l_score.py MODELS SEQUENCES"""
 import json
@@ -10,11 +10,11 @@ import sys
 import numpy as np
 import onnxruntime as ort
 
+from reference_input import reference_image
+
 models, sequences = sys.argv[1], json.loads(sys.argv[2])
 m = json.load(open(f"{models}/manifest.json"))["recognizer"]
-h, w = m["input_height"], m["input_width"]
-yy, xx = np.mgrid[0:h, 0:w]
-image = (((xx // 7 + yy // 5) % 3 == 0) & (xx < 180)).astype(np.float32)[None, None]
+image = reference_image(m)
 memory, keys = ort.InferenceSession(f"{models}/{m['encoder']}").run(None, {"image": image})
 dec = ort.InferenceSession(f"{models}/{m['decoder_r2l']}")
 scores = []
@@ -28,4 +28,4 @@ for seq in sequences:
                                               "coverage": coverage, "memory": memory, "keys": keys})
         total += float(lp[0, target])
     scores.append(total)
-print(json.dumps(scores))
+print(json.dumps({"image": image.ravel().tolist(), "scores": scores}))

@@ -12,13 +12,13 @@ import sys
 import numpy as np
 import onnxruntime as ort
 
+from reference_input import reference_image
+
 models = sys.argv[1]
 steps = int(sys.argv[2])
 key = sys.argv[3] if len(sys.argv) > 3 else "decoder"
 m = json.load(open(f"{models}/manifest.json"))["recognizer"]
-h, w = m["input_height"], m["input_width"]
-yy, xx = np.mgrid[0:h, 0:w]
-image = (((xx // 7 + yy // 5) % 3 == 0) & (xx < 180)).astype(np.float32)[None, None]
+image = reference_image(m)
 enc = ort.InferenceSession(f"{models}/{m['encoder']}")
 dec = ort.InferenceSession(f"{models}/{m[key]}")
 memory, keys = enc.run(None, {"image": image})
