@@ -18,6 +18,11 @@ pub struct Formula {
     pub latex: String,
     pub score: f32,
     pub quad: Quad,
+    /// The crop the recognizer read, as it saw it: straightened (the quad plus its margin sampled
+    /// upright from the photo; with `single`, the image itself), before its own framing, resizing and
+    /// normalisation. Only with `ReadOptions::keep_crops` (e.g. `mathsnap read --save-crops`); never serialised.
+    #[serde(skip)]
+    pub crop: Option<RgbImage>,
 }
 
 #[derive(Clone, Debug, Default, Serialize)]
@@ -44,11 +49,14 @@ pub struct ReadOptions {
     /// Detect and undo whole-page quarter and half turns (page mode only).
     pub auto_rotate: bool,
     pub decode: DecodeOptions,
+    /// Keep each formula's crop in `Formula::crop`. Off: nothing is kept or copied (the crops are
+    /// dropped as soon as they are read, as before).
+    pub keep_crops: bool,
 }
 
 impl Default for ReadOptions {
     fn default() -> Self {
-        ReadOptions { single: false, auto_rotate: true, decode: DecodeOptions::default() }
+        ReadOptions { single: false, auto_rotate: true, decode: DecodeOptions::default(), keep_crops: false }
     }
 }
 
@@ -95,6 +103,8 @@ struct RegionRead {
     region: Region,
     latex: String,
     confidence: f32,
+    /// The crop it was read from, only with `ReadOptions::keep_crops`.
+    crop: Option<RgbImage>,
 }
 
 pub struct Engine {
@@ -195,7 +205,11 @@ impl Engine {
             let (latex, confidence) = self.recognize_crop(img, &opts.decode)?;
             ms.recognize = now_ms() - t;
             let quad = [[0.0, 0.0], [w as f32, 0.0], [w as f32, h as f32], [0.0, h as f32]];
-            let formulas = if latex.is_empty() { vec![] } else { vec![Formula { latex, score: confidence, quad }] };
+            let formulas = if latex.is_empty() {
+                vec![]
+            } else {
+                vec![Formula { latex, score: confidence, quad, crop: opts.keep_crops.then(|| img.clone()) }]
+            };
             return Ok(ReadResult { formulas, width: w, height: h, rotation: 0, ms });
         }
 
@@ -240,7 +254,12 @@ impl Engine {
         let formulas = reads
             .into_iter()
             .filter(|r| !r.latex.is_empty()) // nothing the recognizer could read
-            .map(|r| Formula { latex: r.latex, score: r.confidence * r.region.score, quad: r.region.quad })
+            .map(|r| Formula {
+                latex: r.latex,
+                score: r.confidence * r.region.score,
+                quad: r.region.quad,
+                crop: r.crop,
+            })
             .collect();
         Ok(ReadResult { formulas, width: w, height: h, rotation: turn.degrees(), ms })
     }
@@ -308,9 +327,10 @@ impl Engine {
         regions
             .iter()
             .map(|region| {
-                let (latex, confidence) =
-                    self.recognize_crop(&rectify::crop_for_recognition(page, &region.quad), &opts.decode)?;
-                Ok(RegionRead { region: region.clone(), latex, confidence })
+                let crop = rectify::crop_for_recognition(page, &region.quad);
+                let (latex, confidence) = self.recognize_crop(&crop, &opts.decode)?;
+                // kept by moving it, not copying: free when off
+                Ok(RegionRead { region: region.clone(), latex, confidence, crop: opts.keep_crops.then_some(crop) })
             })
             .collect()
     }

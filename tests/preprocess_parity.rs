@@ -39,6 +39,47 @@ fn formula_over_dust_png(path: &std::path::Path) {
     img.save(path).unwrap();
 }
 
+/// A formula on noisy paper, sensor noise sigma about 0.04 (deterministic: a fixed linear
+/// congruential sequence), the condition that used to pull the frame out to the crop's edge.
+fn noisy_formula_png(path: &std::path::Path) {
+    let mut state: u32 = 12345;
+    let mut next = move || {
+        state = state.wrapping_mul(1664525).wrapping_add(1013904223);
+        // sum of four uniforms: roughly normal, sigma 1 after centring and scaling
+        let u: f32 = (0..4).map(|k| ((state.rotate_left(8 * k) >> 8) as f32) / (1u32 << 24) as f32).sum();
+        (u - 2.0) * 1.732
+    };
+    let img = image::RgbImage::from_fn(260, 120, |x, y| {
+        let stroke = (y > 58 && y < 63 && x > 40 && x < 220) || (x % 45 < 4 && x > 40 && x < 220 && y > 30 && y < 90);
+        let v = if stroke { 35.0 } else { 225.0 } + 10.0 * next();
+        let v = v.clamp(0.0, 255.0) as u8;
+        image::Rgb([v, v, v])
+    });
+    img.save(path).unwrap();
+}
+
+/// A tight crop whose paper darkens along its top and bottom edges (a shadow's gradient): the
+/// margin added above and below must follow it.
+fn tight_crop_under_a_gradient_png(path: &std::path::Path) {
+    let img = image::RgbImage::from_fn(240, 50, |x, y| {
+        let paper = 245.0 - 120.0 * x as f32 / 239.0;
+        let stroke = (y < 5 && x > 10 && x < 230) || (x % 30 < 3 && y < 50) || (y >= 45 && x > 50 && x < 120);
+        let v = if stroke { 20.0 } else { paper } as u8;
+        image::Rgb([v, v, v])
+    });
+    img.save(path).unwrap();
+}
+
+/// A formula smaller than the model's input (enlarged on the way in: linear, not area resampling).
+fn small_formula_png(path: &std::path::Path) {
+    let img = image::RgbImage::from_fn(70, 24, |x, y| {
+        let stroke = (y == 12 && x > 5 && x < 65) || (x % 15 < 2 && x > 5 && x < 65 && y > 3 && y < 21);
+        let v = if stroke { 30 } else { 240 };
+        image::Rgb([v, v, v])
+    });
+    img.save(path).unwrap();
+}
+
 /// The engine's input for each image against training's, framed with `margin` (None: not framed),
 /// at a view scale.
 fn assert_engine_matches_training(paths: &[std::path::PathBuf], margin: Option<f64>, scale: f64) {
@@ -76,7 +117,13 @@ fn parity_images(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
     small_formula_on_a_wide_sheet_png(&sheet);
     let dusty = dir.join("dusty.png");
     formula_over_dust_png(&dusty);
-    let mut paths = vec![shaded, sheet, dusty];
+    let noisy = dir.join("noisy.png");
+    noisy_formula_png(&noisy);
+    let gradient = dir.join("gradient.png");
+    tight_crop_under_a_gradient_png(&gradient);
+    let small = dir.join("small.png");
+    small_formula_png(&small);
+    let mut paths = vec![shaded, sheet, dusty, noisy, gradient, small];
     for name in ["101_Nina.png", "101_carlos.png"] {
         let p = std::path::PathBuf::from("../shared/data/crohme/train").join(name);
         if p.exists() {

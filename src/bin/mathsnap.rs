@@ -10,6 +10,9 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
+#[path = "mathsnap/save_crops.rs"]
+mod save_crops;
+
 #[derive(Parser)]
 #[command(name = "mathsnap", version, about = "Photo of maths -> LaTeX, on this machine")]
 struct Cli {
@@ -28,11 +31,18 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Print one JSON object per image: {"image", "formulas": [{"latex","score","quad"}], "rotation", "ms", "error"}.
+    /// Print one JSON object per image: {"image", "formulas": [{"latex","score","quad"}], "rotation", "ms", "error"}
+    /// (with --save-crops also "crops": the names its crops were saved under, in the formulas' order).
     Read {
         /// Each image is one formula crop: skip detection.
         #[arg(long)]
         single: bool,
+        /// Also save every formula's crop, as the recognizer saw it, to DIR/<image stem>-<k>.png, append
+        /// `<name>\t<latex>` rows to DIR/labels.tsv and update DIR/manifest.json (a labelling batch that
+        /// `eval --single DIR` and training's --real read). DIR is created; nothing in it is overwritten.
+        /// Exit code 2 when DIR cannot be written.
+        #[arg(long, value_name = "DIR")]
+        save_crops: Option<PathBuf>,
         #[arg(required = true)]
         images: Vec<PathBuf>,
     },
@@ -72,13 +82,31 @@ fn read_one(engine: &Engine, path: &Path, opts: &ReadOptions) -> Result<mathsnap
     engine.read_encoded(&bytes, opts)
 }
 
-fn cmd_read(engine: &Engine, images: &[PathBuf], opts: &ReadOptions) -> ExitCode {
+fn cmd_read(
+    engine: &Engine,
+    images: &[PathBuf],
+    opts: &ReadOptions,
+    mut batch: Option<save_crops::CropBatch>,
+) -> ExitCode {
     let mut failed = false;
     let stdout = std::io::stdout();
     for path in images {
         let line = match read_one(engine, path, opts) {
-            Ok(r) => json!({"image": path.display().to_string(), "formulas": r.formulas, "width": r.width,
-                             "height": r.height, "rotation": r.rotation, "ms": r.ms, "error": null}),
+            Ok(r) => {
+                let mut line = json!({"image": path.display().to_string(), "formulas": r.formulas, "width": r.width,
+                                      "height": r.height, "rotation": r.rotation, "ms": r.ms, "error": null});
+                if let Some(b) = batch.as_mut() {
+                    match b.save(path, &r.formulas) {
+                        Ok(names) => line["crops"] = json!(names),
+                        Err(e) => {
+                            let _ = writeln!(stdout.lock(), "{line}");
+                            eprintln!("mathsnap read --save-crops: {e}");
+                            return ExitCode::from(2);
+                        }
+                    }
+                }
+                line
+            }
             Err(e) => {
                 failed = true;
                 json!({"image": path.display().to_string(), "formulas": [], "ms": null,
@@ -185,11 +213,22 @@ fn main() -> ExitCode {
     };
     let decode = DecodeOptions { beam: cli.beam.max(1), ..DecodeOptions::default() };
     match cli.command {
-        Command::Read { single, images } => {
-            cmd_read(&engine, &images, &ReadOptions { single, auto_rotate: !cli.no_rotate, decode })
+        Command::Read { single, save_crops: crops_dir, images } => {
+            let batch = match crops_dir.map(|d| save_crops::CropBatch::open(&d, save_crops::model_version(&dir))) {
+                Some(Err(e)) => {
+                    eprintln!("mathsnap read --save-crops: {e}");
+                    return ExitCode::from(2);
+                }
+                Some(Ok(b)) => Some(b),
+                None => None,
+            };
+            let keep_crops = batch.is_some();
+            let opts = ReadOptions { single, auto_rotate: !cli.no_rotate, decode, keep_crops };
+            cmd_read(&engine, &images, &opts, batch)
         }
         Command::Eval { labels, single, predictions, dir } => {
-            cmd_eval(&engine, &dir, labels, &ReadOptions { single, auto_rotate: !cli.no_rotate, decode }, predictions)
+            let opts = ReadOptions { single, auto_rotate: !cli.no_rotate, decode, keep_crops: false };
+            cmd_eval(&engine, &dir, labels, &opts, predictions)
         }
     }
 }

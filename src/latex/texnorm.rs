@@ -54,6 +54,27 @@ const SYN: &[(&str, &str)] = &[
     ("\\land", "\\wedge"),
     ("\\lor", "\\vee"),
     ("\\neg", "\\lnot"),
+    ("\\boldsymbol", "\\mathbf"),
+    ("\\bm", "\\mathbf"),
+];
+/// Commands whose arguments belong to them when they stand unbraced as a script:
+/// `x^\frac12` = `x^{\frac12}` (texnorm.TWO_ARGS and ONE_ARG, the latter with UNWRAP).
+const SCRIPT_TWO_ARGS: &[&str] = &["\\frac", "\\dfrac", "\\tfrac", "\\binom"];
+const SCRIPT_ONE_ARG: &[&str] = &[
+    "\\sqrt",
+    "\\overline",
+    "\\vec",
+    "\\hat",
+    "\\bar",
+    "\\overrightarrow",
+    "\\tilde",
+    "\\dot",
+    "\\ddot",
+    "\\mathbf",
+    "\\boldsymbol",
+    "\\bm",
+    "\\mathcal",
+    "\\mathbb",
 ];
 const WITH_ARGS: &[&str] =
     &["\\frac", "\\binom", "\\sqrt", "\\overline", "\\vec", "\\hat", "\\bar", "\\overrightarrow"];
@@ -103,6 +124,62 @@ fn group(ts: &[String], i: usize) -> (usize, Vec<String>) {
     (ts.len(), ts[i + 1..].to_vec())
 }
 
+/// texnorm._script_arg: a script's argument is a braced group, a command with its arguments
+/// (`x^\\frac12`), or one token.
+fn script_argument(ts: &[String], i: usize) -> (usize, Vec<String>) {
+    let Some(head) = ts.get(i) else { return group(ts, i) };
+    let two = SCRIPT_TWO_ARGS.contains(&head.as_str());
+    if head == "{" || !(two || SCRIPT_ONE_ARG.contains(&head.as_str()) || UNWRAP.contains(&head.as_str())) {
+        return group(ts, i);
+    }
+    let mut j = i + 1;
+    if head == "\\sqrt" && ts.get(j).is_some_and(|t| t == "[") {
+        j = ts[j..].iter().position(|x| x == "]").map(|p| p + j + 1).unwrap_or(ts.len());
+    }
+    for _ in 0..if two { 2 } else { 1 } {
+        j = group(ts, j).0;
+    }
+    (j, ts[i..j].to_vec())
+}
+
+/// texnorm._script: one script with its argument canonical; a superscript of primes only is
+/// written as primes, any other argument braced unless it is one token.
+fn script(t: &str, body: &[String]) -> Vec<String> {
+    let body = canon(body);
+    if t == "^" && !body.is_empty() && body.iter().all(|b| b == "\\prime") {
+        return vec!["'".to_string(); body.len()];
+    }
+    let mut out = vec![t.to_string()];
+    if body.len() == 1 {
+        out.extend(body);
+    } else {
+        out.push("{".into());
+        out.extend(body);
+        out.push("}".into());
+    }
+    out
+}
+
+/// texnorm._primes_as_scripts: `f''` = `f^{\\prime\\prime}`, so that a prime and a subscript
+/// compare in either order.
+fn primes_as_scripts(ts: Vec<String>) -> Vec<String> {
+    let mut out = Vec::with_capacity(ts.len());
+    let mut i = 0;
+    while i < ts.len() {
+        if ts[i] != "'" {
+            out.push(ts[i].clone());
+            i += 1;
+            continue;
+        }
+        let run = ts[i..].iter().take_while(|t| *t == "'").count();
+        out.extend(["^", "{"].map(String::from));
+        out.extend(std::iter::repeat_n("\\prime".to_string(), run));
+        out.push("}".into());
+        i += run;
+    }
+    out
+}
+
 fn syn(t: &str) -> String {
     SYN.iter().find(|(a, _)| *a == t).map(|(_, b)| b.to_string()).unwrap_or_else(|| t.to_string())
 }
@@ -123,20 +200,28 @@ pub fn canon(ts: &[String]) -> Vec<String> {
             continue;
         }
         if t == "^" || t == "_" {
-            let (end, body) = group(ts, i + 1);
-            let body = canon(&body);
-            if body.len() == 1 && body[0] == "\\prime" && t == "^" {
-                out.push("'".into());
-            } else {
-                out.push(t);
-                if body.len() == 1 {
-                    out.extend(body);
+            // x^a_b = x_b^a: a following script of the other kind is read too, subscript first
+            let (mut end, body) = script_argument(ts, i + 1);
+            let mut sub = Vec::new();
+            let mut sup = Vec::new();
+            let other = if t == "^" { "_" } else { "^" };
+            let first = script(&t, &body);
+            if end < ts.len() && ts[end] == other {
+                let (next_end, body) = script_argument(ts, end + 1);
+                let second = script(other, &body);
+                end = next_end;
+                if t == "^" {
+                    (sub, sup) = (second, first);
                 } else {
-                    out.push("{".into());
-                    out.extend(body);
-                    out.push("}".into());
+                    (sub, sup) = (first, second);
                 }
+            } else if t == "^" {
+                sup = first;
+            } else {
+                sub = first;
             }
+            out.extend(sub);
+            out.extend(sup);
             i = end;
             continue;
         }
@@ -176,7 +261,7 @@ pub fn canon(ts: &[String]) -> Vec<String> {
 /// texnorm.norm: strip, strip `$`, strip, then canonical tokens.
 pub fn norm(s: &str) -> Vec<String> {
     let s = s.trim().trim_matches('$').trim();
-    canon(&tokens(s))
+    canon(&primes_as_scripts(tokens(s)))
 }
 
 /// Token edit distance (Levenshtein).
@@ -211,6 +296,18 @@ mod tests {
         ] {
             assert_eq!(norm(a), norm(b), "{a} vs {b}");
         }
+        for (a, b) in [
+            ("x^{a}_{b}", "x_b^a"),
+            ("x^\\frac{1}{4}", "x^{\\frac14}"),
+            ("x_\\mathrm{S}", "x_S"),
+            ("\\boldsymbol{a}", "\\mathbf{a}"),
+            ("f^{\\prime\\prime}(x)", "f''(x)"),
+            ("x^{\\prime}_{1}", "x'_1"),
+            ("e^\\sqrt{x}", "e^{\\sqrt{x}}"),
+        ] {
+            assert_eq!(norm(a), norm(b), "{a} vs {b}");
+        }
         assert_ne!(norm("x^{21}"), norm("x^21"));
+        assert_ne!(norm("x_a^b"), norm("x_b^a"));
     }
 }

@@ -187,6 +187,19 @@ def main():
         if os.path.exists(os.path.join(first, "pages.jsonl")):
             pages_mosaic(first, os.path.join(CARD_DIR, "pages.png"))
             L += ["", "![pages](dataset_card/pages.png) (red: display, blue: inline, green dot: quad's first point)", ""]
+    L += ["## Real corrections (user data)", "",
+          "Besides the generated sets and CROHME, the trainer can mix in real labelled crops with "
+          "`python3 -m training.mathsnap_train.train --real DIR_OR_ZIP [...] --real-share S` (default 0.1 of the "
+          "samples): corrections exported from the app (a .zip holding `correction-0001.png`, ... at its root, "
+          "`labels.tsv` as `<image>\\t<latex>` rows, and `manifest.json` of format `mathsnap-corrections`) and "
+          "labelling batches made from photos with `mathsnap read --save-crops DIR` (format `mathsnap-crops`; the "
+          "engine's readings, to be corrected by hand first). `training/mathsnap_train/real_sets.py` checks every row "
+          "(label in canonical form and in the vocabulary, image present and readable), drops repeated images "
+          "(identical bytes, across all sources given) and prints a summary per source with the first reasons on "
+          "stderr. Nothing of this data is generated, cached in git or committed. **Ownership and licence**: an "
+          "export belongs to the user who made it, and its licence is whatever that user grants; train on it only "
+          "with their permission and do not redistribute it with the project's data. Review it before training "
+          "(`LABELING_GUIDE.md`, \"Reviewing exported corrections\").", ""]
     L += ["## Tests and figures", ""]
     for entry in a.katex_log:
         cmd, path = entry.rsplit("=", 1)

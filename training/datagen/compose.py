@@ -1,9 +1,10 @@
 """Turns a rendered formula (ink coverage) into one recognizer crop for a noise cell:
-handwriting distortion, margin, paper, ink, the cell's effect, camera noise -> uint8 grayscale."""
+handwriting distortion, margin, paper, ink, the cell's effect, the camera model (camera.py) -> uint8
+grayscale."""
 import cv2
 import numpy as np
 
-from . import effects
+from . import camera, effects
 from .paper import paper, rule_lines, ink_colour, apply_ink
 
 
@@ -54,7 +55,10 @@ def make_crop(rng, cov, handwritten, noise, crop_cfg):
         img = effects.curved_paper(rng, img)
     elif noise == "cut_off":
         img = effects.cut_off(rng, img, box)
-    img = effects.sensor(rng, img, amount=rng.uniform(0, 0.01) if noise == "clean" else None)
+    if noise == "clean":  # scans and screenshots exist: the clean cell keeps a faint sensor only
+        img = effects.sensor(rng, img, amount=rng.uniform(0, 0.01))
+    else:  # every other crop is a phone photo: the whole camera chain on top of the cell's effect
+        img = camera.photograph(rng, img, camera.x_height_of(cov))
     if noise == "blur_jpeg":
         img = effects.blur_jpeg(rng, img)
     gray = cv2.cvtColor((np.clip(img, 0, 1) * 255).astype(np.uint8), cv2.COLOR_RGB2GRAY)

@@ -224,8 +224,9 @@ def make_input(img, rng=None):
     # detector's quad or a hand-drawn selection is never framed exactly
     margin = rng.uniform(0.5, 1.5) * FRAME_MARGIN
     offset = (rng.randint(0, 4), rng.randint(0, 8)) if rng.random() < 0.3 else (0, 0)
-    interp = rng.choice([cv2.INTER_AREA, cv2.INTER_AREA, cv2.INTER_LINEAR])
-    x = prepare(img, scale, offset, interp, margin)
+    # always resampled as the engine resamples (area when shrinking): a linear shrink thins or
+    # erases strokes (plus signs vanished) and taught the model inputs the engine never makes
+    x = prepare(img, scale, offset, margin)
     if rng.random() < 0.2:
         x = np.clip(x + np.random.default_rng(rng.randrange(1 << 30)).normal(0, 0.05, x.shape), 0, 1)
     return x.astype(np.float32)

@@ -41,6 +41,20 @@ def _group(ts, i):
     return len(ts), ts[i + 1:]
 
 
+def _script_argument(ts, i):
+    """(end, body) of a script's argument at ts[i]: a braced group, a command with its arguments
+    (`x^\\frac12`, `x_\\mathrm{S}`: they belong to the command, so the script keeps them), or one token."""
+    t = SYN.get(ts[i], ts[i]) if i < len(ts) else None
+    if t not in ONE and t not in TWO and t not in UNWRAP:
+        return _group(ts, i)
+    j = i + 1
+    if t == "\\sqrt" and j < len(ts) and ts[j] == "[":
+        j = ts.index("]", j) + 1 if "]" in ts[j:] else len(ts)
+    for _ in range(2 if t in TWO else 1):
+        j, _ = _group(ts, j)
+    return j, ts[i:j]
+
+
 def _braced(body):
     return ["{"] + body + ["}"]
 
@@ -84,7 +98,7 @@ def _canon(ts):
             i = end
             continue
         if t in ("^", "_"):
-            end, body = _group(ts, i + 1)
+            end, body = _script_argument(ts, i + 1)
             body = _canon(body)
             i = end
             if t == "^" and body and all(b == "'" for b in body):

@@ -24,6 +24,10 @@ FRAME_MARGIN = 0.25   # paper kept on every side of the ink, as a share of the i
 FRAME_TRIM = 0.005    # share of the ink ignored at each edge when locating it (faint edges; far specks: stray_marks)
 PAPER_PERCENTILE = 90  # the paper's grey level along an edge, for margins beyond the crop's edge
 MAX_PROBE_WIDTH = 32 * HEIGHT  # a strip of a crop must not become a huge probe (memory)
+# Ink fainter than this is left out when locating the formula. The ink map of noisy paper is faint
+# ink everywhere (about 0.07 at sensor noise 0.03), which no trim of the profile's tails removes: it
+# pulled the frame out to the crop's edge and drew the formula smaller (x1.5 at noise 0.01).
+LOCATE_FLOOR = 0.2
 
 
 def to_gray(img):
@@ -37,6 +41,22 @@ def fit_size(h, w, scale=1.0):
     """Size after fitting (h, w) into HEIGHT x WIDTH, times an extra scale <= 1 (augmentation)."""
     s = min(HEIGHT / h, WIDTH / w) * scale
     return max(1, min(HEIGHT, round(h * s))), max(1, min(WIDTH, round(w * s)))
+
+
+def _resize_axis(g, n, axis):
+    """g resampled to n along one axis: area averaging when shrinking (every source pixel counts, so
+    thin strokes survive), linear with half-pixel centres when enlarging (OpenCV's area mode enlarges
+    almost like nearest-neighbour). The engine's resize is this, axis by axis."""
+    h, w = g.shape
+    size, src = ((n, h), w) if axis == 1 else ((w, n), h)
+    if n == src:
+        return g
+    return cv2.resize(g, size, interpolation=cv2.INTER_AREA if n < src else cv2.INTER_LINEAR)
+
+
+def resize(g, w, h):
+    """float gray -> (h, w), separably as the engine does (src/preprocess.rs resize)."""
+    return _resize_axis(_resize_axis(g, w, 1), h, 0)
 
 
 def box_filter(a, k):
@@ -73,8 +93,9 @@ def _ink_box(g):
     MAX_PROBE_WIDTH)."""
     h, w = g.shape
     s = min(HEIGHT / h, MAX_PROBE_WIDTH / w)
-    probe = cv2.resize(g, (max(1, _round(w * s)), max(1, _round(h * s))), interpolation=cv2.INTER_AREA)
-    ink = without_stray_marks(normalise_ink(probe))
+    probe = resize(g, max(1, _round(w * s)), max(1, _round(h * s)))
+    ink = normalise_ink(probe)
+    ink = without_stray_marks(np.where(ink >= LOCATE_FLOOR, ink, 0.0).astype(np.float32))
     if float(ink.sum()) < 1.0:  # less than one pixel's worth of ink: nothing to frame
         return None
     (y0, y1), (x0, x1) = _ink_span(ink.sum(1, dtype=np.float64)), _ink_span(ink.sum(0, dtype=np.float64))
@@ -106,16 +127,26 @@ def frame_bounds(g, margin=FRAME_MARGIN):
     return ft + t, max(fb, ft + 1) + t, fl + l, max(fr, fl + 1) + l
 
 
-def _paper_level(band):
-    return float(np.percentile(band, PAPER_PERCENTILE))
+def _edge_levels(strip, along):
+    """The paper's grey level at every position along one edge of a crop: `strip` is the band of
+    the crop along that edge, `along` its axis that runs along the edge. The band is cut into square
+    pieces; each gives the PAPER_PERCENTILE of its pixels at its centre, and positions between
+    centres are interpolated linearly (beyond the first and last centre, held), so padding follows
+    a shadow's gradient along the edge instead of making a step that reads as a bar."""
+    n, piece = strip.shape[along], strip.shape[1 - along]
+    starts = range(0, n, piece)
+    levels = [float(np.percentile(np.take(strip, range(a, min(a + piece, n)), axis=along), PAPER_PERCENTILE))
+              for a in starts]
+    centres = [(a + min(a + piece, n) - 1) / 2 for a in starts]
+    return np.interp(np.arange(n), centres, levels).astype(np.float32)
 
 
 def extend(g, bounds):
-    """g over `bounds`, which may reach past its edges: the paper added on each side has the grey level
-    of the image's own paper along that side (the PAPER_PERCENTILE of its edge band), so shaded or
-    tinted paper meets no step at the image's edge, which the ink normalisation would read as a
-    stroke. (Leaving the margin as empty canvas instead makes a stroke along the edge of a tight crop
-    vanish into its replicated border, and read worse.)"""
+    """g over `bounds`, which may reach past its edges: the paper added on each side continues the
+    image's own paper along that side (_edge_levels: its level at each position along the edge), so
+    shaded or tinted paper meets no step at the image's edge, which the ink normalisation would read
+    as a stroke. (Leaving the margin as empty canvas instead makes a stroke along the edge of a tight
+    crop vanish into its replicated border, and read worse.)"""
     top, bottom, left, right = bounds
     h, w = g.shape
     it, il = min(max(top, 0), h - 1), min(max(left, 0), w - 1)
@@ -126,26 +157,28 @@ def extend(g, bounds):
     y0, x0 = it - min(top, it), il - min(left, il)
     y1, x1 = y0 + ib - it, x0 + ir - il
     out[y0:y1, x0:x1] = inner
-    # each side's level only where that side is added to (sorting a band of a big photo is not free)
+    # each side's levels only where that side is added to (sorting a band of a big photo is not free)
     if y0 > 0:
-        out[:y0, :] = _paper_level(inner[:band])
+        out[:y0, x0:x1] = _edge_levels(inner[:band], 1)[None, :]
     if y1 < out.shape[0]:
-        out[y1:, :] = _paper_level(inner[-band:])
+        out[y1:, x0:x1] = _edge_levels(inner[-band:], 1)[None, :]
+    # the left and right sides' levels run on into the corners, held at the first and last row's
+    rows = np.clip(np.arange(out.shape[0]) - y0, 0, ib - it - 1)
     if x0 > 0:
-        out[:, :x0] = _paper_level(inner[:, :band])  # the corners take the side's level
+        out[:, :x0] = _edge_levels(inner[:, :band], 0)[rows][:, None]
     if x1 < out.shape[1]:
-        out[:, x1:] = _paper_level(inner[:, -band:])
+        out[:, x1:] = _edge_levels(inner[:, -band:], 0)[rows][:, None]
     return out
 
 
-def prepare(img, scale=1.0, offset=(0, 0), interpolation=cv2.INTER_AREA, margin=FRAME_MARGIN):
+def prepare(img, scale=1.0, offset=(0, 0), margin=FRAME_MARGIN):
     """Image array (uint8 gray or RGB) -> float32 [HEIGHT, WIDTH] model input. margin=None: no framing
     (how models exported before framing, whose manifest names no frame_margin, were trained)."""
     g = to_gray(img)
     if margin is not None:
         g = extend(g, frame_bounds(g, margin))
     h, w = fit_size(*g.shape, scale)
-    small = cv2.resize(g, (w, h), interpolation=interpolation)
+    small = resize(g, w, h)
     ink = normalise_ink(small)
     canvas = np.zeros((HEIGHT, WIDTH), np.float32)
     oy, ox = min(offset[0], HEIGHT - h), min(offset[1], WIDTH - w)

@@ -36,6 +36,7 @@ from torch.optim.swa_utils import AveragedModel, get_ema_multi_avg_fn
 
 from .data import Mixture, Vocab, coverage_set, crohme_train_split, make_input, sample_image, synthetic_sets
 from .model import SIZES, Recognizer, greedy
+from .real_sets import real_set
 
 SHARED_EVAL = os.path.join(os.path.dirname(__file__), "..", "..", "..", "shared", "eval")
 
@@ -147,6 +148,11 @@ def main():
     ap.add_argument("--extra-coverage", action="append", default=[], metavar="DIR=WEIGHT",
                     help="another pack's rendered formulas (DIR/synth) as an extra training set with this share "
                          "(the others shrink in proportion), e.g. a symbols-only pack made with make_pack --spec")
+    ap.add_argument("--real", nargs="+", default=[], metavar="DIR_OR_ZIP",
+                    help="real labelled crops: folders with labels.tsv (mathsnap read --save-crops) or the app's "
+                         "exported corrections (.zip); checked and deduplicated by real_sets.py")
+    ap.add_argument("--real-share", type=float, default=0.1,
+                    help="share of training samples drawn from --real (the other sets shrink in proportion)")
     ap.add_argument("--device", default="cpu")
     ap.add_argument("--workers", type=int, default=0, help="DataLoader worker processes making batches (0: in this process)")
     ap.add_argument("--amp", action="store_true", help="bfloat16 autocast (GPU)")
@@ -228,6 +234,18 @@ def main():
     def validation_sets():
         return pack[1] if pack else synthetic_sets(vocab, "synth-val")
 
+    # --real: read once (fixed sets); bad rows are reported on stderr and skipped
+    if not 0.0 <= args.real_share < 1.0:
+        raise SystemExit(f"--real-share must lie in [0, 1), not {args.real_share}")
+    real = None
+    if args.real:
+        try:
+            real, reports = real_set(args.real, vocab)
+        except ValueError as e:
+            raise SystemExit(f"--real: {e}")
+        for r in reports:
+            say(r.line())
+
     def build_stream():
         synth = training_sets()
         share = args.crohme_share if synth else 1.0
@@ -236,6 +254,8 @@ def main():
             directory, weight = spec.rsplit("=", 1)
             extra = coverage_set(vocab, os.path.join(directory, "synth"), os.path.basename(os.path.normpath(directory)))
             parts = [(s, w * (1 - float(weight))) for s, w in parts] + [(extra, float(weight))]
+        if real is not None and len(real):  # mixed in as --extra-coverage is, at --real-share
+            parts = [(s, w * (1 - args.real_share)) for s, w in parts] + [(real, args.real_share)]
         say("training sets: " + ", ".join(f"{s.name}={len(s)}" for s, _ in parts))
         return batches(parts, args, vocab, state["seen"]), len(synth)
 

@@ -57,3 +57,11 @@ def test_every_vocabulary_token_is_generated():
             seen.update(canonical_tokens(label))
     missing = [t for t in vocab() if t not in NEVER_IN_LABELS and not t.startswith("<") and seen[t] == 0]
     assert not missing, f"never generated: {missing}"
+
+
+def test_an_unbraced_command_as_a_script_keeps_its_arguments():
+    """x^\\frac12 is x^{\\frac12}: the label used to lose the script (x^{\\frac{}{}}12, x S)."""
+    from training.mathsnap_train.latex import canonical
+    assert canonical(r"t^\frac{2}{3}") == canonical(r"t^{\frac{2}{3}}") == r"t^{\frac{2}{3}}"
+    assert canonical(r"x_\mathrm{S}") == "x_S"
+    assert canonical(r"e^\sqrt[3]{x}") == r"e^{\sqrt[3]{x}}"

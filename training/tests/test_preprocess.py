@@ -82,3 +82,28 @@ def test_without_the_stray_mark_rule_dust_shrinks_the_formula(monkeypatch):
     monkeypatch.setattr(preprocess, "without_stray_marks", lambda ink: ink)
     img = formula(pad=40)
     assert extent(prepare(dust_below(img)))[1] < extent(prepare(img))[1] / 2
+
+
+def noisy(img, sigma, seed=0):
+    """img with the sensor noise of an ordinary phone photo (sigma in 0..1 of the grey range)."""
+    rng = np.random.default_rng(seed)
+    return np.clip(img + rng.normal(0, sigma * 255, img.shape), 0, 255).astype(np.uint8)
+
+
+def test_sensor_noise_does_not_grow_the_frame():
+    """Noisy paper is faint ink everywhere in the ink map; it must not pull the frame out to the crop's
+    edge and draw the formula smaller (it did: x1.5 the frame's height at sigma 0.01)."""
+    clean = extent(prepare(formula(pad=40)))
+    for sigma in (0.01, 0.03, 0.05):
+        assert abs(extent(prepare(noisy(formula(pad=40), sigma)))[0] - clean[0]) <= 2, sigma
+
+
+def test_padding_follows_a_shadow_along_the_edge():
+    """Paper that darkens along a tight crop's edge: the margin continues the gradient, so the step
+    a single level per side made (read as a bar) is gone."""
+    img = formula().astype(np.float32)
+    shade = np.linspace(1.0, 0.45, img.shape[1])[None, :]
+    x = prepare((img * shade).astype(np.uint8))
+    rows = np.nonzero(x.max(axis=1) > 0.3)[0]
+    assert rows.min() >= 8  # nothing drawn in the margin above the formula
+    assert extent(x) == extent(prepare(formula()))
