@@ -1,9 +1,12 @@
 // mathsnap app: camera / upload / paste / drop -> engine worker -> KaTeX cards.
 import { EngineClient } from './engine-client.js';
-import { renderLatex, toMathML, confidence, copyText, ERROR_TEXT } from './lib/formula.js';
+import { renderLatex, toMathML, confidence, copyText } from './lib/formula.js';
 import { openCamera, stopCamera, cameraErrorMessage } from './lib/camera.js';
 import { OfflineSupport } from './offline.js';
 import { takeSharedPhoto } from './share-inbox.js';
+import { t, pickLang, normLang, applyI18n, setI18n, errorText, fmtBytes } from './lib/i18n.js';
+import { CorrectionsPanel } from './lib/corrections-panel.js';
+import { saveCorrection, modelVersionOf, onCorrectionsChange, correctionsEnabled } from './lib/corrections.js';
 
 const $ = (id) => document.getElementById(id);
 const root = document.documentElement;
@@ -22,12 +25,37 @@ const ui = {
   offlineStatus: $('offline-status'), offlineRemove: $('offline-remove'), offlineEnable: $('offline-enable'),
 };
 
+// ---------- language: the saved choice, else the browser's (navigator.languages), else English ----------
+const LANG_KEY = 'mathsnap-lang';
+function savedLang() {
+  try { return normLang(localStorage.getItem(LANG_KEY)); } catch { return null; }
+}
+let lang = savedLang() || pickLang();
+const T = (key, params) => t(lang, key, params);
+const langSelect = $('lang-select');
+
+function applyLang() {
+  root.lang = lang;
+  langSelect.value = lang;
+  applyI18n(document.documentElement, lang);
+  corrections?.setLang(lang);
+}
+langSelect.addEventListener('change', () => {
+  lang = normLang(langSelect.value) || 'en';
+  try { localStorage.setItem(LANG_KEY, lang); } catch { /* private mode: for this visit only */ }
+  applyLang();
+});
+
 const engine = new EngineClient();
+const MANIFEST_URL = new URL('models/manifest.json', document.baseURI).href;
+const modelVersion = () => modelVersionOf(MANIFEST_URL);
 let retryAction = null;
 let lastSource = null; // {blob, name} of the last photo, for Retry
 let jobToken = 0;
 let photoUrl = null;
 let recognizing = false;
+let shownSource = null; // the photo whose formulas the cards show (for saving corrections)
+let corrections = null;
 
 // ---------- messages ----------
 let announceTimer = 0;
@@ -63,17 +91,13 @@ ui.retry.addEventListener('click', () => {
 ui.errorDismiss.addEventListener('click', clearError);
 
 // ---------- engine loading ----------
-function fmtBytes(n) {
-  if (n >= 1e6) return `${(n / 1e6).toFixed(1)} MB`;
-  if (n >= 1e3) return `${Math.round(n / 1e3)} kB`;
-  return `${n} B`;
-}
 
 engine.addEventListener('progress', (ev) => {
   const { overall, file } = ev.detail;
   if (overall.total > 0 && engine.state === 'loading') {
     ui.progress.value = Math.min(1, overall.loaded / overall.total);
-    ui.loaderDetail.textContent = `${Math.round((100 * overall.loaded) / overall.total)}% · ${fmtBytes(overall.loaded)} of ${fmtBytes(overall.total)} · ${file}`;
+    setI18n(ui.loaderDetail, lang, 'loader.progress',
+      { pct: Math.round((100 * overall.loaded) / overall.total), loaded: fmtBytes(overall.loaded), total: fmtBytes(overall.total), file });
   }
 });
 
@@ -84,9 +108,10 @@ engine.addEventListener('loading', () => {
   ui.loader.hidden = false;
   ui.progress.hidden = false;
   ui.progress.removeAttribute('value');
-  ui.loaderLabel.textContent = again ? 'Restarting the recogniser…' : 'Loading the recogniser…';
+  setI18n(ui.loaderLabel, lang, again ? 'loader.restarting' : 'loader.loading');
+  setI18n(ui.loaderDetail, lang, null);
   ui.loaderDetail.textContent = '';
-  announce(again ? 'Restarting the recogniser.' : 'Loading the recogniser.');
+  announce(T(again ? 'say.restarting' : 'say.loading'));
 });
 
 engine.addEventListener('ready', (ev) => {
@@ -95,9 +120,10 @@ engine.addEventListener('ready', (ev) => {
   root.dataset.detector = info && info.hasDetector === false ? 'no' : 'yes';
   ui.progress.value = 1;
   ui.progress.hidden = true;
-  ui.loaderLabel.textContent = 'Recogniser ready.';
-  ui.loaderDetail.textContent = info ? `${fmtBytes(info.bytes)} loaded in ${(info.ms / 1000).toFixed(1)} s, running on this device.` : '';
-  if (!recognizing) announce('Recogniser ready. Take or choose a photo.');
+  setI18n(ui.loaderLabel, lang, 'loader.ready');
+  if (info) setI18n(ui.loaderDetail, lang, 'loader.readyDetail', { bytes: fmtBytes(info.bytes), secs: (info.ms / 1000).toFixed(1) });
+  else { setI18n(ui.loaderDetail, lang, null); ui.loaderDetail.textContent = ''; }
+  if (!recognizing) announce(T('say.ready'));
   updateCameraButtons();
 });
 
@@ -105,10 +131,11 @@ engine.addEventListener('init-error', (ev) => {
   const err = ev.detail;
   root.dataset.engine = 'error';
   ui.progress.hidden = true;
-  ui.loaderLabel.textContent = 'The recogniser could not be loaded.';
-  ui.loaderDetail.textContent = err.url ? `Failed: ${err.url}` : '';
+  setI18n(ui.loaderLabel, lang, 'loader.failed');
+  if (err.url) setI18n(ui.loaderDetail, lang, 'loader.failedUrl', { url: err.url });
+  else { setI18n(ui.loaderDetail, lang, null); ui.loaderDetail.textContent = ''; }
   if (recognizing) return; // the photo's own error message covers it
-  showError(`${ERROR_TEXT[err.code] || 'The recogniser could not be loaded.'} ${err.message}`,
+  showError(`${errorText(lang, err.code) || T('loader.failed')} ${err.message}`,
     { retry: () => engine.restart().catch(() => {}) });
 });
 
@@ -116,11 +143,12 @@ engine.addEventListener('crash', (ev) => {
   // The next request (or Retry) restarts the worker automatically.
   root.dataset.engine = 'crashed';
   ui.progress.hidden = true;
-  ui.loaderLabel.textContent = 'The recogniser stopped; it restarts with the next photo.';
+  setI18n(ui.loaderLabel, lang, 'loader.crashed');
+  setI18n(ui.loaderDetail, lang, null);
   ui.loaderDetail.textContent = '';
   // A crash during a recognition is reported by that recognition; the live preview restarts it quietly.
   if (!recognizing && !liveBusy) {
-    showError(`The recogniser stopped unexpectedly (${ev.detail.message}).`, { retry: () => engine.restart().catch(() => {}) });
+    showError(T('error.crashed', { message: ev.detail.message }), { retry: () => engine.restart().catch(() => {}) });
   }
 });
 
@@ -137,7 +165,7 @@ function showPhoto(blob, name) {
   if (photoUrl) URL.revokeObjectURL(photoUrl);
   photoUrl = URL.createObjectURL(blob);
   ui.photoImg.src = photoUrl;
-  ui.photoImg.alt = `Photo: ${name}`;
+  setI18n(ui.photoImg, lang, null, { name }, 'alt=photo.alt');
   ui.photo.hidden = false;
   ui.overlay.replaceChildren();
   ui.cards.replaceChildren();
@@ -154,8 +182,8 @@ async function recognize(blob, name) {
   clearError();
   showNotice('');
   showPhoto(blob, name);
-  ui.summary.textContent = `Reading formulas in ${name}…`;
-  announce('Reading formulas…');
+  setI18n(ui.summary, lang, 'results.reading', { name });
+  announce(T('say.reading'));
   setBusy(true);
   const t0 = performance.now();
   try {
@@ -168,18 +196,19 @@ async function recognize(blob, name) {
       result = await recognizeDownscaled(blob, err); // e.g. a 50-megapixel photo
     }
     if (token !== jobToken) return;
+    shownSource = { blob };
     showResults(result, name, performance.now() - t0);
   } catch (err) {
     if (token !== jobToken) return;
     root.dataset.state = 'error';
-    ui.summary.textContent = 'No formulas: the photo could not be read.';
-    ui.photoImg.alt = `Photo: ${name} (could not be read)`;
+    setI18n(ui.summary, lang, 'results.unreadable');
+    setI18n(ui.photoImg, lang, null, { name }, 'alt=photo.altBad');
     const code = err && err.code;
     if (code === 'bad_image') ui.photo.hidden = true; // nothing to show
-    const base = ERROR_TEXT[code] || 'Something went wrong while reading this photo.';
+    const base = errorText(lang, code) || T('error.generic');
     const canRetry = !['bad_image', 'too_large', 'bad_input'].includes(code);
     const detail = canRetry && err.message ? ` (${err.message})` : '';
-    showError(`${base}${detail}${canRetry ? ' You can retry, or try another photo.' : ''}`,
+    showError(`${base}${detail}${canRetry ? ` ${T('error.retryHint')}` : ''}`,
       { retry: canRetry ? () => recognize(lastSource.blob, lastSource.name) : null });
     root.dataset.errorCode = code || 'unknown';
   } finally {
@@ -222,8 +251,8 @@ function showResults(result, name, ms) {
   const secs = (ms / 1000).toFixed(1);
   if (!formulas.length) {
     root.dataset.state = 'empty';
-    ui.summary.textContent = `No formula found in ${name}.`;
-    const msg = 'No formula found in this photo. Hold the camera closer, keep the formula in focus and well lit, then try again.';
+    setI18n(ui.summary, lang, 'results.empty', { name });
+    const msg = T('results.emptyHint');
     showNotice(msg);
     announce(msg);
     return;
@@ -233,15 +262,14 @@ function showResults(result, name, ms) {
   formulas.forEach((f, i) => {
     const conf = confidence(f.score);
     const poly = addQuad(f.quad, i, label);
-    const card = makeCard(f.latex || '', i, n, conf);
+    const card = makeCard(f, i, n, conf);
     link(card, poly, i);
     ui.cards.append(card);
   });
   root.dataset.state = 'done';
   const low = formulas.filter((f) => confidence(f.score).level === 'low').length;
-  ui.summary.textContent = `Found ${n} formula${n === 1 ? '' : 's'} in ${name} (${secs} s).` +
-    (low ? ` ${low} with low confidence: check ${low === 1 ? 'it' : 'them'}.` : '');
-  ui.photoCaption.textContent = ui.summary.textContent;
+  setI18n(ui.summary, lang, 'results.found', { n, name, secs, low });
+  setI18n(ui.photoCaption, lang, 'results.found', { n, name, secs, low });
   announce(ui.summary.textContent);
 }
 
@@ -266,32 +294,33 @@ function addQuad(quad, i, labelSize) {
   return poly;
 }
 
-function makeCard(latex, i, n, conf) {
+function makeCard(formula, i, n, conf) {
+  const latex = formula.latex || '';
   const card = ui.cardTemplate.content.firstElementChild.cloneNode(true);
   const id = `formula-${i + 1}`;
   card.id = id;
   card.classList.add(`conf-${conf.level}`);
   card.dataset.index = String(i);
   const name = card.querySelector('.card-name');
-  name.textContent = `Formula ${i + 1} of ${n}`;
+  setI18n(name, lang, 'card.name', { i: i + 1, n });
   name.id = `${id}-title`;
   const confEl = card.querySelector('.confidence');
-  confEl.textContent = conf.value == null ? conf.label : `${conf.label} (${Math.round(conf.value * 100)}%)`;
+  setI18n(confEl, lang, 'card.conf', { level: conf.level, pct: conf.value == null ? null : Math.round(conf.value * 100) });
   card.setAttribute('aria-labelledby', `${id}-title`);
-  card.setAttribute('aria-label', `Formula ${i + 1} of ${n}, ${conf.label}`);
+  setI18n(card, lang, null, { i: i + 1, n, level: conf.level }, 'aria-label=card.label');
   const render = card.querySelector('.card-render');
   const errEl = card.querySelector('.card-latex-error');
   const ta = card.querySelector('.card-latex');
   const lab = card.querySelector('.card-latex-label');
   ta.id = `${id}-latex`;
   lab.htmlFor = ta.id;
-  lab.textContent = `LaTeX of formula ${i + 1} (editable)`;
+  setI18n(lab, lang, 'card.latex', { i: i + 1 });
   ta.value = latex;
   errEl.id = `${id}-error`;
   const rerender = () => {
     const err = renderLatex(render, ta.value);
     errEl.hidden = !err;
-    errEl.textContent = err ? `LaTeX error: ${err}` : '';
+    errEl.textContent = err ? T('card.latexError', { error: err }) : '';
     if (err) ta.setAttribute('aria-describedby', errEl.id); else ta.removeAttribute('aria-describedby');
     ta.rows = Math.min(8, Math.max(2, Math.ceil(ta.value.length / 60)));
   };
@@ -303,13 +332,44 @@ function makeCard(latex, i, n, conf) {
   });
   const copyL = card.querySelector('.copy-latex');
   const copyM = card.querySelector('.copy-mathml');
-  copyL.setAttribute('aria-label', `Copy LaTeX of formula ${i + 1}`);
-  copyM.setAttribute('aria-label', `Copy MathML of formula ${i + 1}`);
+  setI18n(copyL, lang, 'card.copyLatex', { i: i + 1 }, 'aria-label=card.copyLatexOf');
+  setI18n(copyM, lang, 'card.copyMathml', { i: i + 1 }, 'aria-label=card.copyMathmlOf');
   copyL.addEventListener('click', () => doCopy(copyL, ta.value, 'LaTeX', i));
   copyM.addEventListener('click', () => {
     let mathml;
-    try { mathml = toMathML(ta.value); } catch (e) { announce(`Could not make MathML: ${e.message}`); return; }
+    try { mathml = toMathML(ta.value); } catch (e) { announce(T('say.mathmlFailed', { message: e.message })); return; }
     doCopy(copyM, mathml, 'MathML', i);
+  });
+  // "Save correction" (shown while corrections are on): the crop, the model's reading and the text.
+  const save = card.querySelector('.save-correction');
+  setI18n(save, lang, 'corr.save', { i: i + 1 }, 'aria-label=corr.saveOf');
+  save.hidden = !correctionsEnabled();
+  const source = shownSource;
+  let savedId = null;
+  save.addEventListener('click', async () => {
+    save.disabled = true;
+    try {
+      const r = await saveCorrection({ source: source.blob, formula, text: ta.value, modelVersion: modelVersion(), id: savedId });
+      if (r.error) {
+        // Refused: the text stays in the box, the reason is shown next to it.
+        const msg = r.error === 'empty' ? T('corr.emptyLatex') : T('corr.refused', { error: r.error });
+        errEl.hidden = false;
+        errEl.textContent = msg;
+        ta.setAttribute('aria-describedby', errEl.id);
+        card.dataset.correction = 'refused';
+        announce(msg);
+        return;
+      }
+      savedId = r.entry.id;
+      card.dataset.correction = 'saved';
+      announce(T('corr.saved', { i: i + 1 }));
+    } catch (e) {
+      card.dataset.correction = 'error';
+      announce(T('corr.failed', { message: e.message || String(e) }));
+      showError(T('corr.failed', { message: e.message || String(e) }));
+    } finally {
+      save.disabled = false;
+    }
   });
   return card;
 }
@@ -318,8 +378,8 @@ async function doCopy(btn, text, what, i) {
   const ok = await copyText(text);
   const original = btn.dataset.label || btn.textContent;
   btn.dataset.label = original;
-  btn.textContent = ok ? 'Copied' : 'Copy failed';
-  announce(ok ? `${what} of formula ${i + 1} copied.` : `Could not copy the ${what}.`);
+  btn.textContent = T(ok ? 'card.copied' : 'card.copyFailed');
+  announce(ok ? T('say.copied', { what, i: i + 1 }) : T('say.copyFailed', { what }));
   setTimeout(() => { btn.textContent = original; }, 1500);
 }
 
@@ -348,11 +408,11 @@ function link(card, poly, i) {
 // ---------- files: input, paste, drop ----------
 function takeFile(file, how) {
   if (!file) return;
-  recognize(file, file.name && file.name !== 'image.png' ? file.name : how);
+  recognize(file, file.name && file.name !== 'image.png' ? file.name : T(how));
 }
 for (const input of [ui.fileInput, ui.filePick]) {
   input.addEventListener('change', () => {
-    takeFile(input.files[0], 'the chosen photo');
+    takeFile(input.files[0], 'drop.chosen');
     input.value = '';
   });
 }
@@ -362,7 +422,7 @@ document.addEventListener('paste', (ev) => {
   if (!files.length) return; // plain text paste (e.g. into a LaTeX box) stays untouched
   ev.preventDefault();
   const f = files.find((x) => x.type.startsWith('image/')) || files[0];
-  recognize(f, 'the pasted image');
+  recognize(f, T('drop.pasted'));
 });
 
 let dragDepth = 0;
@@ -387,7 +447,7 @@ document.addEventListener('drop', (ev) => {
   const f = ev.dataTransfer?.files?.[0];
   if (!f) return;
   ev.preventDefault();
-  takeFile(f, 'the dropped photo');
+  takeFile(f, 'drop.dropped');
 });
 
 // ---------- camera ----------
@@ -411,8 +471,6 @@ function updateCameraButtons() {
   ui.capture.disabled = !on || recognizing || ui.video.readyState < 2;
 }
 
-// what the page offers when the camera cannot be used
-const OTHER_WAY = 'You can still choose, paste or drop a photo.';
 
 async function startCamera() {
   clearError();
@@ -423,8 +481,9 @@ async function startCamera() {
     stream = null;
     const name = err && err.name;
     root.dataset.camera = name === 'NotSupportedError' ? 'unavailable' : name === 'NotAllowedError' ? 'denied' : 'error';
-    showError(cameraErrorMessage(err, OTHER_WAY), name === 'NotReadableError' ? { retry: startCamera } : {});
-    announce('The camera is not available.');
+    // what the page offers when the camera cannot be used
+    showError(cameraErrorMessage(err, T('camera.otherWay'), lang), name === 'NotReadableError' ? { retry: startCamera } : {});
+    announce(T('camera.unavailable'));
     ui.cameraStart.disabled = false;
     updateCameraButtons();
     return;
@@ -433,7 +492,7 @@ async function startCamera() {
   for (const t of stream.getVideoTracks()) {
     t.addEventListener('ended', () => {
       closeCamera();
-      showNotice('The camera was disconnected. Start it again, or choose a photo.');
+      showNotice(T('camera.disconnected'));
     });
   }
   ui.cameraView.hidden = false;
@@ -444,7 +503,7 @@ async function startCamera() {
   root.dataset.camera = 'on';
   updateCameraButtons();
   ui.capture.focus();
-  announce('Camera on. Detected formulas are outlined in the preview. Press Capture to read them.');
+  announce(T('camera.on'));
   scheduleLive();
 }
 
@@ -480,7 +539,7 @@ function liveTick() {
   if (liveBusy || recognizing || !engine.ready || document.hidden || now - liveLast < LIVE_MIN_INTERVAL_MS) return;
   if (engine.info && engine.info.hasDetector === false) {
     // No detector model shipped: nothing to outline; Capture reads the whole frame as one formula.
-    ui.cameraHint.textContent = 'Centre one formula in the frame, then press Capture.';
+    ui.cameraHint.textContent = T('camera.centre');
     return;
   }
   const vw = ui.video.videoWidth, vh = ui.video.videoHeight;
@@ -504,7 +563,7 @@ function drawLive() {
   const ctx = c.getContext('2d');
   ctx.clearRect(0, 0, c.width, c.height);
   const n = liveRegions.length;
-  ui.cameraHint.textContent = stream ? (n ? `${n} formula${n === 1 ? '' : 's'} in view` : 'Looking for formulas…') : '';
+  ui.cameraHint.textContent = stream ? (n ? T('camera.inView', { n }) : T('camera.looking')) : '';
   root.dataset.liveRegions = String(n);
   const lw = Math.max(2, c.width / 300);
   for (const quad of liveRegions) {
@@ -529,9 +588,9 @@ async function capture() {
   c.height = vh;
   c.getContext('2d').drawImage(ui.video, 0, 0, vw, vh);
   const blob = await new Promise((r) => c.toBlob(r, 'image/png'));
-  if (!blob) { showError('The camera frame could not be captured. Try again.'); return; }
-  const stamp = new Date().toLocaleTimeString();
-  await recognize(blob, `camera photo (${stamp})`);
+  if (!blob) { showError(T('camera.captureFailed')); return; }
+  const stamp = new Date().toLocaleTimeString(lang);
+  await recognize(blob, T('camera.photoName', { stamp }));
 }
 
 ui.cameraStart.addEventListener('click', startCamera);
@@ -542,21 +601,11 @@ document.addEventListener('visibilitychange', () => { if (!document.hidden && st
 
 // ---------- offline use (service worker, persistent storage) ----------
 const offline = new OfflineSupport();
-const OFFLINE_TEXT = {
-  unsupported: 'Offline use is not available in this browser or on this address.',
-  preparing: 'Saving the app for offline use…',
-  ready: 'Ready offline: works without a network connection.',
-  off: 'Not saved for offline use.',
-  error: 'Could not save the app for offline use',
-};
 offline.addEventListener('change', (ev) => {
   const { state, detail, persisted } = ev.detail;
   root.dataset.offline = state;
   root.dataset.persisted = persisted ? 'yes' : 'no';
-  let text = OFFLINE_TEXT[state] || '';
-  if (state === 'ready') text += persisted ? ' Storage is kept by the browser.' : ' The browser may clear it if space runs low.';
-  if (state === 'error') text += detail ? ` (${detail}).` : '.';
-  ui.offlineStatus.textContent = text;
+  setI18n(ui.offlineStatus, lang, 'offline.status', { state, detail, persisted });
   ui.offlineRemove.hidden = !['preparing', 'ready', 'error'].includes(state);
   ui.offlineEnable.hidden = state !== 'off';
 });
@@ -564,7 +613,7 @@ ui.offlineRemove.addEventListener('click', async () => {
   ui.offlineRemove.disabled = true;
   try {
     await offline.removeOfflineData();
-    announce('Offline data removed.');
+    announce(T('say.offlineRemoved'));
     ui.offlineEnable.focus();
   } finally {
     ui.offlineRemove.disabled = false;
@@ -573,7 +622,7 @@ ui.offlineRemove.addEventListener('click', async () => {
 ui.offlineEnable.addEventListener('click', () => {
   // Keep keyboard focus on the control that replaces this (now hidden) button.
   offline.addEventListener('change', () => { if (!ui.offlineRemove.hidden) ui.offlineRemove.focus(); }, { once: true });
-  offline.enable().then(() => { if (offline.state === 'ready') announce('Ready offline.'); });
+  offline.enable().then(() => { if (offline.state === 'ready') announce(T('say.offlineReady')); });
 });
 
 /** Opened through the share sheet of the installed app (manifest share_target): read the shared photo. */
@@ -582,14 +631,24 @@ async function readSharedPhoto() {
   try {
     shared = await takeSharedPhoto();
   } catch (e) {
-    shared = { error: `The shared photo could not be read (${e.message}).` };
+    shared = { error: T('share.failed', { message: e.message }) };
   }
   if (!shared) return;
-  if (shared.error) showNotice(shared.error);
-  else recognize(shared.blob, shared.name);
+  if (shared.error) showNotice(shared.code ? T(`share.${shared.code}`) : shared.error);
+  else recognize(shared.blob, shared.name === 'shared photo' ? T('share.name') : shared.name);
 }
 
+// ---------- corrections (opt-in, kept on this device: lib/corrections.js) ----------
+corrections = new CorrectionsPanel({ lang, idPrefix: 'corrections', announce, modelVersion, buttonClass: 'button' });
+$('corrections-root').replaceWith(corrections.element);
+corrections.element.id = 'corrections';
+onCorrectionsChange((ev) => {
+  if (ev.type !== 'enabled') return;
+  for (const b of ui.cards.querySelectorAll('.save-correction')) b.hidden = !ev.enabled;
+});
+
 // ---------- start ----------
+applyLang();
 root.dataset.state = 'idle';
 root.dataset.camera = 'off';
 updateCameraButtons();

@@ -1,10 +1,12 @@
 // Offline use of the app: registers the service worker (sw.js), confirms that its versioned cache
 // holds every file in precache.json (app shell, wasm, models, KaTeX), then asks the browser to keep
 // that storage (navigator.storage.persist) and reports "ready offline". removeOfflineData() undoes
-// all of it and remembers the choice, so the next visit does not silently download it again.
+// all of it (the saved corrections too) and remembers the choice, so the next visit does not silently download it again.
 //
 // States (OfflineSupport.state, also the 'change' event's detail.state):
 //   'unsupported' (no service worker / insecure page / no precache.json), 'preparing', 'ready', 'off', 'error'.
+import { removeAllCorrectionData } from './lib/corrections.js';
+
 const CACHE_PREFIX = 'mathsnap-';
 const OPT_OUT_KEY = 'mathsnap-offline';
 
@@ -103,9 +105,13 @@ export class OfflineSupport extends EventTarget {
     }
   }
 
-  /** Unregister the service worker and delete every mathsnap cache; remembered for later visits. */
+  /**
+   * Unregister the service worker and delete every mathsnap cache, and the saved corrections with
+   * their opt-in (lib/corrections.js: IndexedDB): nothing the app stored survives. Remembered for later visits.
+   */
   async removeOfflineData() {
     try { localStorage.setItem(OPT_OUT_KEY, 'off'); } catch { /* private mode: removal still happens */ }
+    await removeAllCorrectionData().catch(() => {});
     const regs = await navigator.serviceWorker.getRegistrations();
     await Promise.all(regs.filter((r) => r.scope === this.scope).map((r) => r.unregister()));
     const keys = await caches.keys();

@@ -11,7 +11,7 @@ const MESSAGES = {
 };
 
 /**
- * If this page was opened by a share: {blob, name} of the shared photo, or {error: text}.
+ * If this page was opened by a share: {blob, name} of the shared photo, or {error: text, code}.
  * null when the page was not opened by a share. The ?share parameter is removed from the address.
  */
 export async function takeSharedPhoto(location = window.location) {
@@ -21,12 +21,13 @@ export async function takeSharedPhoto(location = window.location) {
   params.delete('share');
   const rest = params.toString();
   history.replaceState(history.state, '', `${location.pathname}${rest ? `?${rest}` : ''}${location.hash}`);
-  if (outcome !== '1') return { error: MESSAGES[outcome] || MESSAGES.error };
-  if (!('caches' in self)) return { error: MESSAGES.missing };
+  const fail = (code) => ({ error: MESSAGES[code], code }); // code: the key of the message (lib/i18n.js share.<code>)
+  if (outcome !== '1') return fail(MESSAGES[outcome] ? outcome : 'error');
+  if (!('caches' in self)) return fail('missing');
   const key = new URL('share-inbox/photo', document.baseURI).href;
   const cache = await caches.open(SHARE_CACHE);
   const res = await cache.match(key);
-  if (!res) return { error: MESSAGES.missing };
+  if (!res) return fail('missing');
   const blob = await res.blob();
   await cache.delete(key);
   const name = decodeURIComponent(res.headers.get('X-Mathsnap-Filename') || 'shared photo');

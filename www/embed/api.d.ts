@@ -89,10 +89,52 @@ export interface RecognizeOptions {
   signal?: AbortSignal;
 }
 
+/** One correction kept on the device (IndexedDB, never sent anywhere). */
+export interface Correction {
+  id: number;
+  /** The formula's crop as the recognizer saw it: straightened, with a margin of 0.1 × its height (PNG). */
+  image: Blob;
+  /** What the recognizer read. */
+  latexBefore: string;
+  /** What the person corrected it to (or confirmed), in canonical form, renderable by KaTeX. */
+  latexAfter: string;
+  /** The recognizer's confidence 0..1 (null when unknown). */
+  score: number | null;
+  /** The models' version: manifest.json's `model_version`, or 'sha256:' + the first 12 hex digits of its SHA-256. */
+  modelVersion: string;
+  /** When it was saved (ISO 8601). */
+  time: string;
+}
+
+/** The on-device corrections of this origin (shared by the app, every <math-snap> and every recognizer). */
+export interface Corrections {
+  /** Every saved correction, oldest first. */
+  list(): Promise<Correction[]>;
+  /**
+   * One .zip (store-only) Blob: correction-0001.png, …, labels.tsv (`<image>\t<latex>` per line, no header:
+   * what `mathsnap eval DIR` reads) and manifest.json ({format: 'mathsnap-corrections', version: 1,
+   * app_version, model_version, created, count, entries: [{image, latex_before, latex_after, score, model_version, time}]}).
+   */
+  export(): Promise<Blob>;
+  /** Delete every correction (and the database). */
+  clear(): Promise<void>;
+  /** Delete one correction by its id. */
+  remove(id: number): Promise<void>;
+}
+
+/** detail of <math-snap>'s 'correction' event. */
+export interface CorrectionDetail {
+  latexBefore: string;
+  latexAfter: string;
+  score: number | null;
+}
+
 export interface MathSnapRecognizer extends EventTarget {
   beam: number;
   single: boolean;
   readonly disposed: boolean;
+  /** The corrections people saved on this device (nothing is saved through the API itself). */
+  readonly corrections: Corrections;
   recognize(image: ImageLike, options?: RecognizeOptions): Promise<RecognizeResult>;
   /** Pending recognitions reject with code 'disposed'; the engine stops when no other user is left. */
   dispose(): void;

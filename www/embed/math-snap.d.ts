@@ -1,5 +1,7 @@
 // Types for <math-snap> (math-snap.js): the element, its events, and the re-exported JS API.
-import type { ErrorDetail, ImageLike, ProgressDetail, ReadyDetail, RecognizeOptions, RecognizeResult } from './api.js';
+import type {
+  CorrectionDetail, Corrections, ErrorDetail, ImageLike, ProgressDetail, ReadyDetail, RecognizeOptions, RecognizeResult,
+} from './api.js';
 
 export * from './api.js';
 
@@ -8,11 +10,15 @@ export interface MathSnapEventMap {
   ready: CustomEvent<ReadyDetail>;
   result: CustomEvent<RecognizeResult>;
   error: CustomEvent<ErrorDetail>;
+  /** A correction (or confirmation) was saved on the device. */
+  correction: CustomEvent<CorrectionDetail>;
 }
 
 /**
- * <math-snap base="…" models="…" mode="upload|camera|both" beam="3" single>
- * Fires bubbling 'progress', 'ready', 'result' and 'error' CustomEvents.
+ * <math-snap base="…" models="…" mode="upload|camera|both" beam="3" single lang="en|ko" corrections="off">
+ * lang: the interface language (default: the browser's, navigator.languages; English or Korean).
+ * corrections="off": no corrections panel and nothing kept on the device, whatever the user chooses.
+ * Fires bubbling 'progress', 'ready', 'result', 'error' and 'correction' CustomEvents.
  */
 export class MathSnapElement extends HTMLElement {
   /** Resolves once the engine is loaded. */
@@ -21,6 +27,12 @@ export class MathSnapElement extends HTMLElement {
   /** Resolved base attribute (folder with worker.js, pkg/, vendor/). */
   readonly base: string;
   readonly mode: 'upload' | 'camera' | 'both';
+  /** The interface language in use: the lang attribute, else the browser's. */
+  readonly uiLang: 'en' | 'ko';
+  /** False when corrections="off" (or the browser has no IndexedDB). */
+  readonly correctionsAllowed: boolean;
+  /** The corrections people saved on this device: list(), export(), clear(). */
+  readonly corrections: Corrections;
   recognize(image: ImageLike, options?: RecognizeOptions): Promise<RecognizeResult>;
 
   addEventListener<K extends keyof MathSnapEventMap>(type: K, listener: (this: MathSnapElement, ev: MathSnapEventMap[K]) => any, options?: boolean | AddEventListenerOptions): void;

@@ -7,6 +7,7 @@ import { EngineError } from '../engine-client.js';
 import { toMathML } from '../lib/formula.js';
 import { acquireEngine } from './engine-pool.js';
 import { toEngineInput } from './image-input.js';
+import { correctionsApi } from '../lib/corrections.js';
 
 /** The mathsnap app folder (worker.js, pkg/, models/, vendor/): the folder above embed/, wherever it is served. */
 export const DEFAULT_BASE = new URL('../', import.meta.url).href;
@@ -43,6 +44,9 @@ export class Recognizer extends EventTarget {
     const { engine, release } = acquireEngine({ base, models });
     this.engine = engine;
     this._release = release;
+    /** The on-device corrections (shared by every recognizer and element of this origin): list(), export(), clear(). */
+    this.manifestUrl = engine.manifestUrl || new URL('models/manifest.json', new URL(base, document.baseURI).href.replace(/\/?$/, '/')).href;
+    this.corrections = correctionsApi(this.manifestUrl);
     this._disposer = new AbortController();
     this._onProgress = (ev) => {
       const { overall = {}, file } = ev.detail;

@@ -25,3 +25,4 @@ snap.addEventListener('result', (ev) => {
   add(`result: ${f.length} formula(s): ${f.map((x) => x.latex).join(' | ')}`, 'result');
 });
 snap.addEventListener('error', (ev) => add(`error: ${ev.detail.code}: ${ev.detail.message}`, 'error'));
+snap.addEventListener('correction', (ev) => add(`correction: ${ev.detail.latexBefore} → ${ev.detail.latexAfter}`, 'correction'));

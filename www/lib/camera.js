@@ -1,12 +1,15 @@
 // Camera access shared by the app and <math-snap mode="camera|both">: open the back camera into a
 // <video>, stop it, and turn getUserMedia's DOMException names into messages a person can act on.
+import { t } from './i18n.js';
 
 /** Start the camera into video; resolves with the MediaStream once a frame is available.
  *  Rejects with the browser's DOMException, or a NotSupportedError where there is no camera API. */
 export async function openCamera(video) {
   if (!navigator.mediaDevices?.getUserMedia) {
-    const err = new Error(window.isSecureContext ? 'This browser has no camera support.' : 'The camera only works on a secure (https or localhost) page.');
+    const key = window.isSecureContext ? 'camera.noSupport' : 'camera.insecure';
+    const err = new Error(t('en', key));
     err.name = 'NotSupportedError';
+    err.i18n = key;
     throw err;
   }
   // ideal, never exact: a laptop has no back camera, and `exact` would refuse its only one
@@ -25,22 +28,26 @@ export function stopCamera(video, stream) {
   video.srcObject = null;
 }
 
-/** A message for a failed openCamera; `otherWay` tells what the page offers instead of the camera. */
-export function cameraErrorMessage(err, otherWay = 'Choose an image instead.') {
+/**
+ * A message for a failed openCamera, in lang ('en' | 'ko', lib/i18n.js); `otherWay` tells what the page
+ * offers instead of the camera.
+ */
+export function cameraErrorMessage(err, otherWay, lang = 'en') {
+  const other = otherWay ?? t(lang, 'camera.otherWayShort');
   switch (err && err.name) {
     case 'NotSupportedError':
-      return `${err.message} ${otherWay}`;
+      return `${err.i18n ? t(lang, err.i18n) : err.message} ${other}`;
     case 'NotAllowedError':
     case 'SecurityError':
-      return `Camera access was denied. To use the camera, allow it for this site in the browser’s settings. ${otherWay}`;
+      return `${t(lang, 'camera.denied')} ${other}`;
     case 'NotFoundError':
     case 'OverconstrainedError':
     case 'DevicesNotFoundError':
-      return `No camera was found on this device. ${otherWay}`;
+      return `${t(lang, 'camera.notFound')} ${other}`;
     case 'NotReadableError':
     case 'AbortError':
-      return `The camera is in use by another app or could not be started. Close other apps using it and try again. ${otherWay}`;
+      return `${t(lang, 'camera.busy')} ${other}`;
     default:
-      return `The camera could not be started (${(err && err.message) || err}). ${otherWay}`;
+      return `${t(lang, 'camera.failed', { message: (err && err.message) || err })} ${other}`;
   }
 }

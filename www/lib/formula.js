@@ -1,6 +1,7 @@
 // Shared helpers: KaTeX rendering (CSP-safe: builds DOM nodes, never innerHTML with style attributes),
 // MathML export, confidence labels, clipboard.
 import katex from '../vendor/katex/katex.mjs';
+import { errorText } from './i18n.js';
 
 export const KATEX_OPTIONS = Object.freeze({
   displayMode: true,
@@ -55,6 +56,20 @@ function cssomStyles(fn) {
   }
 }
 
+/**
+ * null when KaTeX renders latex with the app's options (the same check as the cards), or KaTeX's
+ * reason when it cannot. Used to refuse a correction that would not render.
+ */
+export function latexError(latex) {
+  if (!String(latex).trim()) return 'empty';
+  try {
+    cssomStyles(() => katex.renderToString(latex, { ...KATEX_OPTIONS, throwOnError: true }));
+    return null;
+  } catch (e) {
+    return e && e.message ? e.message.replace(/^KaTeX parse error: /, '') : String(e);
+  }
+}
+
 /** MathML markup for latex (for "Copy MathML"). */
 export function toMathML(latex) {
   const html = katex.renderToString(latex, { ...KATEX_OPTIONS, output: 'mathml' });
@@ -99,13 +114,6 @@ export function quadBox(quad) {
   return { x: Math.min(...xs), y: Math.min(...ys), w: Math.max(...xs) - Math.min(...xs), h: Math.max(...ys) - Math.min(...ys) };
 }
 
-export const ERROR_TEXT = {
-  bad_image: 'This file could not be read as an image. Try a JPEG, PNG, WebP, GIF or BMP photo.',
-  too_large: 'This image is too large to process. Try a smaller photo, or crop it around the formulas.',
-  bad_input: 'The image data was not valid. Try another photo.',
-  model: 'The recognition models failed on this photo.',
-  crash: 'The recogniser crashed while reading this photo.',
-  timeout: 'The recogniser took too long and was stopped.',
-  wasm: 'The recognition engine could not be loaded.',
-  load: 'The recognition engine could not be loaded.',
-};
+/** English messages for the engine's error codes (both languages: errorText() in lib/i18n.js). */
+export const ERROR_TEXT = Object.freeze(Object.fromEntries(
+  ['bad_image', 'too_large', 'bad_input', 'model', 'crash', 'timeout', 'wasm', 'load'].map((c) => [c, errorText('en', c)])));
