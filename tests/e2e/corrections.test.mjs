@@ -180,6 +180,16 @@ describe('corrections (on-device, opt-in)', () => {
     // Python's zipfile agrees (the reader training and tools use).
     const py = execFileSync('python3', ['-c', 'import sys, zipfile; z = zipfile.ZipFile(sys.argv[1]); assert z.testzip() is None; print(" ".join(z.namelist()))', await download.path()], { encoding: 'utf8' });
     assert.equal(py.trim(), 'correction-0001.png labels.tsv manifest.json');
+    // The training data loader reads the same archive and gets the same row back (train.py --real).
+    const loaderScript = [
+      'import json, sys, tempfile',
+      'from training.mathsnap_train.data import Vocab',
+      'from training.mathsnap_train.real_sets import real_set',
+      'ls, _ = real_set([sys.argv[1]], Vocab(), extract_root=tempfile.mkdtemp())',
+      'print(json.dumps([[p.rsplit("/", 1)[-1], raw] for p, _ids, raw, _cell in ls.items]))',
+    ].join('\n');
+    const rows = JSON.parse(execFileSync('python3', ['-c', loaderScript, await download.path()], { cwd: REPO, encoding: 'utf8' }));
+    assert.deepEqual(rows, [['correction-0001.png', corrected]], 'the training loader reads the exported row');
     // And `mathsnap eval --single DIR` reads the unzipped folder (the loop the README shows).
     const exe = path.resolve(REPO, process.env.CARGO_TARGET_DIR || 'target', 'release', 'mathsnap');
     if (fs.existsSync(exe)) {
