@@ -22,6 +22,7 @@ test-rust:
 
 test-web:
 	npm test
+	node --test bench/compare.test.mjs
 
 test-training:
 	bash training/run_tests.sh
