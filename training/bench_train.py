@@ -1,5 +1,6 @@
 """Training throughput of the recognizer on the machine at hand: samples/s of one optimizer step
-(forward, backward, AdamW) per model size, float32 against bfloat16 autocast, on 1 and 2 threads.
+(forward, backward, AdamW) per model size, encoder tensor layout (channels-first, as trained until
+2026-12-03, and channels-last), float32 against bfloat16 autocast, on 1 and 2 threads.
 Measures only; its table goes in training/MODEL_CARD.md ('Training throughput').
 
     python3 -m training.bench_train [--sizes base large] [--steps 6] [--batch 24] [--tokens 40]
@@ -40,10 +41,10 @@ def cpu_name():
     return platform.processor() or "unknown"
 
 
-def samples_per_second(size, bf16, threads, steps, batch, tokens, vocab_size):
+def samples_per_second(size, bf16, threads, steps, batch, tokens, vocab_size, channels_last=True):
     torch.set_num_threads(threads)
     torch.manual_seed(0)
-    model = Recognizer(vocab_size, size)
+    model = Recognizer(vocab_size, size, channels_last)
     model.train()
     opt = torch.optim.AdamW(model.parameters(), lr=1e-4)
     x = torch.rand(batch, 1, HEIGHT, WIDTH)
@@ -77,15 +78,17 @@ def main(argv=None):
     vocab_size = len(Vocab().itos)
     print(f"CPU: {cpu_name()}, {os.cpu_count()} cores, bfloat16 arithmetic: {how}; torch {torch.__version__}; "
           f"batch {a.batch}, {a.tokens} target tokens, {a.steps} timed steps")
-    print("| size | parameters | threads | float32 samples/s | bfloat16 samples/s |")
-    print("|---|---|---|---|---|")
+    print("| size | parameters | encoder layout | threads | float32 samples/s | bfloat16 samples/s |")
+    print("|---|---|---|---|---|---|")
     for size in a.sizes:
         params = sum(p.numel() for p in Recognizer(vocab_size, size).parameters())
-        for threads in a.threads:
-            fp32 = samples_per_second(size, False, threads, a.steps, a.batch, a.tokens, vocab_size)
-            bf16 = (f"{samples_per_second(size, True, threads, a.steps, a.batch, a.tokens, vocab_size):.1f}"
-                    if supported else "not supported")
-            print(f"| {size} | {params / 1e6:.2f} M | {threads} | {fp32:.1f} | {bf16} |", flush=True)
+        for layout in ("channels-first", "channels-last"):
+            last = layout == "channels-last"
+            for threads in a.threads:
+                fp32 = samples_per_second(size, False, threads, a.steps, a.batch, a.tokens, vocab_size, last)
+                bf16 = (f"{samples_per_second(size, True, threads, a.steps, a.batch, a.tokens, vocab_size, last):.1f}"
+                        if supported else "not supported")
+                print(f"| {size} | {params / 1e6:.2f} M | {layout} | {threads} | {fp32:.1f} | {bf16} |", flush=True)
 
 
 if __name__ == "__main__":

@@ -13,6 +13,8 @@ dev set's conditions explicit and lets training draw the same conditions on purp
 import cv2
 import numpy as np
 
+from . import effects
+
 # Each effect's range; an ordinary phone photo draws every one of them.
 RANGES = {
     "tilt_deg": (-4.0, 4.0),            # rotation in the image plane
@@ -52,14 +54,8 @@ def _u(rng, key, strength=None):
 
 def tilt(rng, img, strength=None):
     a = _u(rng, "tilt_deg") if strength is None else strength * RANGES["tilt_deg"][1] * rng.choice([-1, 1])
-    h, w = img.shape[:2]
-    m = cv2.getRotationMatrix2D((w / 2, h / 2), a, 1.0)
     # the canvas grows so that no corner of the formula is cut off (a crop of a tilted line holds it whole)
-    c, s = abs(m[0, 0]), abs(m[0, 1])
-    nw, nh = int(h * s + w * c + 1), int(h * c + w * s + 1)
-    m[0, 2] += nw / 2 - w / 2
-    m[1, 2] += nh / 2 - h / 2
-    return cv2.warpAffine(img, m, (nw, nh), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+    return effects.rotate(img, a, replicate=True)[0]
 
 
 def perspective(rng, img, strength=None):

@@ -29,6 +29,9 @@ NOISE_DOC = {
 }
 
 
+TEX_RENDERING = "- **Printed, real TeX** (`training/datagen/tex_render.py`, `tex_pack.py`): school formulas typeset by TeX Live (`latex` + `dvipng`, the `preview` package cutting one formula a page, 500 formulas a run: 20,000 formulas in 7 minutes on one core shared with a build) in 14 math font families, split in two: **training** draws from lmodern, mathptmx, mathpazo, eulervm, cmbright, libertine (+newtxmath), mathdesign charter, concrete (+eulervm); the **printed-photo dev set** from Computer Modern, newtx, newpx, fourier, kpfonts and stix2, so it is read in faces this renderer never trained on. Per formula: text or display style (40% display), `\\normalsize`/`\\large`/`\\Large`, one in ten `\\boldmath`; 240-600 dpi per batch. `python3 -m training.datagen.tex_pack --out DIR --count N` writes them as ink coverage in a pack's layout (`DIR/synth/`, cell `high/printed`), read with `--extra-coverage DIR=SHARE`; formulas come from `school_train.txt` only."
+
+
 def read_labels(d):
     rows = []
     with open(os.path.join(d, "labels.tsv"), encoding="utf-8") as f:
@@ -159,11 +162,15 @@ def main():
           "drawn instead in real handwritten glyphs cut from one-line CROHME *train* formulas (`glyph_bank.py`: 25,059 "
           "glyphs of 95 symbols by about 600 writers; one writer per formula where they wrote the symbol), placed in "
           "MathJax's layout; symbols the bank lacks keep the outlines.",
+          TEX_RENDERING,
           "- Every label is `canonical(...)` of the rendered source, uses only `spec/vocab.txt` tokens, and is rendered by "
           "KaTeX (`throwOnError`) in the worker before the sample is kept; failures are resampled.", "",
           "## Noise cells", ""]
     L += [f"- `{k}`: {v}" for k, v in NOISE_DOC.items()]
-    L += ["", "Every cell also gets mild exposure variation and sensor noise (the `clean` cell only a trace).", ""]
+    L += ["", "Every cell but `clean` then goes through the camera model below (`clean`: a trace of sensor noise only).", ""]
+    # the camera model and the printed-photo dev set are described once, in camera_card.md
+    L += open(os.path.join(os.path.dirname(os.path.abspath(__file__)), "camera_card.md"), encoding="utf-8").read().splitlines()
+    L += [""]
     if pages:
         L += ["## Detector pages", "",
               "1-12 formulas per page among Korean/English prose (Nanum fonts), problem numbers, inline formulas inside "

@@ -16,16 +16,17 @@ def elastic(rng, cov, alpha_frac=None, sigma_frac=None):
     return cv2.remap(cov, gx + dx, gy + dy, cv2.INTER_LINEAR, borderValue=0)
 
 
-def rotate(img, angle, border=0.0):
-    """Rotate about the centre with the canvas expanded so nothing is lost."""
+def rotate(img, angle, border=0.0, replicate=False):
+    """Rotate about the centre with the canvas expanded so nothing is lost; the new corners take
+    `border`, or with `replicate` the image's own edge (a photo's paper)."""
     h, w = img.shape[:2]
     m = cv2.getRotationMatrix2D((w / 2, h / 2), angle, 1.0)
     c, s = abs(m[0, 0]), abs(m[0, 1])
     nw, nh = int(h * s + w * c + 1), int(h * c + w * s + 1)
     m[0, 2] += nw / 2 - w / 2
     m[1, 2] += nh / 2 - h / 2
-    return cv2.warpAffine(img, m, (nw, nh), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT,
-                          borderValue=border), m
+    mode = cv2.BORDER_REPLICATE if replicate else cv2.BORDER_CONSTANT
+    return cv2.warpAffine(img, m, (nw, nh), flags=cv2.INTER_LINEAR, borderMode=mode, borderValue=border), m
 
 
 def shadow(rng, img):

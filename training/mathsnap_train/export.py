@@ -79,6 +79,9 @@ def load_checkpoint(path, vocab, direction):
         raise SystemExit(f"{path} holds a {got} decoder where a {direction} one was expected"
                          + (" (pass it with --r2l)" if got == "r2l" else ""))
     model = Recognizer(len(vocab.itos), state.get("size", "base"))
+    if model.parallel:
+        raise SystemExit(f"{path}: the transformer decoder (size v2) has no engine export yet: the engine reads "
+                         "the GRU step decoder only (MODEL_CARD, 'Recognizer v2')")
     model.load_state_dict(state["model"])
     return state, model.eval()
 

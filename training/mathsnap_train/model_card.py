@@ -2,8 +2,9 @@
 
     python3 -m training.mathsnap_train.model_card [--synth-limit N]
 
-Runs `target/release/mathsnap eval --single` on the real evaluation sets and the data engine's
-synthetic test split (per dataset-spec cell), fills the card's table with what it prints, and renders
+Runs `target/release/mathsnap eval --single` on the real evaluation sets, the printed-photo dev set (per
+camera condition; built first if it is missing) and the data engine's synthetic test split (per dataset-spec
+cell; `python3 -m training.datagen.make_rec --split test --out ../cache/rec/synth-test --count 1080`), fills the card's table with what it prints, and renders
 every output with KaTeX (the issue's "every output renders" figure)."""
 import argparse
 import json
@@ -79,6 +80,16 @@ def main():
         table.append((title,) + rows[-1][1:])
         cmds.append(f"`{cmd}` ({secs:.0f} s)")
         renders.append((title, len(outputs)) + katex_renders(outputs))
+    printed = os.path.join(ROOT, "..", "cache", "devsets", "printed-photo")
+    if not os.path.exists(os.path.join(printed, "labels.tsv")):
+        from training.devsets.printed_photo import build
+        build(printed, 300, 2026)
+    rows, cmd, secs, outputs = run_eval(printed)
+    for r in rows:
+        table.append(("printed-photo dev set: " + ("all conditions" if r[0].startswith("ALL") else r[0]),) + r[1:])
+    cmds.append(f"`{cmd}` (the set: `python3 -m training.devsets.printed_photo --out {os.path.normpath(printed)}`; "
+                f"{secs:.0f} s)")
+    renders.append(("printed-photo dev set: all conditions", len(outputs)) + katex_renders(outputs))
     d, labels = synth_subset(args.synth_limit)
     rows, cmd, secs, outputs = run_eval(d, labels)
     for r in rows:

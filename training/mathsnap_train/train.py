@@ -21,6 +21,7 @@ average over the last ~1/(1-decay) steps sits nearer the middle of the basin and
 as the soups of two checkpoints did here (soup.py), without choosing checkpoints after the fact.
 """
 import argparse
+import json
 import math
 import os
 import random
@@ -140,6 +141,9 @@ def main():
                     help="seconds of training; the learning rate then decays over the budget and the run stops at its end")
     ap.add_argument("--crohme-share", type=float, default=0.45,
                     help="share of real handwriting (CROHME train) among the samples, before --extra-coverage")
+    ap.add_argument("--commercial-ok", action="store_true",
+                    help="train only on sources whose licence allows commercial use: leaves out CROHME (research and "
+                         "non-commercial use only) and packs drawn with its glyph bank (MODEL_CARD, 'Data licences')")
     ap.add_argument("--photo-share", type=float, default=0.5,
                     help="share of CROHME samples redrawn through the data engine's paper and noise cells")
     ap.add_argument("--rewarm", type=int, default=0,
@@ -246,10 +250,17 @@ def main():
         for r in reports:
             say(r.line())
 
+    if args.commercial_ok:
+        for directory in [args.pack or ""] + [e.rsplit("=", 1)[0] for e in args.extra_coverage]:
+            if noncommercial_pack(directory):
+                raise SystemExit(f"--commercial-ok: {directory} was drawn with CROHME's glyph bank (non-commercial)")
+
     def build_stream():
         synth = training_sets()
-        share = args.crohme_share if synth else 1.0
-        parts = [(crohme, share)] + [(s, (1 - share) / len(synth)) for s in synth]
+        share = 0.0 if args.commercial_ok else args.crohme_share if synth else 1.0
+        if not synth and args.commercial_ok:
+            raise SystemExit("--commercial-ok: no synthetic training set to train on without CROHME")
+        parts = ([(crohme, share)] if share else []) + [(s, (1 - share) / len(synth)) for s in synth]
         for spec in args.extra_coverage:
             directory, weight = spec.rsplit("=", 1)
             extra = coverage_set(vocab, os.path.join(directory, "synth"), os.path.basename(os.path.normpath(directory)))
@@ -305,6 +316,12 @@ def main():
                           averaged=ema is not None, reverse=args.direction == "r2l")
     save(last)
     say(f"stopped at {state['seen']} samples after {time.time() - started:.0f}s")
+
+
+def noncommercial_pack(directory):
+    """A pack made with CROHME's glyph bank carries its licence (make_pack records glyph_bank in pack.json)."""
+    stats = os.path.join(directory, "pack.json")
+    return bool(directory) and os.path.exists(stats) and bool(json.load(open(stats)).get("glyph_bank"))
 
 
 def teacher_forced_logprobs(model, x, inp, freeze_encoder):
