@@ -98,6 +98,18 @@ fn impossible_view_scales_are_a_clear_error() {
     }
 }
 
+#[test]
+fn impossible_calibration_is_a_clear_error() {
+    let dir = scratch_models("calibration");
+    let path = dir.join("manifest.json");
+    let mut manifest: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    manifest["recognizer"]["calibration"] = serde_json::json!({"slope": -3.0, "bias": 1.0});
+    std::fs::write(&path, manifest.to_string()).unwrap();
+    let out = mathsnap(&["--models", dir.to_str().unwrap(), "read", "--single", "whatever.png"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("calibration"));
+}
+
 /// A scratch folder holding a copy of the shipped models, to break one way or another.
 fn scratch_models(name: &str) -> Scratch {
     let dir = scratch(name);
@@ -106,4 +118,15 @@ fn scratch_models(name: &str) -> Scratch {
         std::fs::copy(&f, dir.join(f.file_name().unwrap())).unwrap();
     }
     dir
+}
+
+#[test]
+fn unwritable_predictions_file_is_a_clear_error() {
+    let dir = scratch("preds");
+    std::fs::write(dir.join("labels.tsv"), "none.png\tx\n").unwrap();
+    let target = dir.join("no-such-folder").join("predictions.jsonl");
+    let out = mathsnap(&["eval", "--single", dir.to_str().unwrap(), "--predictions", target.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("cannot write predictions"), "{err}");
 }

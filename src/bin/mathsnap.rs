@@ -168,17 +168,27 @@ fn cmd_eval(
             return ExitCode::from(2);
         }
     };
-    let mut pred_out = predictions.and_then(|p| std::fs::File::create(p).ok());
+    let mut pred_out = match predictions.map(|p| std::fs::File::create(&p).map_err(|e| (p, e))).transpose() {
+        Ok(f) => f,
+        Err((p, e)) => {
+            eprintln!("mathsnap eval: cannot write predictions to {}: {e}", p.display());
+            return ExitCode::from(2);
+        }
+    };
     let (mut all, mut cells, mut errors) = (Tally::default(), BTreeMap::<String, Tally>::new(), 0usize);
     for row in text.lines().filter(|l| l.contains('\t')) {
         let mut parts = row.splitn(3, '\t');
         let (name, truth, cell) = (parts.next().unwrap_or(""), parts.next().unwrap_or(""), parts.next());
-        let got = match read_one(engine, &dir.join(name), opts) {
-            Ok(r) => r.formulas.iter().map(|f| f.latex.as_str()).collect::<Vec<_>>().join(" "),
+        // the score of what was read: the lowest of its formulas' (one formula with --single)
+        let (got, score) = match read_one(engine, &dir.join(name), opts) {
+            Ok(r) => (
+                r.formulas.iter().map(|f| f.latex.as_str()).collect::<Vec<_>>().join(" "),
+                r.formulas.iter().map(|f| f.score).reduce(f32::min),
+            ),
             Err(e) => {
                 errors += 1;
                 eprintln!("{name}: {e}");
-                String::new()
+                (String::new(), None)
             }
         };
         let (a, b) = (texnorm::norm(&got), texnorm::norm(truth));
@@ -188,7 +198,7 @@ fn cmd_eval(
             cells.entry(c.trim().to_string()).or_default().add(e, a.len().max(b.len()));
         }
         if let Some(f) = pred_out.as_mut() {
-            let _ = writeln!(f, "{}", json!({"image": name, "truth": truth, "latex": got, "edit": e}));
+            let _ = writeln!(f, "{}", json!({"image": name, "truth": truth, "latex": got, "edit": e, "score": score}));
         }
     }
     for (c, t) in &cells {

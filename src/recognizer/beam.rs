@@ -154,8 +154,9 @@ pub fn decode(rec: &Recognizer, views: &[Encoded], opts: &DecodeOptions) -> Resu
         }
     };
     // the left-to-right decoder's own confidence, with or without rescoring: one scale for every model
-    let confidence = length_normalised(&best).exp() * if truncated { 0.5 } else { 1.0 };
-    Ok(Decoded { tokens: best.tokens, confidence: confidence.clamp(0.0, 1.0), truncated })
+    let raw = (length_normalised(&best).exp() * if truncated { 0.5 } else { 1.0 }).clamp(0.0, 1.0);
+    let confidence = rec.config.calibration.map_or(raw, |c| c.apply(raw));
+    Ok(Decoded { tokens: best.tokens, confidence, truncated })
 }
 
 #[cfg(test)]

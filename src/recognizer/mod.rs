@@ -5,6 +5,7 @@
 //! hypotheses (rescore.rs).
 
 pub mod beam;
+pub mod calibration;
 pub mod rescore;
 
 use crate::error::{Error, Result};
@@ -30,6 +31,10 @@ pub struct RecognizerConfig {
     /// beam is rescored (rescore.rs); chosen on the training side's hold-out, written by the export.
     #[serde(default = "equal_weight")]
     pub r2l_weight: f32,
+    /// Maps the beam's raw score to the probability of an exact reading (calibration.rs); absent:
+    /// the raw score is reported.
+    #[serde(default)]
+    pub calibration: Option<calibration::Calibration>,
     pub hidden: usize,
     pub slots: usize,
     pub vocab: Vec<String>,
@@ -116,6 +121,9 @@ impl Recognizer {
         }
         if config.view_scales.is_empty() || config.view_scales.iter().any(|s| !(*s > 0.0 && *s <= 1.0)) {
             return Err(Error::model("recognizer view_scales must be one or more sizes in (0, 1]"));
+        }
+        if config.calibration.is_some_and(|c| !c.is_valid()) {
+            return Err(Error::model("recognizer calibration must have a finite slope from 0 up and a finite bias"));
         }
         if !(config.r2l_weight >= 0.0 && config.r2l_weight.is_finite()) {
             return Err(Error::model("recognizer r2l_weight must be a finite number from 0 up"));

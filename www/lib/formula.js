@@ -78,13 +78,19 @@ export function toMathML(latex) {
   return m ? m[0] : html;
 }
 
-/** Map an engine score to 0..1 (scores may be probabilities or log-probabilities). */
+// The engine's score is a calibrated probability that the reading is exactly right (the manifest's
+// recognizer.calibration, fitted by training/mathsnap_train/calibrate.py, whose HIGH and LOW these are):
+// "high" should be right at least 9 times in 10; training/MODEL_CARD.md has the table per dev set.
+export const HIGH_CONFIDENCE = 0.9;
+export const LOW_CONFIDENCE = 0.6;
+
+/** Map an engine score to 0..1 (scores may be probabilities or log-probabilities) and a level. */
 export function confidence(score) {
   let s = Number(score);
   if (!Number.isFinite(s)) return { value: null, level: 'unknown', label: 'confidence unknown' };
   if (s < 0) s = Math.exp(s);
   if (s > 1) s = 1;
-  const level = s >= 0.85 ? 'high' : s >= 0.6 ? 'medium' : 'low';
+  const level = s >= HIGH_CONFIDENCE ? 'high' : s >= LOW_CONFIDENCE ? 'medium' : 'low';
   return { value: s, level, label: `${level} confidence` };
 }
 
