@@ -14,6 +14,7 @@ import subprocess
 import tempfile
 import time
 
+from .calibrate import HIGH, LOW, reliability
 from .latex import ROOT
 
 SETS = [("CROHME 2014 test (real handwriting)", "../shared/data/crohme/test2014", None),
@@ -21,6 +22,7 @@ SETS = [("CROHME 2014 test (real handwriting)", "../shared/data/crohme/test2014"
 LINE = re.compile(r"^(.*): n=(\d+) ExpRate=([\d.]+)% <=1err=([\d.]+)% <=2err=([\d.]+)% norm_edit=([\d.]+)$")
 
 
+RELIABILITY = []  # (set, predictions) of every run_eval, for the confidence table
 KATEX_LINE = re.compile(r"^katex_check: (\d+) formulas, (\d+) failed")
 
 
@@ -34,9 +36,10 @@ def run_eval(directory, labels=None, beam=3):
         t = time.time()
         out = subprocess.run(cmd + ["--predictions", preds], cwd=ROOT, capture_output=True, text=True, check=True).stdout
         secs = time.time() - t
-        outputs = [json.loads(line)["latex"] for line in open(preds, encoding="utf-8")]
+        predictions = [json.loads(line) for line in open(preds, encoding="utf-8")]
     rows = [LINE.match(l).groups() for l in out.splitlines() if LINE.match(l)]
-    return rows, " ".join(cmd), secs, outputs
+    RELIABILITY.append((directory, predictions))
+    return rows, " ".join(cmd), secs, [p["latex"] for p in predictions]
 
 
 def katex_renders(outputs):
@@ -102,6 +105,15 @@ def main():
               "it; `training/datagen/node/katex_check.mjs`); empty outputs (nothing read) are not rendered:", "",
               "| set | outputs | non-empty | render in KaTeX |", "|---|---|---|---|"]
     lines += [f"| {t} | {n} | {m} | {ok} ({100.0 * ok / max(m, 1):.1f}%) |" for t, n, ok, m in renders]
+    titles = {d: t for t, d, _ in SETS}
+    titles[printed] = "printed-photo dev set (all conditions)"
+    titles[d] = f"synthetic test ({args.synth_limit} a cell)"
+    lines += ["", f"Confidence levels as the app shows them (the engine's calibrated score; high from {HIGH}, low below "
+              f"{LOW}; `python3 -m training.mathsnap_train.calibrate`): how many readings reach each level and how many "
+              "of those are exactly right.", ""]
+    for directory, predictions in RELIABILITY:
+        table = reliability(predictions, titles.get(directory, directory))
+        lines += table[:1] + ["|---|---|---|---|"] + table[1:] + [""]
     card = open(args.out, encoding="utf-8").read() if os.path.exists(args.out) else ""
     start, end = "<!-- eval:start -->", "<!-- eval:end -->"
     block = (f"{start}\nMeasured {time.strftime('%Y-%m-%d')} through the Rust engine (beam 3), model trained on "
