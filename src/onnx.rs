@@ -31,8 +31,9 @@ pub fn load(name: &str, bytes: &[u8], input_shape: Option<&[usize]>) -> Result<P
 }
 
 /// How many concrete plans a [`ShapedPlans`] keeps (the detector sees a few page shapes, the
-/// decoder one per live beam width); the oldest is dropped beyond this.
-const MAX_PLANS: usize = 8;
+/// GRU decoder one per live beam width, the transformer one per width and cache capacity); the oldest
+/// is dropped beyond this.
+const MAX_PLANS: usize = 16;
 
 /// A model whose input sizes are only known at run time (the detector's height and width, the
 /// decoder's beam width). tract runs a graph with symbolic dimensions through generic kernels

@@ -1,8 +1,9 @@
 //! tract must compute what onnxruntime computes for the exported recognizer: the encoder's
 //! memory and every decoder step's log-probabilities, at several decoded lengths and at beam
 //! batch sizes 1 and 3, for each decoder the manifest names (left to right, and right to left
-//! where one is shipped). (tract is known to mis-fold some in-graph masks silently; this catches
-//! any such drift.) Needs python3 with numpy and onnxruntime.
+//! where one is shipped), and for recognizer v2's cached transformer step whether or not it is
+//! shipped (random weights). (tract is known to mis-fold some in-graph masks silently; this catches
+//! any such drift.) Needs python3 with numpy, onnxruntime and torch.
 
 use mathsnap::models::Manifest;
 use mathsnap::recognizer::{Direction, Recognizer};
@@ -16,8 +17,12 @@ fn load_recognizer(manifest: &Manifest, dir: &Path) -> Recognizer {
 }
 
 fn check_decoder(rec: &Recognizer, manifest_key: &str, direction: Direction) {
+    check_decoder_in(rec, Path::new("models"), STEPS, manifest_key, direction)
+}
+
+fn check_decoder_in(rec: &Recognizer, dir: &Path, steps: usize, manifest_key: &str, direction: Direction) {
     let out = Command::new("python3")
-        .args(["tests/support/ort_reference.py", "models", &STEPS.to_string(), manifest_key])
+        .args(["tests/support/ort_reference.py", dir.to_str().unwrap(), &steps.to_string(), manifest_key])
         .output()
         .expect("python3 runs");
     assert!(out.status.success(), "reference run failed: {}", String::from_utf8_lossy(&out.stderr));
@@ -37,20 +42,53 @@ fn check_decoder(rec: &Recognizer, manifest_key: &str, direction: Direction) {
     for batch in [1usize, 3] {
         let mut hidden = vec![0.0f32; batch * h];
         let mut coverage = vec![0.0f32; batch * s];
+        let mut states = vec![rec.initial_state(); batch];
         let mut token = vec![c.bos as i64; batch];
         for (step, row) in rows.iter().enumerate() {
-            let o = rec.step_in(direction, &enc, &token, &hidden, &coverage).unwrap();
+            // the right-to-left GRU runs through step_in, the left-to-right decoder of either design
+            // through advance, as the beam runs it
+            let logprobs = if direction == Direction::RightToLeft {
+                let o = rec.step_in(direction, &enc, &token, &hidden, &coverage).unwrap();
+                (hidden, coverage) = (o.hidden, o.coverage);
+                o.logprobs
+            } else {
+                let (logprobs, next) = rec.advance(&enc, &token, &states.iter().collect::<Vec<_>>()).unwrap();
+                states = next;
+                logprobs
+            };
             let want: Vec<f32> = row.as_array().unwrap().iter().map(|x| x.as_f64().unwrap() as f32).collect();
             for b in 0..batch {
-                let got = &o.logprobs[b * v..(b + 1) * v];
+                let got = &logprobs[b * v..(b + 1) * v];
                 let d = got.iter().zip(&want).map(|(a, c)| (a - c).abs()).fold(0.0, f32::max);
                 assert!(d < 2e-3, "{manifest_key}: batch {batch}, hypothesis {b}, step {step}: logprobs differ by {d}");
             }
-            hidden = o.hidden;
-            coverage = o.coverage;
             token = vec![tokens[step]; batch];
         }
     }
+}
+
+/// Recognizer v2's cached transformer step (random weights, tests/support/random_v2_models.py) read
+/// token by token by tract, its cache passed at growing capacities (16, 32, 64 rows) with the mask as
+/// an input, against onnxruntime stepping one 40-row cache: every step's log-probabilities, at beam
+/// widths 1 and 3. This is the path tract's in-graph mask folding would break.
+#[test]
+fn cached_transformer_decoder_matches_onnxruntime_at_several_lengths() {
+    let dir = std::env::temp_dir().join(format!("mathsnap-v2-{}", std::process::id()));
+    let made = Command::new("python3")
+        .args(["tests/support/random_v2_models.py", dir.to_str().unwrap()])
+        .output()
+        .expect("python3 runs");
+    assert!(made.status.success(), "making the models failed: {}", String::from_utf8_lossy(&made.stderr));
+    let manifest = Manifest::parse(&std::fs::read_to_string(dir.join("manifest.json")).unwrap()).unwrap();
+    assert!(manifest.recognizer.config.transformer.is_some());
+    let rec = load_recognizer(&manifest, &dir);
+    check_decoder_in(&rec, &dir, 40, "decoder", Direction::LeftToRight);
+    // and the beam runs over it end to end (random weights: any tokens, but no error)
+    let enc = rec.encode(&vec![0.0; rec.config.input_height * rec.config.input_width]).unwrap();
+    let opts = mathsnap::recognizer::beam::DecodeOptions { beam: 3, max_tokens: 40 };
+    let decoded = mathsnap::recognizer::beam::decode(&rec, &[enc], &opts).unwrap();
+    assert!(decoded.tokens.len() <= 40);
+    std::fs::remove_dir_all(&dir).ok();
 }
 
 #[test]

@@ -2,7 +2,7 @@
 //! repetition loops (the classic failure of attention decoders on hard inputs: better to stop
 //! and report low confidence than to emit "1111111..." for 200 tokens).
 
-use super::{rescore, Encoded, Recognizer};
+use super::{rescore, DecoderState, Encoded, Recognizer};
 use crate::error::{Error, Result};
 
 #[derive(Clone, Debug)]
@@ -27,13 +27,13 @@ pub struct Decoded {
     pub truncated: bool,
 }
 
-/// A hypothesis carries one decoder state (GRU hidden + attention coverage) per view of the crop.
+/// A hypothesis carries one decoder state (GRU hidden + attention coverage, or the transformer's
+/// key/value cache) per view of the crop.
 #[derive(Clone)]
 struct Hyp {
     tokens: Vec<usize>,
     logp: f32,
-    hidden: Vec<Vec<f32>>,
-    coverage: Vec<Vec<f32>>,
+    states: Vec<DecoderState>,
 }
 
 /// Repeats of one unit that make a hypothesis a loop. Ordinary maths repeats a unit four or five
@@ -68,24 +68,19 @@ pub fn decode(rec: &Recognizer, views: &[Encoded], opts: &DecodeOptions) -> Resu
     let beam = opts.beam.clamp(1, 16);
     let (bos, eos, v) = (rec.config.bos, rec.config.eos, rec.vocab_size());
     let k = views.len();
-    let mut alive = vec![Hyp {
-        tokens: vec![],
-        logp: 0.0,
-        hidden: vec![vec![0.0; rec.config.hidden]; k],
-        coverage: vec![vec![0.0; rec.config.slots]; k],
-    }];
+    let mut alive = vec![Hyp { tokens: vec![], logp: 0.0, states: vec![rec.initial_state(); k] }];
     let mut finished: Vec<(Hyp, bool)> = Vec::new();
-    for _ in 0..opts.max_tokens {
+    for _ in 0..opts.max_tokens.min(rec.max_tokens()) {
         let tokens: Vec<i64> = alive.iter().map(|h| *h.tokens.last().unwrap_or(&bos) as i64).collect();
+        // per view: (token log-probabilities, each hypothesis's next state)
         let mut outs = Vec::with_capacity(k);
         for (view, enc) in views.iter().enumerate() {
-            let hidden: Vec<f32> = alive.iter().flat_map(|h| h.hidden[view].iter().copied()).collect();
-            let coverage: Vec<f32> = alive.iter().flat_map(|h| h.coverage[view].iter().copied()).collect();
-            outs.push(rec.step(enc, &tokens, &hidden, &coverage)?);
+            let states: Vec<&DecoderState> = alive.iter().map(|h| &h.states[view]).collect();
+            outs.push(rec.advance(enc, &tokens, &states)?);
         }
-        let mut logprobs = outs[0].logprobs.clone();
-        for out in &outs[1..] {
-            logprobs.iter_mut().zip(&out.logprobs).for_each(|(a, b)| *a += b);
+        let mut logprobs = outs[0].0.clone();
+        for (out, _) in &outs[1..] {
+            logprobs.iter_mut().zip(out).for_each(|(a, b)| *a += b);
         }
         logprobs.iter_mut().for_each(|a| *a /= k as f32);
         // candidates: (hypothesis index, token, total log-probability)
@@ -97,7 +92,6 @@ pub fn decode(rec: &Recognizer, views: &[Encoded], opts: &DecodeOptions) -> Resu
             cands.extend(idx.into_iter().take(beam).map(|t| (b, t, h.logp + row[t])));
         }
         cands.sort_by(|a, b| b.2.total_cmp(&a.2));
-        let (hs, ss) = (rec.config.hidden, rec.config.slots);
         let mut next = Vec::with_capacity(beam);
         for (b, t, logp) in cands {
             if next.len() >= beam {
@@ -106,8 +100,7 @@ pub fn decode(rec: &Recognizer, views: &[Encoded], opts: &DecodeOptions) -> Resu
             let mut h = Hyp {
                 tokens: alive[b].tokens.clone(),
                 logp,
-                hidden: outs.iter().map(|o| o.hidden[b * hs..(b + 1) * hs].to_vec()).collect(),
-                coverage: outs.iter().map(|o| o.coverage[b * ss..(b + 1) * ss].to_vec()).collect(),
+                states: outs.iter().map(|(_, states)| states[b].clone()).collect(),
             };
             if t == eos {
                 finished.push((h, false));

@@ -1,10 +1,15 @@
 //! The recognizer: a formula crop -> canonical LaTeX tokens, with a confidence.
 //! The encoder runs once per crop; the decoder runs one step per output token for the whole
-//! beam at once (batch = beam width), carrying a GRU state and an attention coverage map.
-//! A second, right-to-left decoder over the same encoder (optional) rescores the beam's finished
+//! beam at once (batch = beam width). Two decoder designs, named by the manifest:
+//! - the GRU decoder carries a hidden state and an attention coverage map from step to step;
+//! - the transformer decoder (recognizer v2, the manifest's `transformer` entry) carries a key/value
+//!   cache: the self-attention keys and values of every token read so far (cached.rs).
+//!
+//! A second, right-to-left GRU decoder over the same encoder (optional) rescores the beam's finished
 //! hypotheses (rescore.rs).
 
 pub mod beam;
+pub mod cached;
 pub mod calibration;
 pub mod rescore;
 
@@ -35,7 +40,12 @@ pub struct RecognizerConfig {
     /// the raw score is reported.
     #[serde(default)]
     pub calibration: Option<calibration::Calibration>,
+    /// The GRU decoder's hidden state size (absent for a transformer decoder).
+    #[serde(default)]
     pub hidden: usize,
+    /// Present when the decoder is the cached transformer step (cached.rs).
+    #[serde(default)]
+    pub transformer: Option<cached::TransformerConfig>,
     pub slots: usize,
     pub vocab: Vec<String>,
     pub bos: usize,
@@ -50,10 +60,20 @@ fn equal_weight() -> f32 {
     1.0
 }
 
+/// One hypothesis's decoder state for one view of the crop.
+#[derive(Clone, Debug)]
+pub enum DecoderState {
+    /// GRU decoder: hidden state and attention coverage, replaced at each step.
+    Recurrent { hidden: Vec<f32>, coverage: Vec<f32> },
+    /// Transformer decoder: the self-attention keys and values of every token read so far, one row
+    /// (layers × width) per token; each step appends a row.
+    Cached(cached::Cache),
+}
+
 pub struct Recognizer {
     encoder: Plan,
     /// one optimised plan per beam width (batch size) met
-    decoder: ShapedPlans,
+    pub(crate) decoder: ShapedPlans,
     /// the same step graph trained on reversed token sequences: reads a formula last token first
     right_to_left: Option<ShapedPlans>,
     pub config: RecognizerConfig,
@@ -66,7 +86,8 @@ pub enum Direction {
     RightToLeft,
 }
 
-/// Encoder output for one crop: attention memory and precomputed keys.
+/// Encoder output for one crop: attention memory and precomputed keys (for the transformer decoder,
+/// every layer's cross-attention values and keys, in the same places).
 pub struct Encoded {
     pub memory: Vec<f32>,
     pub keys: Vec<f32>,
@@ -92,7 +113,7 @@ impl Encoded {
     }
 
     /// (memory, keys) as [b, S, D] and [b, S, A] tensors.
-    fn for_batch(&self, b: usize, slots: usize) -> Result<(TValue, TValue)> {
+    pub(crate) fn for_batch(&self, b: usize, slots: usize) -> Result<(TValue, TValue)> {
         if let Some((_, m, k)) = self.batched.borrow().iter().find(|(n, _, _)| *n == b) {
             return Ok((m.clone(), k.clone()));
         }
@@ -131,6 +152,13 @@ impl Recognizer {
         if config.vocab.len() <= config.bos.max(config.eos) {
             return Err(Error::model("recognizer vocabulary is smaller than its special tokens"));
         }
+        match &config.transformer {
+            Some(t) => t.validate()?,
+            None if config.hidden == 0 => {
+                return Err(Error::model("recognizer needs either a GRU hidden size or a transformer entry"))
+            }
+            None => {}
+        }
         let encoder = onnx::load("recognizer_encoder.onnx", encoder, Some(&[1, 1, HEIGHT, WIDTH]))?;
         let decoder = ShapedPlans::load("recognizer_decoder.onnx", decoder)?;
         Ok(Recognizer { encoder, decoder, right_to_left: None, config })
@@ -138,6 +166,9 @@ impl Recognizer {
 
     /// Add the right-to-left decoder (the manifest's `decoder_r2l`), which must share this encoder.
     pub fn with_right_to_left(mut self, decoder: &[u8]) -> Result<Self> {
+        if self.config.transformer.is_some() {
+            return Err(Error::model("a right-to-left decoder rescores GRU recognizers only"));
+        }
         self.right_to_left = Some(ShapedPlans::load("recognizer_decoder_r2l.onnx", decoder)?);
         Ok(self)
     }
@@ -150,6 +181,58 @@ impl Recognizer {
             Some(file) => rec.with_right_to_left(&fetch(file)?),
             None => Ok(rec),
         }
+    }
+
+    /// The state a hypothesis starts from, for one view.
+    pub fn initial_state(&self) -> DecoderState {
+        match &self.config.transformer {
+            Some(_) => DecoderState::Cached(cached::Cache::default()),
+            None => DecoderState::Recurrent {
+                hidden: vec![0.0; self.config.hidden],
+                coverage: vec![0.0; self.config.slots],
+            },
+        }
+    }
+
+    /// The most tokens one reading can have (the transformer's cache and positions end there).
+    pub fn max_tokens(&self) -> usize {
+        self.config.transformer.as_ref().map_or(usize::MAX, |t| t.max_tokens)
+    }
+
+    /// One left-to-right step for a batch of hypotheses (their last tokens and states, one view):
+    /// the token log-probabilities (row-major, one row per hypothesis) and each one's next state.
+    pub fn advance(
+        &self,
+        enc: &Encoded,
+        tokens: &[i64],
+        states: &[&DecoderState],
+    ) -> Result<(Vec<f32>, Vec<DecoderState>)> {
+        if tokens.len() != states.len() {
+            return Err(Error::model("decoder step: one state per token is needed"));
+        }
+        if let Some(config) = &self.config.transformer {
+            return cached::advance(self, config, enc, tokens, states);
+        }
+        let (h, s) = (self.config.hidden, self.config.slots);
+        let mut hidden = Vec::with_capacity(tokens.len() * h);
+        let mut coverage = Vec::with_capacity(tokens.len() * s);
+        for state in states {
+            match state {
+                DecoderState::Recurrent { hidden: a, coverage: c } if a.len() == h && c.len() == s => {
+                    hidden.extend_from_slice(a);
+                    coverage.extend_from_slice(c);
+                }
+                _ => return Err(Error::model("decoder step: a state of another decoder")),
+            }
+        }
+        let out = self.step(enc, tokens, &hidden, &coverage)?;
+        let next = (0..tokens.len())
+            .map(|b| DecoderState::Recurrent {
+                hidden: out.hidden[b * h..(b + 1) * h].to_vec(),
+                coverage: out.coverage[b * s..(b + 1) * s].to_vec(),
+            })
+            .collect();
+        Ok((out.logprobs, next))
     }
 
     pub fn has_right_to_left(&self) -> bool {
@@ -178,6 +261,9 @@ impl Recognizer {
         hidden: &[f32],
         coverage: &[f32],
     ) -> Result<StepOutput> {
+        if self.config.transformer.is_some() {
+            return Err(Error::model("this recognizer's decoder is the cached transformer: use advance"));
+        }
         let decoder = match direction {
             Direction::LeftToRight => &self.decoder,
             Direction::RightToLeft => {

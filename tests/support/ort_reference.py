@@ -1,7 +1,7 @@
 """Reference run of the exported recognizer with onnxruntime, for tests/tract_parity.rs.
 
 Reads models/manifest.json, encodes a deterministic test input, decodes greedily for up to
-STEPS steps with a batch of 1 with the decoder the manifest names under KEY ("decoder", the
+STEPS steps (the GRU step, or the transformer step with a key/value cache) with a batch of 1 with the decoder the manifest names under KEY ("decoder", the
 default, or "decoder_r2l"), and prints JSON: input, memory, greedy tokens, per-step logprobs rows.
 (tract_parity.rs replays the same tokens with a batch of 1 and of 3, the beam's shape.)
 
@@ -22,13 +22,29 @@ image = reference_image(m)
 enc = ort.InferenceSession(f"{models}/{m['encoder']}")
 dec = ort.InferenceSession(f"{models}/{m[key]}")
 memory, keys = enc.run(None, {"image": image})
-hidden = np.zeros((1, m["hidden"]), np.float32)
-coverage = np.zeros((1, m["slots"]), np.float32)
 token = np.array([m["bos"]], np.int64)
 tokens, rows = [], []
-for _ in range(steps):
-    lp, hidden, coverage = dec.run(None, {"token": token, "hidden": hidden, "coverage": coverage,
-                                          "memory": memory, "keys": keys})
+if "transformer" in m:
+    # the cached transformer step (cached_decoder.py): one cache of `steps` rows, filled row by row
+    row = m["transformer"]["layers"] * m["transformer"]["width"]
+    past_keys = np.zeros((1, steps, row), np.float32)
+    past_values = np.zeros_like(past_keys)
+
+    def step(t, token):
+        mask = np.where(np.arange(steps) < t, 0.0, -30000.0).astype(np.float32)[None]
+        lp, k, v = dec.run(None, {"token": token, "position": np.array([t], np.int64), "mask": mask,
+                                  "past_keys": past_keys, "past_values": past_values,
+                                  "memory": memory, "keys": keys})
+        past_keys[:, t], past_values[:, t] = k, v
+        return lp
+else:
+    state = {"hidden": np.zeros((1, m["hidden"]), np.float32), "coverage": np.zeros((1, m["slots"]), np.float32)}
+
+    def step(t, token):
+        lp, state["hidden"], state["coverage"] = dec.run(None, {"token": token, **state, "memory": memory, "keys": keys})
+        return lp
+for t in range(steps):
+    lp = step(t, token)
     rows.append(lp[0].tolist())
     nxt = int(lp[0].argmax())
     tokens.append(nxt)

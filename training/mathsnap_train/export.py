@@ -1,5 +1,7 @@
 """Export a recognizer checkpoint to the ONNX files the engine runs (encoder, decoder step, and with --r2l a right-to-left decoder step), check them against
 PyTorch with onnxruntime, and write models/manifest.json (vocabulary, hashes, input size).
+A v2 checkpoint (transformer decoder) exports its one-token step with a key/value cache
+(cached_decoder.py), and the manifest's recognizer entry gains `transformer` (layers, width, max_tokens).
 
     python3 -m training.mathsnap_train.export runs/rec/best.pt --out models [--fp16-weights] [--r2l runs/r2l/best.pt]
 
@@ -17,6 +19,7 @@ import sys
 import numpy as np
 import torch
 
+from .cached_decoder import CachedStep, CrossMemory, step_mask
 from .data import Vocab
 from .latex import ROOT
 from .model import FEAT_H, FEAT_W, Recognizer
@@ -36,6 +39,30 @@ class EncoderGraph(torch.nn.Module):
 
     def forward(self, image):
         return self.encoder(image)
+
+
+class CachedEncoderGraph(torch.nn.Module):
+    """Recognizer v2's encoder graph: the image -> each decoder layer's cross-attention values and keys
+    ([1, S, L*d] each, in the places of the GRU encoder's memory and keys, so the engine tiles them alike)."""
+
+    def __init__(self, model):
+        super().__init__()
+        self.encoder, self.cross = model.encoder, CrossMemory(model.decoder)
+
+    def forward(self, image):
+        keys, values = self.cross(self.encoder(image)[0])
+        return values, keys
+
+
+class CachedStepGraph(torch.nn.Module):
+    """Recognizer v2's decoder step, inputs in the engine's order (cached_decoder.CachedStep)."""
+
+    def __init__(self, model):
+        super().__init__()
+        self.step = CachedStep(model.decoder)
+
+    def forward(self, token, position, mask, past_keys, past_values, memory, keys):
+        return self.step(token, position, mask, past_keys, past_values, keys, memory)
 
 
 class DecoderGraph(torch.nn.Module):
@@ -78,10 +105,9 @@ def load_checkpoint(path, vocab, direction):
     if got != direction:
         raise SystemExit(f"{path} holds a {got} decoder where a {direction} one was expected"
                          + (" (pass it with --r2l)" if got == "r2l" else ""))
-    model = Recognizer(len(vocab.itos), state.get("size", "base"))
-    if model.parallel:
-        raise SystemExit(f"{path}: the transformer decoder (size v2) has no engine export yet: the engine reads "
-                         "the GRU step decoder only (MODEL_CARD, 'Recognizer v2')")
+    model = Recognizer(len(vocab.itos), state.get("size", "base"), channels_last=False)
+    if model.parallel and direction != "l2r":
+        raise SystemExit(f"{path}: a right-to-left transformer decoder has no engine export")
     model.load_state_dict(state["model"])
     return state, model.eval()
 
@@ -118,6 +144,70 @@ def export_decoder(model, path, memory, keys, check, fp16_weights):
             assert (got[0].argmax(1) == want[0].numpy().argmax(1)).all(), "fp16 weights change the top token"
 
 
+# The transformer decoder's longest reading (its cache's largest capacity; the engine grows the cache in
+# powers of two up to it): the positional table holds max_len + 1 positions.
+CACHED_MAX_TOKENS = 256
+
+
+def export_cached_decoder(model, path, raw_memory, check, fp16_weights):
+    """Recognizer v2's one-token step as ONNX (dynamic beam width and cache capacity), checked through
+    onnxruntime against PyTorch's teacher-forced pass at several lengths."""
+    names = ["token", "position", "mask", "past_keys", "past_values", "memory", "keys"]
+    outputs = ["logprobs", "keys_out", "values_out"]
+    b, capacity, t = 3, 16, 5
+    with torch.no_grad():
+        keys, memory = CrossMemory(model.decoder)(raw_memory)
+    width = keys.shape[-1]
+    args = (torch.tensor([1, 5, 9]), torch.tensor([t]), step_mask(t, capacity), torch.randn(b, capacity, width),
+            torch.randn(b, capacity, width), memory.expand(b, -1, -1).contiguous(), keys.expand(b, -1, -1).contiguous())
+    axes = {"token": {0: "beam"}, "mask": {1: "capacity"}, "past_keys": {0: "beam", 1: "capacity"},
+            "past_values": {0: "beam", 1: "capacity"}, "memory": {0: "beam"}, "keys": {0: "beam"},
+            "logprobs": {0: "beam"}, "keys_out": {0: "beam"}, "values_out": {0: "beam"}}
+    torch.onnx.export(CachedStepGraph(model).eval(), args, path, input_names=names, output_names=outputs,
+                      opset_version=17, dynamo=False, dynamic_axes=axes)
+    if fp16_weights:
+        store_weights_fp16(path)
+    if check:
+        diff = cached_decoder_drift(model, path, raw_memory)
+        print(f"{os.path.basename(path)}: stepped through onnxruntime, logprobs max |diff| {diff:.5f} "
+              "from the teacher-forced pass")
+        assert diff < (0.05 if fp16_weights else 1e-3), f"cached decoder mismatch {diff}"
+
+
+def cached_decoder_drift(model, path, raw_memory, length=24):
+    """Largest difference between the exported step run token by token through onnxruntime (as the engine
+    runs it: cache rows filled one by one, a capacity larger than needed and one just large enough) and
+    the teacher-forced pass over the same forced tokens."""
+    import onnxruntime as ort
+    session = ort.InferenceSession(path)
+    generator = torch.Generator().manual_seed(0)
+    tokens = torch.randint(3, model.decoder.classify.out_features, (2, length), generator=generator)
+    tokens[:, 0] = 1
+    with torch.no_grad():
+        keys, memory = CrossMemory(model.decoder)(raw_memory)
+        want = model.decoder(tokens, raw_memory.expand(2, -1, -1)).numpy()
+    worst = 0.0
+    for capacity in (length, 4 * length):
+        past_keys = np.zeros((2, capacity, keys.shape[-1]), np.float32)
+        past_values = np.zeros_like(past_keys)
+        for t in range(length):
+            lp, k, v = session.run(None, {
+                "token": tokens[:, t].numpy(), "position": np.array([t], np.int64),
+                "mask": step_mask(t, capacity).numpy(), "past_keys": past_keys, "past_values": past_values,
+                "memory": memory.expand(2, -1, -1).numpy(), "keys": keys.expand(2, -1, -1).numpy()})
+            past_keys[:, t], past_values[:, t] = k, v
+            worst = max(worst, float(np.abs(lp - want[:, t]).max()))
+    return worst
+
+
+def transformer_entry(model):
+    """What the engine needs to run the cached decoder: its cache's row width (layers x width) and the
+    longest reading its positional table allows."""
+    dec = model.decoder
+    return {"layers": len(dec.layers), "width": dec.embed.embedding_dim,
+            "max_tokens": min(CACHED_MAX_TOKENS, dec.pos.shape[0] - 1)}
+
+
 def export(ckpt, out, check=True, fp16_weights=False, r2l=None, r2l_weight=1.0):
     """r2l: a right-to-left checkpoint trained over the same (frozen) encoder (train.py --direction r2l
     --freeze-encoder), exported as a third file that the engine uses to rescore the beam, its
@@ -133,11 +223,13 @@ def export(ckpt, out, check=True, fp16_weights=False, r2l=None, r2l_weight=1.0):
     os.makedirs(out, exist_ok=True)
     enc_path = os.path.join(out, "recognizer_encoder.onnx")
     image = torch.rand(1, 1, HEIGHT, WIDTH)
-    torch.onnx.export(EncoderGraph(model).eval(), (image,), enc_path, input_names=["image"],
+    graph = CachedEncoderGraph(model) if model.parallel else EncoderGraph(model)
+    torch.onnx.export(graph.eval(), (image,), enc_path, input_names=["image"],
                       output_names=["memory", "keys"], opset_version=17, dynamo=False)
     s = FEAT_H * FEAT_W
     with torch.no_grad():
-        memory, keys = model.encoder(image)
+        raw_memory, _ = model.encoder(image)
+        memory, keys = graph(image)
     if check:
         import onnxruntime as ort
         m2, _ = ort.InferenceSession(enc_path).run(None, {"image": image.numpy()})
@@ -148,7 +240,10 @@ def export(ckpt, out, check=True, fp16_weights=False, r2l=None, r2l_weight=1.0):
             m3, _ = ort.InferenceSession(enc_path).run(None, {"image": image.numpy()})
             print(f"fp16 weights: encoder max |diff| {np.abs(m3 - memory.numpy()).max():.4f}")
     for name, m in decoders.items():
-        export_decoder(m, os.path.join(out, name), memory, keys, check, fp16_weights)
+        if m.parallel:
+            export_cached_decoder(m, os.path.join(out, name), raw_memory, check, fp16_weights)
+        else:
+            export_decoder(m, os.path.join(out, name), memory, keys, check, fp16_weights)
     stale = os.path.join(out, R2L_FILE)
     if not r2l and os.path.exists(stale):  # a right-to-left decoder of earlier weights reads another encoder
         os.remove(stale)
@@ -159,7 +254,8 @@ def export(ckpt, out, check=True, fp16_weights=False, r2l=None, r2l_weight=1.0):
             **({"decoder_r2l": R2L_FILE, "r2l_weight": r2l_weight} if r2l else {}),
             "input_height": HEIGHT, "input_width": WIDTH,
             "frame_margin": FRAME_MARGIN, "view_scales": list(VIEW_SCALES),
-            "hidden": model.decoder.hidden, "slots": s,
+            **({"transformer": transformer_entry(model)} if model.parallel else {"hidden": model.decoder.hidden}),
+            "slots": s,
             "vocab": vocab.itos, "bos": vocab.bos, "eos": vocab.eos,
             "trained_samples": state.get("state", {}).get("seen"),
             "size": state.get("size", "base"), "weights": "float16" if fp16_weights else "float32",

@@ -166,6 +166,10 @@ def main():
     ap.add_argument("--init-from", default=None, metavar="CKPT",
                     help="a new run (no last.pt yet) starts from this checkpoint's weights and sample count, "
                          "with a fresh optimizer, e.g. a right-to-left decoder from the shipped model")
+    ap.add_argument("--init-encoder-from", default=None, metavar="CKPT",
+                    help="a new run (no last.pt yet) of --size starts with this checkpoint's encoder and a fresh "
+                         "decoder, e.g. recognizer v2 from the shipped model's trained encoder; the sample count "
+                         "starts at 0 so the decoder gets the curriculum and warm-up")
     ap.add_argument("--freeze-encoder", action="store_true",
                     help="train the decoder only: the encoder's weights and BatchNorm statistics stay as they are "
                          "(a second decoder must share the shipped encoder)")
@@ -197,9 +201,14 @@ def main():
     if ck:
         model.load_state_dict(ck["model"])
         if "opt" in ck:
-            opt.load_state_dict(ck["opt"])
+            try:
+                opt.load_state_dict(ck["opt"])
+            except ValueError:  # another set of trained parameters (e.g. the encoder frozen before, not now)
+                say("optimizer state does not fit the trained parameters: a fresh optimizer (use --rewarm)")
         state = ck["state"]
         say(f"resumed at {state['seen']} samples")
+    elif args.init_encoder_from:
+        say(load_encoder(model, args.init_encoder_from))
     elif start:
         model.load_state_dict(start["model"])
         state["seen"] = start["state"]["seen"]  # the curriculum is complete; --rewarm ramps the learning rate
@@ -322,6 +331,18 @@ def noncommercial_pack(directory):
     """A pack made with CROHME's glyph bank carries its licence (make_pack records glyph_bank in pack.json)."""
     stats = os.path.join(directory, "pack.json")
     return bool(directory) and os.path.exists(stats) and bool(json.load(open(stats)).get("glyph_bank"))
+
+
+def load_encoder(model, path):
+    """Copy a checkpoint's encoder into the model (same encoder widths required); the decoder is left as
+    initialised. Returns a line for the log."""
+    weights = torch.load(path, map_location="cpu")["model"]
+    encoder = {k[len("encoder."):]: v for k, v in weights.items() if k.startswith("encoder.")}
+    try:
+        model.encoder.load_state_dict(encoder)
+    except RuntimeError as e:
+        raise SystemExit(f"--init-encoder-from {path}: its encoder does not fit this size's: {e}")
+    return f"encoder from {path} ({sum(v.numel() for v in encoder.values())} values), fresh decoder"
 
 
 def teacher_forced_logprobs(model, x, inp, freeze_encoder):

@@ -1,0 +1,152 @@
+//! Recognizer v2's decoder: a transformer run one token per step with a key/value cache
+//! (training/mathsnap_train/cached_decoder.py exports it).
+//!
+//! Each step feeds the graph the hypotheses' last tokens, their position, the cache of every
+//! earlier token's self-attention keys and values (one row of layers × width per token) and a mask
+//! over the cache's rows. The cache is passed at a capacity bucket (a power of two from 16 up to
+//! `max_tokens`), so a reading of a few tokens does not pay for the longest one, and tract optimises
+//! one plan per (beam width, capacity) pair. The mask is an input, not built in the graph: tract
+//! 0.23.9 folds a causal mask built from a symbolic length into all-true (tests/tract_parity.rs
+//! checks this path against onnxruntime at several lengths).
+
+use super::{DecoderState, Encoded, Recognizer};
+use crate::error::{Error, Result};
+use crate::onnx;
+use tract_onnx::prelude::*;
+
+/// What the manifest's `transformer` entry says about the decoder.
+#[derive(Clone, Debug, serde::Deserialize)]
+pub struct TransformerConfig {
+    pub layers: usize,
+    pub width: usize,
+    /// The longest reading: the cache's largest capacity and the positional table's end.
+    pub max_tokens: usize,
+}
+
+impl TransformerConfig {
+    pub fn validate(&self) -> Result<()> {
+        if self.layers == 0 || self.width == 0 || self.max_tokens == 0 || self.max_tokens > 4096 {
+            return Err(Error::model("recognizer transformer entry needs layers, width and max_tokens (1..4096)"));
+        }
+        Ok(())
+    }
+
+    /// Floats in one cache row: every layer's key (or value) for one token.
+    pub fn row(&self) -> usize {
+        self.layers * self.width
+    }
+}
+
+/// The keys and values of the tokens a hypothesis has read, one row per token.
+#[derive(Clone, Debug, Default)]
+pub struct Cache {
+    pub keys: Vec<f32>,
+    pub values: Vec<f32>,
+}
+
+/// Smallest cache bucket that holds `rows` rows.
+const MIN_CAPACITY: usize = 16;
+
+/// Mask value of a cache row not written yet (cached_decoder.MASKED).
+const MASKED: f32 = -30000.0;
+
+/// The capacity the step runs at with `rows` earlier tokens: a power of two from 16, at most max_tokens.
+pub fn capacity_for(rows: usize, max_tokens: usize) -> usize {
+    rows.max(1).next_power_of_two().max(MIN_CAPACITY).min(max_tokens)
+}
+
+/// One step for a batch of hypotheses that have all read the same number of tokens.
+pub(crate) fn advance(
+    rec: &Recognizer,
+    config: &TransformerConfig,
+    enc: &Encoded,
+    tokens: &[i64],
+    states: &[&DecoderState],
+) -> Result<(Vec<f32>, Vec<DecoderState>)> {
+    let row = config.row();
+    let caches: Vec<&Cache> = states
+        .iter()
+        .map(|s| match s {
+            DecoderState::Cached(c) => Ok(c),
+            _ => Err(Error::model("decoder step: a state of another decoder")),
+        })
+        .collect::<Result<_>>()?;
+    let b = tokens.len();
+    let read = caches.first().map_or(0, |c| c.keys.len() / row);
+    if caches.iter().any(|c| c.keys.len() != read * row || c.values.len() != read * row) {
+        return Err(Error::model("decoder step: hypotheses of different lengths in one batch"));
+    }
+    if read >= config.max_tokens {
+        return Err(Error::model(format!(
+            "decoder step: a reading longer than the model's {} tokens",
+            config.max_tokens
+        )));
+    }
+    let capacity = capacity_for(read, config.max_tokens);
+    let mut past_keys = vec![0.0f32; b * capacity * row];
+    let mut past_values = vec![0.0f32; b * capacity * row];
+    for (i, c) in caches.iter().enumerate() {
+        let at = i * capacity * row;
+        past_keys[at..at + c.keys.len()].copy_from_slice(&c.keys);
+        past_values[at..at + c.values.len()].copy_from_slice(&c.values);
+    }
+    let mask: Vec<f32> = (0..capacity).map(|r| if r < read { 0.0 } else { MASKED }).collect();
+    let s = rec.config.slots;
+    let (memory, keys) = enc.for_batch(b, s)?;
+    let plan = rec.decoder.plan(&[
+        &[b],
+        &[1],
+        &[1, capacity],
+        &[b, capacity, row],
+        &[b, capacity, row],
+        &[b, s, enc.memory_dim],
+        &[b, s, enc.key_dim],
+    ])?;
+    let inputs = tvec!(
+        Tensor::from_shape(&[b], tokens).map_err(|e| Error::model(e.to_string()))?.into(),
+        Tensor::from_shape(&[1], &[read as i64]).map_err(|e| Error::model(e.to_string()))?.into(),
+        onnx::tensor_f32(&[1, capacity], &mask)?.into(),
+        onnx::tensor_f32(&[b, capacity, row], &past_keys)?.into(),
+        onnx::tensor_f32(&[b, capacity, row], &past_values)?.into(),
+        memory,
+        keys
+    );
+    let out = plan.run(inputs).map_err(|e| Error::model(format!("decoder: {e}")))?;
+    let logprobs = onnx::output_f32(&out, 0, "decoder")?;
+    let new_keys = onnx::output_f32(&out, 1, "decoder")?;
+    let new_values = onnx::output_f32(&out, 2, "decoder")?;
+    if new_keys.len() != b * row || new_values.len() != b * row {
+        return Err(Error::model("decoder: its cache rows do not match the manifest's layers and width"));
+    }
+    let next = caches
+        .iter()
+        .enumerate()
+        .map(|(i, c)| {
+            let mut grown = Cache {
+                keys: Vec::with_capacity(c.keys.len() + row),
+                values: Vec::with_capacity(c.values.len() + row),
+            };
+            grown.keys.extend_from_slice(&c.keys);
+            grown.keys.extend_from_slice(&new_keys[i * row..(i + 1) * row]);
+            grown.values.extend_from_slice(&c.values);
+            grown.values.extend_from_slice(&new_values[i * row..(i + 1) * row]);
+            DecoderState::Cached(grown)
+        })
+        .collect();
+    Ok((logprobs, next))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::capacity_for;
+
+    #[test]
+    fn capacity_grows_in_powers_of_two_up_to_the_model_limit() {
+        assert_eq!(capacity_for(0, 256), 16);
+        assert_eq!(capacity_for(16, 256), 16);
+        assert_eq!(capacity_for(17, 256), 32);
+        assert_eq!(capacity_for(200, 256), 256);
+        assert_eq!(capacity_for(255, 256), 256);
+        assert_eq!(capacity_for(100, 120), 120);
+    }
+}

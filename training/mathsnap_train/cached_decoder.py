@@ -1,0 +1,130 @@
+"""The transformer decoder (model.TransformerDecoder) as the engine runs it: one token per step with a
+key/value cache, in two graphs.
+
+* `CrossMemory` runs once per crop (inside the encoder's ONNX graph): each layer's cross-attention keys
+  and values of the encoder's memory slots, packed token-major as [B, S, L*d] so that the engine tiles
+  them for a beam exactly as it tiles the GRU decoder's memory and keys.
+* `CachedStep` runs once per output token for a batch of hypotheses: the token, its position, the
+  self-attention keys and values of every earlier token (the cache, [B, C, L*d], C a capacity bucket of
+  which only the first `t` rows are real) and an additive mask over the C cache rows (the token always
+  attends itself) -> log-probabilities and this token's keys and values for the cache.
+
+Why the mask is an input: tract 0.23.9 folds a causal mask built inside the graph from a symbolic length
+into all-true (wrong logits, no error). With the mask and the cache passed in, the graph has no
+symbolic length at all, and its parity with onnxruntime and with PyTorch's teacher-forced pass is
+tested at several lengths (training/tests/test_cached_decoder.py, tests/tract_parity.rs).
+
+Both read the weights of the trained nn.TransformerDecoderLayer modules (pre-norm, ReLU) unchanged.
+"""
+import math
+
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+# What the mask gives a key the token must not attend: far below any score, finite (so that a row of
+# softmax never sees inf - inf) and exactly representable in float16.
+MASKED = -30000.0
+
+
+def _layer_parts(layer):
+    """(q, k, v weights and biases) of a MultiheadAttention's packed input projection."""
+    w, b = layer.in_proj_weight, layer.in_proj_bias
+    d = w.shape[1]
+    return (w[:d], b[:d]), (w[d:2 * d], b[d:2 * d]), (w[2 * d:], b[2 * d:])
+
+
+def _heads(x, heads):
+    """[B, N, d] -> [B, H, N, d/H]"""
+    b, n, d = x.shape
+    return x.reshape(b, n, heads, d // heads).transpose(1, 2)
+
+
+def _attend(q, k, v, heads, mask=None):
+    """q [B, 1, d], k/v [B, N, d] -> [B, d]; mask [1, N] additive."""
+    qh, kh, vh = _heads(q, heads), _heads(k, heads), _heads(v, heads)
+    scores = torch.matmul(qh, kh.transpose(2, 3)) / math.sqrt(qh.shape[-1])   # B x H x 1 x N
+    if mask is not None:
+        scores = scores + mask[:, None, None, :]
+    out = torch.matmul(torch.softmax(scores, dim=-1), vh)                    # B x H x 1 x dh
+    return out.transpose(1, 2).reshape(q.shape[0], -1)
+
+
+class CrossMemory(nn.Module):
+    """Encoder memory [B, S, d_memory] -> (cross keys, cross values), each [B, S, L*d]."""
+
+    def __init__(self, decoder):
+        super().__init__()
+        self.decoder = decoder
+
+    def forward(self, memory):
+        m = self.decoder.memory_proj(memory)
+        keys, values = [], []
+        for layer in self.decoder.layers:
+            _, (wk, bk), (wv, bv) = _layer_parts(layer.multihead_attn)
+            keys.append(F.linear(m, wk, bk))
+            values.append(F.linear(m, wv, bv))
+        return torch.cat(keys, -1), torch.cat(values, -1)
+
+
+class CachedStep(nn.Module):
+    """One decoding step of the transformer decoder for B hypotheses at the same position."""
+
+    def __init__(self, decoder):
+        super().__init__()
+        self.decoder = decoder
+        self.width = decoder.embed.embedding_dim
+        self.heads = decoder.layers[0].self_attn.num_heads
+
+    def forward(self, token, position, mask, past_keys, past_values, cross_keys, cross_values):
+        """token [B] int64, position [1] int64 (the token's index, <s> = 0), mask [1, C] (0 = attend,
+        MASKED = not: the cache rows not yet written), past_keys/past_values [B, C, L*d],
+        cross_keys/cross_values [B, S, L*d] -> (logprobs [B, V], keys [B, L*d], values [B, L*d])."""
+        dec, d = self.decoder, self.width
+        self_mask = torch.cat([mask, torch.zeros_like(mask[:, :1])], 1)   # 1 x C+1: the token sees itself
+        x = dec.embed(token) * dec.scale + torch.index_select(dec.pos, 0, position)   # B x d
+        new_keys, new_values = [], []
+        for i, layer in enumerate(dec.layers):
+            sl = slice(i * d, (i + 1) * d)
+            # self-attention over the earlier tokens (the cache) and this one
+            h = layer.norm1(x)
+            (wq, bq), (wk, bk), (wv, bv) = _layer_parts(layer.self_attn)
+            q, k, v = F.linear(h, wq, bq), F.linear(h, wk, bk), F.linear(h, wv, bv)
+            new_keys.append(k)
+            new_values.append(v)
+            keys = torch.cat([past_keys[:, :, sl], k[:, None]], 1)
+            values = torch.cat([past_values[:, :, sl], v[:, None]], 1)
+            x = x + layer.self_attn.out_proj(_attend(q[:, None], keys, values, self.heads, self_mask))
+            # cross-attention over the crop's memory slots (keys and values computed once per crop)
+            h = layer.norm2(x)
+            (wq, bq), _, _ = _layer_parts(layer.multihead_attn)
+            q = F.linear(h, wq, bq)
+            x = x + layer.multihead_attn.out_proj(_attend(q[:, None], cross_keys[:, :, sl], cross_values[:, :, sl],
+                                                          self.heads))
+            x = x + layer.linear2(F.relu(layer.linear1(layer.norm3(x))))
+        logprobs = torch.log_softmax(dec.classify(dec.norm(x)), dim=-1)
+        return logprobs, torch.cat(new_keys, -1), torch.cat(new_values, -1)
+
+
+def step_mask(t, capacity):
+    """The additive mask for the token at position t with a cache of `capacity` rows: rows 0..t-1 hold
+    the earlier tokens, the rest are not written yet."""
+    mask = torch.full((1, capacity), MASKED)
+    mask[0, :t] = 0.0
+    return mask
+
+
+def read_forced(decoder, memory, tokens, capacity):
+    """Log-probabilities [B, T, V] of a forced token sequence [B, T] stepped through the cache: what the
+    engine computes, for tests against the teacher-forced pass."""
+    cross_keys, cross_values = CrossMemory(decoder)(memory)
+    step = CachedStep(decoder)
+    b, width = tokens.shape[0], cross_keys.shape[-1]
+    past_keys, past_values = torch.zeros(b, capacity, width), torch.zeros(b, capacity, width)
+    rows = []
+    for t in range(tokens.shape[1]):
+        lp, k, v = step(tokens[:, t], torch.tensor([t]), step_mask(t, capacity), past_keys, past_values,
+                        cross_keys, cross_values)
+        past_keys[:, t], past_values[:, t] = k, v
+        rows.append(lp)
+    return torch.stack(rows, 1)
