@@ -25,7 +25,7 @@ SIZES = {
     "large": dict(stem=32, c1=64, c2=128, d=256, att=192, hidden=384, emb=192, extra_pairs=0),
     # Recognizer v2 (issue 27): base's encoder, a transformer decoder that trains every target position in
     # one pass (teacher forcing without a Python loop over tokens) and decodes one token per step with a
-    # key/value cache at inference. Not yet exported or read by the engine: measured by bench_train.py.
+    # key/value cache at inference (cached_decoder.py exports it; src/recognizer/cached.rs runs it).
     "v2": dict(_BASE, decoder="transformer", layers=3, heads=4, model=192, ff=768),
 }
 
