@@ -7,13 +7,23 @@
 
 use mathsnap::models::Manifest;
 use mathsnap::recognizer::{Direction, Recognizer};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::Command;
 
 const STEPS: usize = 30;
 
 fn load_recognizer(manifest: &Manifest, dir: &Path) -> Recognizer {
     Recognizer::from_entry(&manifest.recognizer, &|f| Ok(std::fs::read(dir.join(f)).unwrap())).unwrap()
+}
+
+/// Models of random weights exported by a tests/support script into a fresh temporary folder:
+/// (the folder, its manifest).
+fn random_models(script: &str, tag: &str) -> (PathBuf, Manifest) {
+    let dir = std::env::temp_dir().join(format!("mathsnap-{tag}-{}", std::process::id()));
+    let made = Command::new("python3").args([script, dir.to_str().unwrap()]).output().expect("python3 runs");
+    assert!(made.status.success(), "making the models failed: {}", String::from_utf8_lossy(&made.stderr));
+    let manifest = Manifest::parse(&std::fs::read_to_string(dir.join("manifest.json")).unwrap()).unwrap();
+    (dir, manifest)
 }
 
 fn check_decoder(rec: &Recognizer, manifest_key: &str, direction: Direction) {
@@ -73,13 +83,7 @@ fn check_decoder_in(rec: &Recognizer, dir: &Path, steps: usize, manifest_key: &s
 /// widths 1 and 3. This is the path tract's in-graph mask folding would break.
 #[test]
 fn cached_transformer_decoder_matches_onnxruntime_at_several_lengths() {
-    let dir = std::env::temp_dir().join(format!("mathsnap-v2-{}", std::process::id()));
-    let made = Command::new("python3")
-        .args(["tests/support/random_v2_models.py", dir.to_str().unwrap()])
-        .output()
-        .expect("python3 runs");
-    assert!(made.status.success(), "making the models failed: {}", String::from_utf8_lossy(&made.stderr));
-    let manifest = Manifest::parse(&std::fs::read_to_string(dir.join("manifest.json")).unwrap()).unwrap();
+    let (dir, manifest) = random_models("tests/support/random_v2_models.py", "v2");
     assert!(manifest.recognizer.config.transformer.is_some());
     let rec = load_recognizer(&manifest, &dir);
     check_decoder_in(&rec, &dir, 40, "decoder", Direction::LeftToRight);
@@ -107,13 +111,7 @@ fn tract_matches_onnxruntime_step_by_step() {
 /// rescoring is tested whether or not models/ ships one.
 #[test]
 fn right_to_left_rescoring_matches_onnxruntime_per_sequence() {
-    let dir = std::env::temp_dir().join(format!("mathsnap-r2l-{}", std::process::id()));
-    let made = Command::new("python3")
-        .args(["tests/support/random_r2l_models.py", dir.to_str().unwrap()])
-        .output()
-        .expect("python3 runs");
-    assert!(made.status.success(), "making the models failed: {}", String::from_utf8_lossy(&made.stderr));
-    let manifest = Manifest::parse(&std::fs::read_to_string(dir.join("manifest.json")).unwrap()).unwrap();
+    let (dir, manifest) = random_models("tests/support/random_r2l_models.py", "r2l");
     let rec = load_recognizer(&manifest, &dir);
     assert!(rec.has_right_to_left());
     let id = |t: &str| rec.config.vocab.iter().position(|v| v == t).unwrap();
