@@ -19,6 +19,12 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 OUT = os.path.join(ROOT, "bench", "out", "fixtures")
 PAGES = os.path.join(ROOT, "bench", "out", "pages")
 SEED, COUNT = 6, 24
+# The realistic page set: worksheet-like test-split pages (printed and handwritten formulas among
+# Korean and English text, tilt, shadow, perspective, curved paper, blur) photographed at an A4
+# page's 1754 px long side (the data engine's own pages are 640 px), every 5th turned a quarter and
+# every 7th a half turn, as students hold phones. Never used for training (test split, own seed).
+WORKSHEETS = os.path.join(ROOT, "bench", "out", "worksheets")
+WORKSHEET_SEED, WORKSHEET_COUNT, WORKSHEET_LONG_SIDE = 11, 30, 1754
 ONE_MP = (866, 1155)      # portrait 3:4, 1.0 megapixels
 TWELVE_MP = (3000, 4000)  # portrait 3:4, 12 megapixels (a phone's 4000x3000 held upright)
 PREVIEW = (640, 360)      # a camera frame as the live preview hands it to the worker (app.js: 640 px long side)
@@ -34,10 +40,42 @@ def make_pages():
 
 
 def page_with(formulas, pages, landscape=False):
-    for p in pages:
-        if len(p["formulas"]) == formulas and (p["width"] > p["height"]) == landscape:
-            return p
-    raise SystemExit(f"no {'landscape' if landscape else 'portrait'} page with {formulas} formulas in seed {SEED}")
+    """The page of the wanted orientation whose formula count is nearest `formulas` (more rather than
+    fewer on a tie): the data engine's pages change as it grows, an exact count may not be there."""
+    fitting = [p for p in pages if (p["width"] > p["height"]) == landscape]
+    if not fitting:
+        raise SystemExit(f"no {'landscape' if landscape else 'portrait'} page in seed {SEED}")
+    return min(fitting, key=lambda p: (abs(len(p["formulas"]) - formulas), -len(p["formulas"])))
+
+
+def make_worksheets():
+    """The realistic page set into out/fixtures/worksheet-NN.jpg; returns their listing entries."""
+    pages_file = os.path.join(WORKSHEETS, "pages.jsonl")
+    if not os.path.exists(pages_file):
+        import yaml
+        sys.path.insert(0, ROOT)
+        from training.datagen import spec as spec_mod
+        spec = spec_mod.load()
+        spec["pages"]["long_side_px"] = WORKSHEET_LONG_SIDE
+        os.makedirs(WORKSHEETS, exist_ok=True)
+        spec_path = os.path.join(WORKSHEETS, "spec.yaml")
+        with open(spec_path, "w") as f:
+            yaml.safe_dump(spec, f)
+        subprocess.run([sys.executable, "-m", "training.datagen.make_pages", "--split", "test", "--out", WORKSHEETS,
+                        "--count", str(WORKSHEET_COUNT), "--seed", str(WORKSHEET_SEED), "--spec", spec_path],
+                       cwd=ROOT, check=True)
+    listing = []
+    for i, line in enumerate(open(pages_file)):
+        page = json.loads(line)
+        im = Image.open(os.path.join(WORKSHEETS, "images", page["image"])).convert("RGB")
+        turn = 90 if i % 5 == 4 else 180 if i % 7 == 6 else 0
+        if turn:
+            im = im.rotate(-turn, expand=True)  # PIL turns anticlockwise
+        name = f"worksheet-{i:02d}"
+        im.save(os.path.join(OUT, name + ".jpg"), quality=90)
+        listing.append({"name": name, "file": name + ".jpg", "kind": "worksheet", "formulas": len(page["formulas"]),
+                        "width": im.width, "height": im.height, "turned": turn, "source": page["image"]})
+    return listing
 
 
 def photo(page, size, seed):
@@ -57,18 +95,19 @@ def main():
                                  ("page-12mp-8f", 8, TWELVE_MP)]:
         page = page_with(formulas, pages)
         photo(page, size, seed=formulas).save(os.path.join(OUT, name + ".jpg"), quality=90)
-        listing.append({"name": name, "file": name + ".jpg", "kind": "page", "formulas": formulas,
+        listing.append({"name": name, "file": name + ".jpg", "kind": "page", "formulas": len(page["formulas"]),
                         "width": size[0], "height": size[1], "source": page["image"]})
     preview = page_with(7, pages, landscape=True)
     frame = photo(preview, PREVIEW, seed=7)
     frame.save(os.path.join(OUT, "preview-640.png"))
-    listing.append({"name": "preview-640", "file": "preview-640.png", "kind": "preview", "formulas": 7,
+    listing.append({"name": "preview-640", "file": "preview-640.png", "kind": "preview", "formulas": len(preview["formulas"]),
                     "width": PREVIEW[0], "height": PREVIEW[1], "source": preview["image"]})
     for name, src in [("crop-printed", PRINTED), ("crop-handwritten", HANDWRITTEN)]:
         shutil.copyfile(src, os.path.join(OUT, name + ".png"))
         w, h = Image.open(src).size
         listing.append({"name": name, "file": name + ".png", "kind": "crop", "formulas": 1, "width": w, "height": h,
                         "source": os.path.relpath(os.path.realpath(src), os.path.dirname(ROOT))})
+    listing += make_worksheets()
     with open(os.path.join(OUT, "fixtures.json"), "w") as f:
         json.dump(listing, f, indent=1)
     for item in listing:

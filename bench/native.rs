@@ -184,6 +184,43 @@ fn dump_tensors(m: &Models) {
     std::fs::write(Path::new(TENSORS).join("shapes.json"), serde_json::to_string_pretty(&shapes).unwrap()).unwrap();
 }
 
+/// Warm runs per page of the realistic page set (30 pages: the spread is across pages, not runs).
+const WORKSHEET_RUNS: usize = 3;
+
+/// One page of the realistic set: the median of `runs` warm end-to-end reads (after one that
+/// plans its shapes), with the engine's own detect / recognize split of that read.
+fn worksheet_run(m: &Models, item: &serde_json::Value, runs: usize) -> serde_json::Value {
+    let bytes = std::fs::read(Path::new(FIXTURES).join(item["file"].as_str().unwrap())).unwrap();
+    let mut reads: Vec<(f64, mathsnap::pipeline::ReadResult)> = (0..=runs.max(1))
+        .map(|_| timed(|| m.engine.read_encoded(&bytes, &ReadOptions::default()).unwrap()))
+        .map(|(r, t)| (t, r))
+        .skip(1)
+        .collect();
+    reads.sort_by(|a, b| a.0.total_cmp(&b.0));
+    let (ms, r) = &reads[reads.len() / 2];
+    eprintln!("{:18} end-to-end {:8.1} ms  {} of {} formulas, turned {}", item["name"].as_str().unwrap(), ms,
+              r.formulas.len(), item["formulas"], r.rotation);
+    serde_json::json!({
+        "name": item["name"], "formulas": item["formulas"], "turned": item["turned"],
+        "read": r.formulas.len(), "rotation": r.rotation,
+        "ms": ms, "decode": r.ms.decode, "detect": r.ms.detect, "recognize": r.ms.recognize,
+    })
+}
+
+/// Median and 90th percentile over the pages of the realistic set.
+fn worksheet_summary(pages: Vec<serde_json::Value>) -> serde_json::Value {
+    let pick = |key: &str, q: f64| {
+        let mut v: Vec<f64> = pages.iter().filter_map(|p| p[key].as_f64()).collect();
+        v.sort_by(f64::total_cmp);
+        if v.is_empty() { f64::NAN } else { v[((v.len() - 1) as f64 * q).round() as usize] }
+    };
+    serde_json::json!({
+        "median_ms": pick("ms", 0.5), "p90_ms": pick("ms", 0.9),
+        "detect_median_ms": pick("detect", 0.5), "recognize_median_ms": pick("recognize", 0.5),
+        "pages": pages,
+    })
+}
+
 fn main() {
     let args: Vec<String> = std::env::args().collect();
     let runs: usize = args
@@ -200,8 +237,13 @@ fn main() {
     let (m, load_ms) = timed(|| load_models(Path::new("models")));
     dump_tensors(&m);
     let mut rows = vec![Samples { first: Some(load_ms), warm: vec![load_ms] }.row("models", "load (parse + optimise)")];
+    let mut worksheets = Vec::new();
     for item in &listing {
         let name = item["name"].as_str().unwrap();
+        if item["kind"] == "worksheet" {
+            worksheets.push(worksheet_run(&m, item, runs.min(WORKSHEET_RUNS)));
+            continue;
+        }
         let bytes = std::fs::read(Path::new(FIXTURES).join(item["file"].as_str().unwrap())).unwrap();
         let mut stages = Stages::default();
         for _ in 0..=runs {
@@ -256,6 +298,7 @@ fn main() {
         "load_average": std::fs::read_to_string("/proc/loadavg").unwrap_or_default().trim(),
         "runs": runs,
         "rows": rows,
+        "worksheets": worksheet_summary(worksheets),
     });
     std::fs::write(OUT, serde_json::to_string_pretty(&out).unwrap()).unwrap();
     eprintln!("wrote {OUT}");

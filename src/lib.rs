@@ -13,6 +13,8 @@ pub mod latex;
 pub mod models;
 pub mod onnx;
 pub mod orientation;
+pub mod page_read;
+pub mod parallel;
 pub mod pipeline;
 pub mod preprocess;
 pub mod recognizer;

@@ -6,11 +6,12 @@ use crate::detector::{self, postprocess, Detector, Region};
 use crate::error::{Error, Result};
 use crate::geometry::{quad_size, Quad};
 use crate::models::Manifest;
-use crate::orientation::{self, PageTurn};
+use crate::orientation::PageTurn;
 use crate::recognizer::beam::{self, DecodeOptions};
 use crate::recognizer::Recognizer;
-use crate::{deskew, latex, preprocess, rectify};
-use image::{imageops, RgbImage};
+use crate::{deskew, latex, parallel, preprocess};
+use image::RgbImage;
+use std::borrow::Cow;
 use serde::Serialize;
 
 #[derive(Clone, Debug, Serialize)]
@@ -52,32 +53,19 @@ pub struct ReadOptions {
     /// Keep each formula's crop in `Formula::crop`. Off: nothing is kept or copied (the crops are
     /// dropped as soon as they are read, as before).
     pub keep_crops: bool,
+    /// Threads reading a page's crops side by side (0: one per core, up to
+    /// `parallel::MAX_THREADS`; always 1 in wasm, where the worker pool does this).
+    pub threads: usize,
 }
 
 impl Default for ReadOptions {
     fn default() -> Self {
-        ReadOptions { single: false, auto_rotate: true, decode: DecodeOptions::default(), keep_crops: false }
+        ReadOptions { single: false, auto_rotate: true, decode: DecodeOptions::default(), keep_crops: false, threads: 0 }
     }
 }
 
 /// Fewer strong-ink pixels than this in the 64x256 input: blank paper, not a formula.
 const MIN_INK_PIXELS: usize = 12;
-/// The half-turn check reads this many of the largest formulas both ways up.
-const HALF_TURN_PROBES: usize = 3;
-
-/// When the recognizer's confidence turns a page round: read turned round, the probes' mean confidence
-/// must beat the upright reads' by `margin`; upright reads at least `skip_above` confident are not
-/// second-guessed (saves the probe reads). Set on train pages (`evaluate_turns --pages` a train set):
-/// upside-down formulas read 0.8-0.9 confident often, upright ones turned round rarely gain over 0.08.
-struct HalfTurnRule {
-    margin: f32,
-    skip_above: f32,
-}
-/// No cue from the layout: the recognizer alone decides, conservatively.
-const HALF_TURN_UNCUED: HalfTurnRule = HalfTurnRule { margin: 0.1, skip_above: 0.8 };
-/// The layout says upside down: turn unless upright reads are the more confident.
-const HALF_TURN_LAYOUT_CUED: HalfTurnRule = HalfTurnRule { margin: 0.0, skip_above: f32::INFINITY };
-
 /// A close-up's regions made whole: the pieces of each line joined and, where that leaves one
 /// formula, stretched along its line over ink the detector left out at either end (`image`: the
 /// photo in the regions' pixels). Only then: a page of large formulas can pass for a close-up, and
@@ -93,18 +81,9 @@ fn close_up_formulas(image: &RgbImage, regions: Vec<Region>) -> Vec<Region> {
 
 /// The copy of the photo the detector works on, and whether it is a close-up's (its regions are then
 /// made whole: `close_up_formulas`).
-struct Working {
+pub(crate) struct Working {
     image: RgbImage,
     close_up: bool,
-}
-
-/// One detected region and what the recognizer read in it.
-struct RegionRead {
-    region: Region,
-    latex: String,
-    confidence: f32,
-    /// The crop it was read from, only with `ReadOptions::keep_crops`.
-    crop: Option<RgbImage>,
 }
 
 pub struct Engine {
@@ -213,55 +192,14 @@ impl Engine {
             return Ok(ReadResult { formulas, width: w, height: h, rotation: 0, ms });
         }
 
-        // Turns are tried on the detector's downscaled copy of the photo, never on the photo itself (a
-        // turned copy of a 50 MP photo would take 150 MB more); regions come back in the photo's pixels
-        // with their corners in the formula's own order, so crops cut from the photo come out upright.
-        let t = now_ms();
-        let mut turn = PageTurn::None;
-        let (working, mut regions) = self.detect_page(img)?;
-        if opts.auto_rotate && orientation::looks_sideways(&regions) {
-            let turned_regions = self.detect_turned(&working, PageTurn::Cw90, w, h)?;
-            // a steeply rotated (±45°) page can look sideways too: turn only if that helps
-            if orientation::confirms_quarter_turn(&regions, &turned_regions) {
-                turn = PageTurn::Cw90;
-                regions = turned_regions;
-            }
+        // the page's steps (page_read.rs), its crops read on this machine's cores
+        let mut page = self.start_page(Cow::Borrowed(img), opts)?;
+        let threads = parallel::thread_count(opts.threads);
+        while !page.pending().is_empty() {
+            let readings = parallel::map(page.pending(), threads, |crop| self.recognize_crop(crop, &opts.decode))?;
+            page.supply(self, readings)?;
         }
-        ms.detect = now_ms() - t;
-
-        // Upside down? The page's layout (text lines aligned on the right) is one cue, the recognizer's
-        // confidence read both ways up the other; the layout alone misreads some upright pages (a
-        // right-aligned table or answer column), so it only tilts the recognizer's comparison.
-        let t = now_ms();
-        let mut redetect_ms = 0.0;
-        let mut reads = self.recognize_regions(img, &regions, opts)?;
-        let turn_round = opts.auto_rotate
-            && match orientation::lines_say_half_turned(img, turn) {
-                Some(false) => false,
-                None => self.reads_better_turned_round(img, &reads, opts, &HALF_TURN_UNCUED)?,
-                Some(true) => self.reads_better_turned_round(img, &reads, opts, &HALF_TURN_LAYOUT_CUED)?,
-            };
-        if turn_round {
-            turn = turn.then_half();
-            let td = now_ms();
-            regions = self.detect_turned(&working, turn, w, h)?;
-            redetect_ms = now_ms() - td;
-            reads = self.recognize_regions(img, &regions, opts)?;
-        }
-        ms.detect += redetect_ms;
-        ms.recognize = now_ms() - t - redetect_ms;
-
-        let formulas = reads
-            .into_iter()
-            .filter(|r| !r.latex.is_empty()) // nothing the recognizer could read
-            .map(|r| Formula {
-                latex: r.latex,
-                score: r.confidence * r.region.score,
-                quad: r.region.quad,
-                crop: r.crop,
-            })
-            .collect();
-        Ok(ReadResult { formulas, width: w, height: h, rotation: turn.degrees(), ms })
+        page.finish()
     }
 
     /// The photo scaled as the detector scales it, to a long side of `long_side`.
@@ -274,7 +212,7 @@ impl Engine {
     /// first: when its regions are taller than a page's formulas could be at the working size, the
     /// photo is a close-up and the probe's size is the one its formula is found at
     /// (`detector::scale::CLOSE_UP_PROBE_SIDE`); otherwise the page is detected at the working size.
-    fn detect_page(&self, img: &RgbImage) -> Result<(Working, Vec<Region>)> {
+    pub(crate) fn detect_page(&self, img: &RgbImage) -> Result<(Working, Vec<Region>)> {
         let (w, h) = (img.width(), img.height());
         let long_side = self.detector()?.config.long_side;
         let probe_side = detector::scale::CLOSE_UP_PROBE_SIDE;
@@ -304,7 +242,7 @@ impl Engine {
 
     /// Regions of the page turned by `turn`, detected on the working copy (levelled when slanted), in
     /// the pixels of the `w` x `h` photo, corners in each formula's own order.
-    fn detect_turned(&self, working: &Working, turn: PageTurn, w: u32, h: u32) -> Result<Vec<Region>> {
+    pub(crate) fn detect_turned(&self, working: &Working, turn: PageTurn, w: u32, h: u32) -> Result<Vec<Region>> {
         let upright = turn.straighten(&working.image);
         let mut regions = deskew::detect_level(self.detector()?, &upright)?;
         if working.close_up {
@@ -321,51 +259,5 @@ impl Engine {
                 score: r.score,
             })
             .collect())
-    }
-
-    fn recognize_regions(&self, page: &RgbImage, regions: &[Region], opts: &ReadOptions) -> Result<Vec<RegionRead>> {
-        regions
-            .iter()
-            .map(|region| {
-                let crop = rectify::crop_for_recognition(page, &region.quad);
-                let (latex, confidence) = self.recognize_crop(&crop, &opts.decode)?;
-                // kept by moving it, not copying: free when off
-                Ok(RegionRead { region: region.clone(), latex, confidence, crop: opts.keep_crops.then_some(crop) })
-            })
-            .collect()
-    }
-
-    /// Whether the largest formulas read more confidently turned round, by `rule`: the page is upside
-    /// down (the detector alone cannot tell, formulas are formula-shaped either way up).
-    fn reads_better_turned_round(
-        &self,
-        page: &RgbImage,
-        reads: &[RegionRead],
-        opts: &ReadOptions,
-        rule: &HalfTurnRule,
-    ) -> Result<bool> {
-        let mut largest: Vec<&RegionRead> = reads.iter().filter(|r| !r.latex.is_empty()).collect();
-        largest.sort_by(|a, b| {
-            let area = |r: &RegionRead| {
-                let (w, h) = quad_size(&r.region.quad);
-                w * h
-            };
-            area(b).total_cmp(&area(a))
-        });
-        largest.truncate(HALF_TURN_PROBES);
-        if largest.is_empty() {
-            return Ok(false);
-        }
-        let mean = |v: &[f32]| v.iter().sum::<f32>() / v.len() as f32;
-        let upright = mean(&largest.iter().map(|r| r.confidence).collect::<Vec<_>>());
-        if upright >= rule.skip_above {
-            return Ok(false);
-        }
-        let mut turned = Vec::with_capacity(largest.len());
-        for r in &largest {
-            let crop = imageops::rotate180(&rectify::crop_for_recognition(page, &r.region.quad));
-            turned.push(self.recognize_crop(&crop, &opts.decode)?.1);
-        }
-        Ok(mean(&turned) > upright + rule.margin)
     }
 }

@@ -25,6 +25,9 @@ struct Cli {
     /// Read pages as they are: do not detect and undo quarter or half turns of the whole page (a slanted page is still levelled for detection).
     #[arg(long, global = true)]
     no_rotate: bool,
+    /// Threads reading a page's formulas side by side (0 = one per core, up to 4).
+    #[arg(long, global = true, default_value_t = 0)]
+    threads: usize,
     #[command(subcommand)]
     command: Command,
 }
@@ -233,11 +236,11 @@ fn main() -> ExitCode {
                 None => None,
             };
             let keep_crops = batch.is_some();
-            let opts = ReadOptions { single, auto_rotate: !cli.no_rotate, decode, keep_crops };
+            let opts = ReadOptions { single, auto_rotate: !cli.no_rotate, decode, keep_crops, threads: cli.threads };
             cmd_read(&engine, &images, &opts, batch)
         }
         Command::Eval { labels, single, predictions, dir } => {
-            let opts = ReadOptions { single, auto_rotate: !cli.no_rotate, decode, keep_crops: false };
+            let opts = ReadOptions { single, auto_rotate: !cli.no_rotate, decode, keep_crops: false, threads: cli.threads };
             cmd_eval(&engine, &dir, labels, &opts, predictions)
         }
     }

@@ -1,0 +1,254 @@
+//! A page read as a sequence of named steps, with the reading of crops left to the caller:
+//!
+//! 1. **locate** (`Engine::start_page`): detect the formulas on the upright page (a quarter-turned
+//!    page is detected again turned), cut their crops from the full-resolution photo;
+//! 2. **read the crops**: whoever drives the read: `Engine::read` on the machine's cores
+//!    (`parallel::map`), the browser's worker pool across workers (`www/engine-client.js`);
+//! 3. **half-turn check** (`supply`): when the page's text lines do not show it upright, the largest
+//!    formulas' crops turned round are handed out to be read too, and their confidence decides;
+//! 4. a page found upside down is located again turned round and its crops read again.
+//!
+//! `pending` says which crops to read next; `supply` takes their readings, in the same order;
+//! `finish` gives the result once nothing is pending.
+
+use crate::clock::now_ms;
+use crate::detector::Region;
+use crate::error::{Error, Result};
+use crate::geometry::quad_size;
+use crate::orientation::{self, PageTurn};
+use crate::pipeline::{Engine, Formula, ReadOptions, ReadResult, Timings, Working};
+use crate::rectify;
+use image::{imageops, RgbImage};
+use std::borrow::Cow;
+
+/// The half-turn check reads this many of the largest formulas both ways up.
+const HALF_TURN_PROBES: usize = 3;
+
+/// When the recognizer's confidence turns a page round: read turned round, the probes' mean confidence
+/// must beat the upright reads' by `margin`; upright reads at least `skip_above` confident are not
+/// second-guessed (saves the probe reads). Set on train pages (`evaluate_turns --pages` a train set):
+/// upside-down formulas read 0.8-0.9 confident often, upright ones turned round rarely gain over 0.08.
+#[derive(Clone, Copy)]
+struct HalfTurnRule {
+    margin: f32,
+    skip_above: f32,
+}
+/// No cue from the layout: the recognizer alone decides, conservatively.
+const HALF_TURN_UNCUED: HalfTurnRule = HalfTurnRule { margin: 0.1, skip_above: 0.8 };
+/// The layout says upside down: turn unless upright reads are the more confident.
+const HALF_TURN_LAYOUT_CUED: HalfTurnRule = HalfTurnRule { margin: 0.0, skip_above: f32::INFINITY };
+
+/// What the recognizer read in one crop: LaTeX (empty: no ink) and its confidence.
+pub type CropReading = (String, f32);
+
+/// One detected region and what the recognizer read in it.
+struct RegionRead {
+    region: Region,
+    latex: String,
+    confidence: f32,
+    /// The crop it was read from, only with `ReadOptions::keep_crops`.
+    crop: Option<RgbImage>,
+}
+
+/// Which readings `supply` expects next.
+enum Step {
+    /// the crops of `regions`; `turned_round`: the page was already found upside down
+    Regions { turned_round: bool },
+    /// the largest formulas' crops turned round, to compare with their upright confidence
+    HalfTurnProbes { upright: f32, rule: HalfTurnRule },
+    Done,
+}
+
+/// A page being read (see the module's documentation for its steps).
+pub struct PageRead<'a> {
+    photo: Cow<'a, RgbImage>,
+    opts: ReadOptions,
+    working: Working,
+    turn: PageTurn,
+    regions: Vec<Region>,
+    reads: Vec<RegionRead>,
+    pending: Vec<RgbImage>,
+    step: Step,
+    ms: Timings,
+    /// when reading began, and detection time spent since (a page turned round is located again)
+    reading_since: f64,
+    redetect_ms: f64,
+}
+
+impl Engine {
+    /// Step 1: locate the page's formulas and cut their crops, ready to be read (`PageRead::pending`).
+    pub fn start_page<'a>(&self, photo: Cow<'a, RgbImage>, opts: &ReadOptions) -> Result<PageRead<'a>> {
+        if opts.single {
+            return Err(Error::bad_input("a single formula crop is read whole, not located as a page"));
+        }
+        let t = now_ms();
+        let (w, h) = (photo.width(), photo.height());
+        // Turns are tried on the detector's downscaled copy of the photo, never on the photo itself (a
+        // turned copy of a 50 MP photo would take 150 MB more); regions come back in the photo's pixels
+        // with their corners in the formula's own order, so crops cut from the photo come out upright.
+        let mut turn = PageTurn::None;
+        let (working, mut regions) = self.detect_page(&photo)?;
+        if opts.auto_rotate && orientation::looks_sideways(&regions) {
+            let turned_regions = self.detect_turned(&working, PageTurn::Cw90, w, h)?;
+            // a steeply rotated (±45°) page can look sideways too: turn only if that helps
+            if orientation::confirms_quarter_turn(&regions, &turned_regions) {
+                turn = PageTurn::Cw90;
+                regions = turned_regions;
+            }
+        }
+        let ms = Timings { detect: now_ms() - t, ..Timings::default() };
+        let pending = crops_of(&photo, &regions);
+        let mut page = PageRead {
+            photo,
+            opts: opts.clone(),
+            working,
+            turn,
+            regions,
+            reads: Vec::new(),
+            pending,
+            step: Step::Regions { turned_round: false },
+            ms,
+            reading_since: now_ms(),
+            redetect_ms: 0.0,
+        };
+        page.settle_empty(self)?;
+        Ok(page)
+    }
+}
+
+fn crops_of(photo: &RgbImage, regions: &[Region]) -> Vec<RgbImage> {
+    regions.iter().map(|r| rectify::crop_for_recognition(photo, &r.quad)).collect()
+}
+
+impl<'a> PageRead<'a> {
+    /// The crops to read next, in order (none: the read is finished).
+    pub fn pending(&self) -> &[RgbImage] {
+        &self.pending
+    }
+
+    /// The readings of `pending()`, in its order; the read moves on to its next step.
+    pub fn supply(&mut self, engine: &Engine, readings: Vec<CropReading>) -> Result<()> {
+        if readings.len() != self.pending.len() {
+            return Err(Error::bad_input(format!(
+                "{} readings supplied for {} crops",
+                readings.len(),
+                self.pending.len()
+            )));
+        }
+        let crops = std::mem::take(&mut self.pending);
+        match std::mem::replace(&mut self.step, Step::Done) {
+            Step::Regions { turned_round } => {
+                let keep = self.opts.keep_crops;
+                self.reads = self
+                    .regions
+                    .iter()
+                    .zip(readings)
+                    .zip(crops)
+                    .map(|((region, (latex, confidence)), crop)| RegionRead {
+                        region: region.clone(),
+                        latex,
+                        confidence,
+                        // kept by moving it, not copying: free when off
+                        crop: keep.then_some(crop),
+                    })
+                    .collect();
+                if !turned_round && self.opts.auto_rotate {
+                    self.check_half_turn();
+                }
+            }
+            Step::HalfTurnProbes { upright, rule } => {
+                let turned = mean(&readings.iter().map(|r| r.1).collect::<Vec<_>>());
+                if turned > upright + rule.margin {
+                    self.turn_round(engine)?;
+                }
+            }
+            Step::Done => return Err(Error::bad_input("the page read is finished: nothing to supply")),
+        }
+        self.settle_empty(engine)
+    }
+
+    /// A step with no crops to read (no formula found) moves on at once.
+    fn settle_empty(&mut self, engine: &Engine) -> Result<()> {
+        if self.pending.is_empty() && !matches!(self.step, Step::Done) {
+            return self.supply(engine, Vec::new());
+        }
+        Ok(())
+    }
+
+    /// Step 3. Upside down? The page's layout (text lines aligned on the right) is one cue, the
+    /// recognizer's confidence read both ways up the other; the layout alone misreads some upright
+    /// pages (a right-aligned table or answer column), so it only tilts the recognizer's comparison.
+    fn check_half_turn(&mut self) {
+        let rule = match orientation::lines_say_half_turned(&self.photo, self.turn) {
+            Some(false) => return,
+            None => HALF_TURN_UNCUED,
+            Some(true) => HALF_TURN_LAYOUT_CUED,
+        };
+        let mut largest: Vec<&RegionRead> = self.reads.iter().filter(|r| !r.latex.is_empty()).collect();
+        largest.sort_by(|a, b| {
+            let area = |r: &RegionRead| {
+                let (w, h) = quad_size(&r.region.quad);
+                w * h
+            };
+            area(b).total_cmp(&area(a))
+        });
+        largest.truncate(HALF_TURN_PROBES);
+        if largest.is_empty() {
+            return;
+        }
+        let upright = mean(&largest.iter().map(|r| r.confidence).collect::<Vec<_>>());
+        if upright >= rule.skip_above {
+            return;
+        }
+        self.pending = largest
+            .iter()
+            .map(|r| imageops::rotate180(&rectify::crop_for_recognition(&self.photo, &r.region.quad)))
+            .collect();
+        self.step = Step::HalfTurnProbes { upright, rule };
+    }
+
+    /// Step 4: the page is upside down: located again turned round, its crops to be read again.
+    fn turn_round(&mut self, engine: &Engine) -> Result<()> {
+        let t = now_ms();
+        self.turn = self.turn.then_half();
+        let (w, h) = (self.photo.width(), self.photo.height());
+        self.regions = engine.detect_turned(&self.working, self.turn, w, h)?;
+        self.pending = crops_of(&self.photo, &self.regions);
+        self.reads.clear();
+        self.step = Step::Regions { turned_round: true };
+        self.redetect_ms += now_ms() - t;
+        Ok(())
+    }
+
+    /// The result, once nothing is pending.
+    pub fn finish(self) -> Result<ReadResult> {
+        if !matches!(self.step, Step::Done) {
+            return Err(Error::bad_input("the page read is not finished: crops are still to be read"));
+        }
+        let mut ms = self.ms;
+        ms.detect += self.redetect_ms;
+        ms.recognize = now_ms() - self.reading_since - self.redetect_ms;
+        let formulas = self
+            .reads
+            .into_iter()
+            .filter(|r| !r.latex.is_empty()) // nothing the recognizer could read
+            .map(|r| Formula {
+                latex: r.latex,
+                score: r.confidence * r.region.score,
+                quad: r.region.quad,
+                crop: r.crop,
+            })
+            .collect();
+        Ok(ReadResult {
+            formulas,
+            width: self.photo.width(),
+            height: self.photo.height(),
+            rotation: self.turn.degrees(),
+            ms,
+        })
+    }
+}
+
+fn mean(v: &[f32]) -> f32 {
+    v.iter().sum::<f32>() / v.len().max(1) as f32
+}

@@ -1,0 +1,91 @@
+//! A page read step by step (src/page_read.rs), as the browser's worker pool drives it, gives what
+//! `Engine::read` gives, whichever threads read the crops; readings out of step are refused.
+
+use image::RgbImage;
+use mathsnap::page_read::CropReading;
+use mathsnap::pipeline::{Engine, ReadOptions, ReadResult};
+use mathsnap::ErrorKind;
+use std::borrow::Cow;
+use std::path::Path;
+
+fn engine() -> Engine {
+    Engine::load_dir(Path::new("models")).expect("committed models load")
+}
+
+/// The test worksheet turned upside down: the read goes through every step (locate, read, half-turn
+/// probes, located again turned round, read again).
+fn upside_down_worksheet() -> RgbImage {
+    image::imageops::rotate180(&image::open("tests/fixtures/page-worksheet.jpg").unwrap().to_rgb8())
+}
+
+fn summary(r: &ReadResult) -> (u32, Vec<String>, Vec<[[i32; 2]; 4]>) {
+    let quads = r.formulas.iter().map(|f| f.quad.map(|p| [p[0].round() as i32, p[1].round() as i32])).collect();
+    (r.rotation, r.formulas.iter().map(|f| f.latex.clone()).collect(), quads)
+}
+
+#[test]
+fn stepwise_read_with_crops_read_out_of_order_equals_the_engines_read() {
+    let engine = engine();
+    let page = upside_down_worksheet();
+    let opts = ReadOptions { threads: 1, ..ReadOptions::default() };
+    let whole = engine.read(&page, &opts).unwrap();
+    assert_eq!(whole.rotation, 180, "the upside-down worksheet is turned back");
+    assert!(whole.formulas.len() >= 3, "{:?}", summary(&whole));
+
+    let mut steps = engine.start_page(Cow::Borrowed(&page), &opts).unwrap();
+    let mut rounds = 0;
+    while !steps.pending().is_empty() {
+        rounds += 1;
+        // read last crop first, as a pool's workers may finish them; supplied in the crops' order
+        let mut readings: Vec<(usize, CropReading)> = steps
+            .pending()
+            .iter()
+            .enumerate()
+            .rev()
+            .map(|(i, crop)| (i, engine.recognize_crop(crop, &opts.decode).unwrap()))
+            .collect();
+        readings.sort_by_key(|(i, _)| *i);
+        steps.supply(&engine, readings.into_iter().map(|(_, r)| r).collect()).unwrap();
+    }
+    assert!(rounds >= 3, "locate, probes and the turned-round read: {rounds} rounds");
+    assert_eq!(summary(&steps.finish().unwrap()), summary(&whole));
+}
+
+#[test]
+fn crops_read_on_several_threads_give_the_same_page() {
+    let engine = engine();
+    let page = upside_down_worksheet();
+    let one = engine.read(&page, &ReadOptions { threads: 1, ..ReadOptions::default() }).unwrap();
+    let three = engine.read(&page, &ReadOptions { threads: 3, ..ReadOptions::default() }).unwrap();
+    assert_eq!(summary(&three), summary(&one));
+}
+
+#[test]
+fn readings_out_of_step_are_refused_with_a_clear_error() {
+    let engine = engine();
+    let page = image::open("tests/fixtures/page-worksheet.jpg").unwrap().to_rgb8();
+    let opts = ReadOptions::default();
+    let mut steps = engine.start_page(Cow::Borrowed(&page), &opts).unwrap();
+    let n = steps.pending().len();
+    assert!(n >= 3);
+    let err = steps.supply(&engine, vec![(String::from("x"), 0.9)]).unwrap_err();
+    assert_eq!(err.kind, ErrorKind::BadInput);
+    assert!(err.message.contains(&format!("1 readings supplied for {n} crops")), "{}", err.message);
+    // a refused supply leaves the step as it was: the right readings are still taken
+    assert_eq!(steps.pending().len(), n);
+    let single = ReadOptions { single: true, ..ReadOptions::default() };
+    assert_eq!(engine.start_page(Cow::Borrowed(&page), &single).err().map(|e| e.kind), Some(ErrorKind::BadInput));
+}
+
+#[test]
+fn finishing_before_the_crops_are_read_is_an_error_and_a_blank_page_finishes_at_once() {
+    let engine = engine();
+    let page = image::open("tests/fixtures/page-worksheet.jpg").unwrap().to_rgb8();
+    let steps = engine.start_page(Cow::Borrowed(&page), &ReadOptions::default()).unwrap();
+    assert_eq!(steps.finish().err().map(|e| e.kind), Some(ErrorKind::BadInput));
+
+    let blank = image::open("tests/fixtures/e2e-blank.png").unwrap().to_rgb8();
+    let steps = engine.start_page(Cow::Borrowed(&blank), &ReadOptions::default()).unwrap();
+    assert!(steps.pending().is_empty());
+    assert!(steps.finish().unwrap().formulas.is_empty());
+}
