@@ -1,5 +1,5 @@
 // Browser benchmark driver: headless Debian Chromium (playwright-core) on bench/page.html.
-//   node bench/browser.mjs [--runs N] [--cold N] [--preview-seconds S] [--base /bench/out/other/]
+//   node bench/browser.mjs [--runs N] [--cold N] [--preview-seconds S] [--workers N] [--base /bench/out/other/]
 // --base: an engine build to compare (a folder holding pkg/ and models/, as www/ does); the app's
 // worker loads it, the peer comparison is skipped, and the figures go to bench/out/browser-base.json.
 // Measures, with the app's engine in its Web Worker: cold start (worker + wasm + models fetched,
@@ -22,6 +22,9 @@ const PREVIEW_LONG_SIDE = 320; // www/app.js LIVE_DETECT_SIDE
 
 const arg = (name, dflt) => { const i = process.argv.indexOf(name); return i > 0 ? Number(process.argv[i + 1]) : dflt; };
 const RUNS = arg('--runs', 5), COLD = arg('--cold', 3), PREVIEW_SECONDS = arg('--preview-seconds', 4);
+// --workers N: the engine pool's size (default: the app's, one per core up to 3); 1 for a --base
+// build older than the page-job messages (worker.js 'stepwise')
+const WORKERS = arg('--workers', 0);
 const PEER_RUNS = { 'detector-640': 10, 'detector-320': 20, encoder: 20, 'decoder-b1': 50, 'decoder-b3': 50 };
 
 const peerNeeds = ['bench/out/pkg/mathsnap_bg.wasm', 'bench/out/tensors/shapes.json', 'bench/node_modules/onnxruntime-web'];
@@ -36,7 +39,9 @@ const log = (...a) => console.error('[browser]', ...a);
 
 const server = await serve(ROOT);
 const browser = await chromium.launch({ executablePath: CHROMIUM, args: FLAGS, headless: true });
-const result = { chromium: browser.version(), base: BASE, runs: RUNS, cold: [], warm: {}, preview: null, peer: null };
+const result = { chromium: browser.version(), base: BASE, runs: RUNS, cold: [], warm: {}, worksheets: [], single: null, pool: null, preview: null, peer: null };
+// the realistic page set: every page read WORKSHEET_RUNS times warm (the spread is across pages)
+const WORKSHEET_RUNS = 2;
 
 async function freshPage() {
   const context = await browser.newContext(); // its own HTTP cache: every fetch is a cold one
@@ -53,14 +58,16 @@ try {
   let warmPage = null;
   for (let i = 0; i < COLD; i++) {
     const { context, page } = await freshPage();
-    const cold = await page.evaluate((b) => window.bench.coldStart(b), BASE);
+    const cold = await page.evaluate(([b, n]) => window.bench.coldStart(b, n), [BASE, WORKERS]);
     const firstResult = await page.evaluate((f) => window.bench.recognize(f), first.file);
     log(`cold start ${cold.ms.toFixed(0)} ms, first result (${first.name}) ${firstResult.ms.toFixed(0)} ms`);
     result.cold.push({ start_ms: cold.ms, first_result_ms: firstResult.ms, first_input: first.name, inner: firstResult.inner });
     if (i === COLD - 1) warmPage = { context, page }; else await context.close();
   }
   const { page } = warmPage;
-  for (const f of fixtures.filter((x) => x.kind !== 'preview')) {
+  result.pool = await page.evaluate(() => window.bench.poolReady());
+  log(`pool: ${result.pool.workers} workers ready ${result.pool.ms.toFixed(0)} ms after the first result`);
+  for (const f of fixtures.filter((x) => x.kind === 'page' || x.kind === 'crop')) {
     const opts = f.kind === 'crop' ? { single: true } : {};
     const runs = [];
     await page.evaluate(([file, o]) => window.bench.recognize(file, o), [f.file, opts]); // warm-up
@@ -69,11 +76,38 @@ try {
     const ms = runs.map((r) => r.ms).sort((a, b) => a - b);
     log(`${f.name}: median ${ms[Math.floor(ms.length / 2)].toFixed(0)} ms, ${runs[0].formulas} formulas`);
   }
+  for (const f of fixtures.filter((x) => x.kind === 'worksheet')) {
+    await page.evaluate((file) => window.bench.recognize(file), f.file); // plans its shapes
+    const runs = [];
+    for (let i = 0; i < WORKSHEET_RUNS; i++) runs.push(await page.evaluate((file) => window.bench.recognize(file), f.file));
+    const sortedRuns = runs.sort((a, b) => a.ms - b.ms);
+    result.worksheets.push({ name: f.name, expected: f.formulas, turned: f.turned, runs: WORKSHEET_RUNS, ...sortedRuns[Math.floor(runs.length / 2)] });
+  }
+  if (result.worksheets.length) {
+    const ms = result.worksheets.map((w) => w.ms).sort((a, b) => a - b);
+    log(`worksheets: median ${ms[Math.floor(ms.length / 2)].toFixed(0)} ms over ${ms.length} pages`);
+  }
   const preview = fixtures.find((f) => f.kind === 'preview');
   result.preview = await page.evaluate(([file, side, s]) => window.bench.previewFps(file, side, s), [preview.file, PREVIEW_LONG_SIDE, PREVIEW_SECONDS]);
   result.preview.input = preview.name;
   log(`preview: ${result.preview.fps.toFixed(1)} frames/s`);
   await warmPage.context.close();
+
+  // the same engine with one worker, beside the pool: what the pool buys on a many-formula page
+  {
+    const { context, page: one } = await freshPage();
+    await one.evaluate((b) => window.bench.coldStart(b, 1), BASE);
+    const single = {};
+    for (const name of ['page-12mp-5f', 'page-12mp-8f']) {
+      const f = fixtures.find((x) => x.name === name);
+      await one.evaluate((file) => window.bench.recognize(file), f.file);
+      const runs = [];
+      for (let i = 0; i < RUNS; i++) runs.push(await one.evaluate((file) => window.bench.recognize(file), f.file));
+      single[name] = runs;
+    }
+    result.single = single;
+    await context.close();
+  }
 
   if (!BASE) await peerComparison();
 } finally {

@@ -26,11 +26,18 @@ function call(worker, msg) {
 
 window.bench = {
   /** Worker start, wasm and models fetched, compiled and loaded: until the engine says ready. */
-  async coldStart(base) {
+  async coldStart(base, workers) {
     const t0 = performance.now();
-    engine = new EngineClient({ workerUrl: '/www/worker.js', ...(base ? { base } : {}) });
+    engine = new EngineClient({ workerUrl: '/www/worker.js', ...(base ? { base } : {}), ...(workers ? { workers } : {}) });
     await engine.start();
-    return { ms: performance.now() - t0, info: engine.info };
+    return { ms: performance.now() - t0, info: engine.info, pool: engine.size };
+  },
+
+  /** Until every worker of the pool is ready (the others start from the first one's compiled module). */
+  async poolReady() {
+    const t0 = performance.now();
+    const workers = await engine.whenPoolReady();
+    return { ms: performance.now() - t0, workers };
   },
 
   /** One recognition of a fixture as the app sends a dropped file (bytes transferred to the worker). */
@@ -38,7 +45,7 @@ window.bench = {
     const buf = (await bytesOf(name)).slice(0);
     const t0 = performance.now();
     const r = await engine.recognizeBytes(buf, { beam: 3, ...opts });
-    return { ms: performance.now() - t0, inner: r.ms, formulas: (r.formulas || []).length };
+    return { ms: performance.now() - t0, inner: r.ms, formulas: (r.formulas || []).length, rotation: r.rotation, workers: engine.readyWorkers };
   },
 
   /** Live-preview detection back to back for `seconds`: frames per second the engine sustains. */

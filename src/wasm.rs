@@ -2,10 +2,12 @@
 //! is one of bad_image, too_large, bad_input, model; a panic hook turns bugs into console errors.
 
 use crate::error::Error;
+use crate::page_read::PageRead;
 use crate::pipeline::{Engine as Core, ModelSource, ReadOptions};
 use crate::recognizer::beam::DecodeOptions;
 use crate::{clock, input};
 use serde::Serialize;
+use std::borrow::Cow;
 use std::collections::HashMap;
 use wasm_bindgen::prelude::*;
 
@@ -133,5 +135,97 @@ impl Engine {
             ms: clock::now_ms() - t,
         };
         to_value(&out)
+    }
+
+    /// Step 1 of a page read by the worker pool (src/page_read.rs): decode and locate; the job's
+    /// `crops()` are then read by any worker (`readCrop`) and handed back with `supplyPage`.
+    #[wasm_bindgen(js_name = startPage)]
+    pub fn start_page(&self, bytes: &[u8], opts: JsValue) -> Result<PageJob, JsValue> {
+        let opts = read_options(opts)?;
+        let t = clock::now_ms();
+        let img = input::decode(bytes).map_err(to_js)?;
+        let decode_ms = clock::now_ms() - t;
+        let read = self.core.start_page(Cow::Owned(img), &opts).map_err(to_js)?;
+        Ok(PageJob { read: Some(read), decode_ms })
+    }
+
+    /// `startPage` for RGBA pixels as from `getImageData`.
+    #[wasm_bindgen(js_name = startPageRgba)]
+    pub fn start_page_rgba(&self, rgba: &[u8], width: u32, height: u32, opts: JsValue) -> Result<PageJob, JsValue> {
+        let opts = read_options(opts)?;
+        let img = input::from_rgba(rgba, width, height).map_err(to_js)?;
+        let read = self.core.start_page(Cow::Owned(img), &opts).map_err(to_js)?;
+        Ok(PageJob { read: Some(read), decode_ms: 0.0 })
+    }
+
+    /// The readings of the job's `crops()`, in their order: `[{latex, confidence}]`. The job moves
+    /// on to its next step: more crops, or none when finished (`finishPage`).
+    #[wasm_bindgen(js_name = supplyPage)]
+    pub fn supply_page(&self, job: &mut PageJob, readings: JsValue) -> Result<(), JsValue> {
+        #[derive(serde::Deserialize)]
+        struct Reading {
+            latex: String,
+            confidence: f32,
+        }
+        let readings: Vec<Reading> = serde_wasm_bindgen::from_value(readings)
+            .map_err(|e| to_js(Error::bad_input(format!("bad readings: {e}"))))?;
+        let read = job.read.as_mut().ok_or_else(|| to_js(Error::bad_input("the page job is already finished")))?;
+        read.supply(&self.core, readings.into_iter().map(|r| (r.latex, r.confidence)).collect()).map_err(to_js)
+    }
+
+    /// The page's result, once its job has no crops left to read (the same object as `recognizeEncoded`'s).
+    #[wasm_bindgen(js_name = finishPage)]
+    pub fn finish_page(&self, job: &mut PageJob) -> Result<JsValue, JsValue> {
+        let read = job.read.take().ok_or_else(|| to_js(Error::bad_input("the page job is already finished")))?;
+        let mut result = read.finish().map_err(to_js)?;
+        result.ms.decode = job.decode_ms;
+        to_value(&result)
+    }
+
+    /// One upright formula crop as the page job hands it out (RGB, 3 bytes a pixel):
+    /// `{latex, confidence}`, latex empty when the crop holds no ink.
+    #[wasm_bindgen(js_name = readCrop)]
+    pub fn read_crop(&self, rgb: Vec<u8>, width: u32, height: u32, opts: JsValue) -> Result<JsValue, JsValue> {
+        let opts = read_options(opts)?;
+        if width == 0 || height == 0 || rgb.len() as u64 != width as u64 * height as u64 * 3 {
+            return Err(to_js(Error::bad_input(format!(
+                "a {width}x{height} RGB crop needs {} bytes, got {}",
+                width as u64 * height as u64 * 3,
+                rgb.len()
+            ))));
+        }
+        let crop = image::RgbImage::from_raw(width, height, rgb)
+            .ok_or_else(|| to_js(Error::bad_input("the crop's pixels do not fit its size")))?;
+        let (latex, confidence) = self.core.recognize_crop(&crop, &opts.decode).map_err(to_js)?;
+        #[derive(Serialize)]
+        struct Out {
+            latex: String,
+            confidence: f32,
+        }
+        to_value(&Out { latex, confidence })
+    }
+}
+
+/// A page being read by the worker pool: lives in the worker that located it until finished.
+#[wasm_bindgen]
+pub struct PageJob {
+    read: Option<PageRead<'static>>,
+    decode_ms: f64,
+}
+
+#[wasm_bindgen]
+impl PageJob {
+    /// The crops to read next, `[{width, height, rgb: Uint8Array}]` (RGB, 3 bytes a pixel), copied
+    /// out of wasm memory so they can be transferred to other workers; empty when finished.
+    pub fn crops(&self) -> js_sys::Array {
+        let out = js_sys::Array::new();
+        for crop in self.read.as_ref().map(|r| r.pending()).unwrap_or(&[]) {
+            let o = js_sys::Object::new();
+            let _ = js_sys::Reflect::set(&o, &"width".into(), &crop.width().into());
+            let _ = js_sys::Reflect::set(&o, &"height".into(), &crop.height().into());
+            let _ = js_sys::Reflect::set(&o, &"rgb".into(), &js_sys::Uint8Array::from(crop.as_raw().as_slice()).into());
+            out.push(&o);
+        }
+        out
     }
 }

@@ -1,6 +1,11 @@
-// Main-thread side of the engine worker. Keeps the UI thread free, survives crashes:
-// a worker error, a wasm trap or a stuck job terminates the worker; the next request
+// Main-thread side of the engine: a pool of engine workers. Keeps the UI thread free, survives
+// crashes: a worker error, a wasm trap or a stuck job terminates the worker; the next request
 // (or restart()) starts a fresh one, so the next photo works without a page reload.
+//
+// EngineClient is the pool the app, <math-snap> and create() use. Its first worker loads the engine
+// and answers everything; once it is ready, up to poolSize() - 1 more start with its compiled
+// WebAssembly.Module, and a page's formula crops are then read side by side on all of them
+// (worker.js page jobs, src/page_read.rs). A single crop, and a pool of one, read as before.
 //
 // Events (EventTarget): 'progress' {detail:{file,loaded,total,overall}}, 'ready' {detail:info},
 // 'crash' {detail:{code,message}}, 'init-error' {detail:{code,message,url}}.
@@ -14,7 +19,8 @@ export class EngineError extends Error {
   }
 }
 
-export class EngineClient extends EventTarget {
+/** One engine worker: loading, jobs with watchdogs, crash handling. */
+export class EngineWorker extends EventTarget {
   /**
    * @param {object} o
    * @param {string|URL} [o.workerUrl] module worker URL (default: worker.js beside this file)
@@ -22,8 +28,10 @@ export class EngineClient extends EventTarget {
    * @param {string|URL} [o.models] folder holding manifest.json and the .onnx files (default: base + 'models/')
    * @param {number} [o.jobTimeoutMs] watchdog for one recognition
    */
-  constructor({ workerUrl, base, models, jobTimeoutMs = 180000, detectTimeoutMs = 30000 } = {}) {
+  constructor({ workerUrl, base, models, jobTimeoutMs = 180000, detectTimeoutMs = 30000, name = 'mathsnap-engine', module } = {}) {
     super();
+    this.name = name;
+    this.module = module || null; // a compiled WebAssembly.Module to start from (the pool's other workers)
     this.workerUrl = new URL(workerUrl || './worker.js', import.meta.url);
     this.base = base ? new URL(base, document.baseURI).href : new URL('./', this.workerUrl).href;
     this.manifestUrl = models ? new URL('manifest.json', new URL(models, document.baseURI).href.replace(/\/?$/, '/')).href : null;
@@ -49,7 +57,7 @@ export class EngineClient extends EventTarget {
     this.state = 'loading';
     let worker;
     try {
-      worker = new Worker(this.workerUrl, { type: 'module', name: 'mathsnap-engine' });
+      worker = new Worker(this.workerUrl, { type: 'module', name: this.name });
     } catch (e) {
       this.state = 'error';
       this.lastError = new EngineError('load', `Could not start the engine worker ${this.workerUrl}: ${e.message}`);
@@ -69,7 +77,10 @@ export class EngineClient extends EventTarget {
       this._crash(worker, new EngineError('crash', `The engine worker failed${where}: ${ev.message || 'script error'}`));
     };
     worker.onmessageerror = () => this._crash(worker, new EngineError('crash', 'The engine worker sent an unreadable message.'));
-    worker.postMessage(this.manifestUrl ? { type: 'init', base: this.base, manifestUrl: this.manifestUrl } : { type: 'init', base: this.base });
+    const init = { type: 'init', base: this.base };
+    if (this.manifestUrl) init.manifestUrl = this.manifestUrl;
+    if (this.module) init.module = this.module;
+    worker.postMessage(init);
     return this.readyPromise;
   }
 
@@ -109,6 +120,7 @@ export class EngineClient extends EventTarget {
     if (msg.type === 'ready') {
       this.state = 'ready';
       this.info = msg.info;
+      if (msg.module) this.compiled = msg.module;
       this._initResolve?.(msg.info);
       this.dispatchEvent(new CustomEvent('ready', { detail: msg.info }));
       return;
@@ -196,5 +208,152 @@ export class EngineClient extends EventTarget {
   /** Fast detection for the live preview (the bitmap is transferred); longSide: detector input size. */
   detectBitmap(bitmap, longSide) {
     return this._job({ type: 'detectBitmap', bitmap, longSide }, [bitmap], this.detectTimeoutMs);
+  }
+}
+
+/** Most workers a pool starts: each holds its own copy of the models and tract's plans. */
+export const MAX_POOL = 3;
+
+/**
+ * Workers for a pool: `requested` when given (1 to MAX_POOL), else one per core the device reports,
+ * one core left to the page itself on larger devices, at most MAX_POOL.
+ */
+export function poolSize(requested, cores = globalThis.navigator?.hardwareConcurrency || 1) {
+  if (Number.isInteger(requested) && requested >= 1) return Math.min(requested, MAX_POOL);
+  return Math.max(1, Math.min(MAX_POOL, cores >= 4 ? cores - 1 : cores));
+}
+
+const FORWARDED = ['loading', 'progress', 'ready', 'crash', 'init-error'];
+
+export class EngineClient extends EventTarget {
+  /**
+   * The options of EngineWorker, and:
+   * @param {number} [o.workers] workers in the pool (default: poolSize() for this device; 1 = no pool)
+   */
+  constructor(o = {}) {
+    super();
+    this.options = o;
+    this.size = poolSize(o.workers);
+    this.primary = new EngineWorker(o);
+    this.helpers = [];
+    for (const type of FORWARDED) {
+      this.primary.addEventListener(type, (ev) => this.dispatchEvent(new CustomEvent(type, { detail: ev.detail })));
+    }
+    // the others start once the first is ready, from its compiled module: the first result is not
+    // kept waiting for them, and the wasm is compiled once
+    this.primary.addEventListener('ready', () => this._startHelpers());
+  }
+
+  get state() { return this.primary.state; }
+  get ready() { return this.primary.ready; }
+  get info() { return this.primary.info; }
+  get lastError() { return this.primary.lastError; }
+  get workerUrl() { return this.primary.workerUrl; }
+  get base() { return this.primary.base; }
+  /** Crops each worker has read in this pool's pages, first worker first. */
+  get cropsRead() { return [this.primary, ...this.helpers].map((w) => w.cropsRead || 0); }
+  /** Workers ready to read crops now (the first worker included). */
+  get readyWorkers() { return 1 + this.helpers.filter((h) => h.ready).length; }
+
+  start() { return this.primary.start(); }
+
+  restart() {
+    this._stopHelpers();
+    return this.primary.restart();
+  }
+
+  close() {
+    this._stopHelpers();
+    this.primary.close();
+  }
+
+  /** Resolves once every worker of the pool is ready (or has failed to start: it is then left out). */
+  async whenPoolReady() {
+    await this.start();
+    this._startHelpers();
+    await Promise.all(this.helpers.map((h) => h.start().catch(() => {})));
+    return this.readyWorkers;
+  }
+
+  _startHelpers() {
+    const module = this.primary.compiled;
+    if (!module || this.helpers.length >= this.size - 1) return;
+    while (this.helpers.length < this.size - 1) {
+      const helper = new EngineWorker({ ...this.options, name: `mathsnap-engine-${this.helpers.length + 2}`, module });
+      helper.start().catch(() => {}); // a helper that cannot start is left out; the pool reads on without it
+      this.helpers.push(helper);
+    }
+  }
+
+  _stopHelpers() {
+    for (const h of this.helpers) h.close();
+    this.helpers = [];
+  }
+
+  /** A page through the pool, or through the first worker alone (single crops, a pool of one). */
+  async _read(msg, transfer, opts, signal) {
+    const p = this.primary;
+    if (opts.single || this.readyWorkers < 2) return p._job(msg, transfer, p.jobTimeoutMs, signal);
+    let step = await p._job({ ...msg, stepwise: true }, transfer, p.jobTimeoutMs, signal);
+    try {
+      while (step.result === undefined) {
+        const readings = await this._readCrops(step.crops, opts, signal);
+        step = await p._job({ type: 'pageSupply', page: step.page, readings }, [], p.jobTimeoutMs, signal);
+      }
+    } catch (e) {
+      // free the page job the first worker still holds (gone anyway if that worker crashed)
+      if (step.page && p.ready) p._job({ type: 'pageDrop', page: step.page }, [], p.jobTimeoutMs).catch(() => {});
+      throw e;
+    }
+    return step.result;
+  }
+
+  /** Every crop read by whichever worker is free next; readings in the crops' order. */
+  async _readCrops(crops, opts, signal) {
+    const workers = [this.primary, ...this.helpers.filter((h) => h.ready)];
+    const readings = new Array(crops.length);
+    let next = 0;
+    await Promise.all(workers.map(async (w) => {
+      while (next < crops.length) {
+        const i = next++;
+        readings[i] = await this._readCrop(w, crops[i], opts, signal);
+      }
+    }));
+    return readings;
+  }
+
+  async _readCrop(worker, crop, opts, signal) {
+    worker.cropsRead = (worker.cropsRead || 0) + 1; // how the pool shared the work (tests, benchmark)
+    const msg = { type: 'readCrop', rgb: crop.rgb, width: crop.width, height: crop.height, opts: { beam: opts.beam } };
+    if (worker === this.primary) return this.primary._job(msg, [], this.primary.jobTimeoutMs, signal);
+    try {
+      // copied, not transferred: a helper that fails hands its crop back to the first worker
+      return await worker._job(msg, [], worker.jobTimeoutMs, signal);
+    } catch (e) {
+      if (signal?.aborted) throw e;
+      return this.primary._job(msg, [], this.primary.jobTimeoutMs, signal);
+    }
+  }
+
+  /** Recognise every formula in encoded image bytes (JPEG/PNG/WebP/GIF/BMP). */
+  recognizeBytes(bytes, opts = {}, { signal } = {}) {
+    const buf = bytes instanceof ArrayBuffer ? bytes : bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength);
+    return this._read({ type: 'recognize', bytes: buf, opts }, [buf], opts, signal);
+  }
+
+  /** Recognise raw RGBA pixels (rgba.byteLength must be width×height×4; the buffer is transferred). */
+  recognizeRgba(rgba, width, height, opts = {}, { signal } = {}) {
+    const buf = rgba instanceof ArrayBuffer ? rgba : rgba.buffer.slice(rgba.byteOffset, rgba.byteOffset + rgba.byteLength);
+    return this._read({ type: 'recognizeRgba', rgba: buf, width, height, opts }, [buf], opts, signal);
+  }
+
+  /** Recognise from an ImageBitmap (transferred: do not use it afterwards). */
+  recognizeBitmap(bitmap, opts = {}, { signal } = {}) {
+    return this._read({ type: 'recognizeBitmap', bitmap, opts }, [bitmap], opts, signal);
+  }
+
+  /** Fast detection for the live preview (the bitmap is transferred); longSide: detector input size. */
+  detectBitmap(bitmap, longSide) {
+    return this.primary.detectBitmap(bitmap, longSide);
   }
 }

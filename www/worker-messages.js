@@ -14,7 +14,7 @@ export class BadInput extends Error {
   }
 }
 
-const JOB_TYPES = ['recognize', 'recognizeRgba', 'recognizeBitmap', 'detectBitmap'];
+const JOB_TYPES = ['recognize', 'recognizeRgba', 'recognizeBitmap', 'detectBitmap', 'pageSupply', 'pageDrop', 'readCrop'];
 
 function side(name, v) {
   if (typeof v !== 'number' || !Number.isInteger(v)) throw new BadInput(`${name} must be an integer, got ${describe(v)}.`);
@@ -67,6 +67,31 @@ function bitmap(v) {
   return v;
 }
 
+/** The pool's page-job id (worker.js hands them out): a positive integer. */
+function pageId(v) {
+  if (!Number.isInteger(v) || v < 1) throw new BadInput(`page must be a positive integer (a page job's id), got ${describe(v)}.`);
+  return v;
+}
+
+/** Readings of a page job's crops: [{latex: string, confidence: number in [0, 1]}]. */
+function readings(v) {
+  if (!Array.isArray(v)) throw new BadInput(`readings must be an array, got ${describe(v)}.`);
+  return v.map((r, i) => {
+    if (!r || typeof r !== 'object' || typeof r.latex !== 'string') throw new BadInput(`readings[${i}].latex must be a string.`);
+    if (typeof r.confidence !== 'number' || !(r.confidence >= 0 && r.confidence <= 1)) {
+      throw new BadInput(`readings[${i}].confidence must be a number from 0 to 1, got ${describe(r.confidence)}.`);
+    }
+    return { latex: r.latex, confidence: r.confidence };
+  });
+}
+
+/** `stepwise: true` asks for a page job (the worker pool reads its crops) instead of the whole read. */
+function stepwise(v) {
+  if (v === undefined) return false;
+  if (typeof v !== 'boolean') throw new BadInput(`stepwise must be true or false, got ${describe(v)}.`);
+  return v;
+}
+
 /**
  * Check an init message: {type: 'init', base?, manifestUrl?, wasmUrl?, glueUrl?} (strings).
  * Returns the message; throws BadInput.
@@ -74,6 +99,10 @@ function bitmap(v) {
 export function validateInit(msg) {
   for (const k of ['base', 'manifestUrl', 'wasmUrl', 'glueUrl']) {
     if (msg[k] !== undefined && typeof msg[k] !== 'string') throw new BadInput(`init: ${k} must be a URL string, got ${describe(msg[k])}.`);
+  }
+  // the pool's other workers are handed the first worker's compiled module instead of compiling again
+  if (msg.module !== undefined && !(msg.module instanceof WebAssembly.Module)) {
+    throw new BadInput(`init: module must be a WebAssembly.Module, got ${describe(msg.module)}.`);
   }
   return msg;
 }
@@ -90,7 +119,7 @@ export function validateJob(msg) {
     case 'recognize': {
       const bytes = bytesOf('bytes', msg.bytes);
       if (!bytes.length) throw new BadInput('bytes is empty: there is no image to read.');
-      return { type: msg.type, bytes, opts: options(msg.opts) };
+      return { type: msg.type, bytes, opts: options(msg.opts), stepwise: stepwise(msg.stepwise) };
     }
     case 'recognizeRgba': {
       const width = side('width', msg.width);
@@ -100,10 +129,24 @@ export function validateJob(msg) {
       if (rgba.length !== want) {
         throw new BadInput(`rgba has ${rgba.length} bytes but ${width}×${height} RGBA needs ${want} (width × height × 4).`);
       }
-      return { type: msg.type, rgba, width, height, opts: options(msg.opts) };
+      return { type: msg.type, rgba, width, height, opts: options(msg.opts), stepwise: stepwise(msg.stepwise) };
     }
     case 'recognizeBitmap':
-      return { type: msg.type, bitmap: bitmap(msg.bitmap), opts: options(msg.opts) };
+      return { type: msg.type, bitmap: bitmap(msg.bitmap), opts: options(msg.opts), stepwise: stepwise(msg.stepwise) };
+    case 'pageSupply':
+      return { type: msg.type, page: pageId(msg.page), readings: readings(msg.readings) };
+    case 'pageDrop':
+      return { type: msg.type, page: pageId(msg.page) };
+    case 'readCrop': {
+      const width = side('width', msg.width);
+      const height = side('height', msg.height);
+      const rgb = bytesOf('rgb', msg.rgb);
+      const want = width * height * 3;
+      if (rgb.length !== want) {
+        throw new BadInput(`rgb has ${rgb.length} bytes but a ${width}×${height} RGB crop needs ${want} (width × height × 3).`);
+      }
+      return { type: msg.type, rgb, width, height, opts: options(msg.opts) };
+    }
     case 'detectBitmap': {
       let longSide;
       if (msg.longSide !== undefined && msg.longSide !== null) {

@@ -1,13 +1,20 @@
 // mathsnap engine worker (module worker, same origin).
 // Loads the wasm engine and the ONNX models with streamed progress, then answers jobs:
-//   main -> worker  {type:'init', base?, manifestUrl?, wasmUrl?}
+//   main -> worker  {type:'init', base?, manifestUrl?, wasmUrl?, module?: WebAssembly.Module}
 //   worker -> main  {type:'progress', file, loaded, total, overall:{loaded,total,files,done}}
-//                   {type:'ready', info:{ms, bytes}}   |   {type:'init-error', error:{code,message,url?}}
+//                   {type:'ready', info:{ms, bytes}, module}   |   {type:'init-error', error:{code,message,url?}}
+//                   (module: the compiled wasm, handed to the pool's other workers so they need not compile it)
 //   main -> worker  {id, type:'recognize', bytes:ArrayBuffer, opts}
 //                   {id, type:'recognizeRgba', rgba:ArrayBuffer, width, height, opts}   (rgba.byteLength = width×height×4)
 //                   {id, type:'recognizeBitmap', bitmap:ImageBitmap, opts}
 //                   {id, type:'detectBitmap', bitmap:ImageBitmap, longSide?}
 //   worker -> main  {id, ok:true, result} | {id, ok:false, error:{code,message}}
+// The worker pool (engine-client.js) reads a page's crops on several workers (src/page_read.rs):
+//   main -> worker  {id, type:'recognize'|'recognizeRgba'|'recognizeBitmap', ..., stepwise:true}
+//   worker -> main  {id, ok:true, result:{page, crops:[{width,height,rgb:Uint8Array}]}}   (or {result} when done)
+//   main -> worker  {id, type:'readCrop', rgb:ArrayBuffer, width, height, opts}  -> {latex, confidence}   (any worker)
+//                   {id, type:'pageSupply', page, readings:[{latex,confidence}]}   -> the next {page, crops} or {result}
+//                   {id, type:'pageDrop', page}   (a page abandoned: its job is freed)
 // Every message is validated first (worker-messages.js): a malformed one is answered with
 // {id, ok:false, error:{code:'bad_input', message}}; one without an id with {type:'error', id:null, ok:false, error}.
 // A wasm trap (WebAssembly.RuntimeError) is reported with code 'crash': the main thread then
@@ -17,6 +24,9 @@ import { validateInit, validateJob, BadInput } from './worker-messages.js';
 
 let engine = null;
 let initPromise = null;
+let compiled = null; // the WebAssembly.Module, handed to the pool's other workers
+const pages = new Map(); // page id -> PageJob (wasm), while the pool reads its crops
+let nextPage = 1;
 let canvas = null;
 let ctx = null;
 
@@ -145,7 +155,7 @@ async function init(msg) {
   const files = modelFiles(manifest);
   const modelDir = new URL('./', manifestUrl);
 
-  const wasmJob = fetchBytes(wasmUrl.href, (l, t) => report('mathsnap_bg.wasm', l, t)).then(({ bytes, res }) => {
+  const wasmJob = msg.module ? Promise.resolve(null) : fetchBytes(wasmUrl.href, (l, t) => report('mathsnap_bg.wasm', l, t)).then(({ bytes, res }) => {
     checkWasm(wasmUrl.href, bytes, res);
     return bytes;
   });
@@ -163,7 +173,7 @@ async function init(msg) {
     return bytes;
   });
   const [wasmBytes, det, enc, dec, decR2l] = await Promise.all([wasmJob, ...modelJobs]);
-  report('mathsnap_bg.wasm', wasmBytes.length, wasmBytes.length, true);
+  if (wasmBytes) report('mathsnap_bg.wasm', wasmBytes.length, wasmBytes.length, true);
 
   let mod;
   try {
@@ -172,7 +182,8 @@ async function init(msg) {
     throw new LoadError('load', `Could not load ${glueUrl.href}: ${e.message}`, glueUrl.href);
   }
   try {
-    await mod.default({ module_or_path: wasmBytes });
+    compiled = msg.module || await WebAssembly.compile(wasmBytes);
+    await mod.default({ module_or_path: compiled });
   } catch (e) {
     throw new LoadError('wasm', `Could not start ${wasmUrl.href}: ${e.message}`, wasmUrl.href);
   }
@@ -186,7 +197,7 @@ async function init(msg) {
   try { if (typeof engine.hasDetector === 'function') hasDetector = !!engine.hasDetector(); } catch { /* older engines */ }
   return {
     ms: Math.round(performance.now() - t0),
-    bytes: wasmBytes.length + (det ? det.length : 0) + enc.length + dec.length + (decR2l ? decR2l.length : 0),
+    bytes: (wasmBytes ? wasmBytes.length : 0) + (det ? det.length : 0) + enc.length + dec.length + (decR2l ? decR2l.length : 0),
     hasDetector,
   };
 }
@@ -227,18 +238,32 @@ async function runJob(msg) {
   const job = validateJob(msg); // bad_input before anything else, even before the engine is loaded
   if (!engine) throw Object.assign(new Error('The engine is not loaded.'), { code: 'not_ready' });
   const opts = { single: false, beam: 3, ...job.opts };
+  const paged = job.stepwise && !opts.single;
   switch (job.type) {
     case 'recognize':
       maybeTrap();
-      return engine.recognizeEncoded(job.bytes, opts);
+      return paged ? pageStep(engine.startPage(job.bytes, opts)) : engine.recognizeEncoded(job.bytes, opts);
     case 'recognizeRgba':
       maybeTrap();
-      return engine.recognizeRgba(job.rgba, job.width, job.height, opts);
+      return paged ? pageStep(engine.startPageRgba(job.rgba, job.width, job.height, opts))
+        : engine.recognizeRgba(job.rgba, job.width, job.height, opts);
     case 'recognizeBitmap': {
       maybeTrap();
       const { rgba, w, h } = bitmapToRgba(job.bitmap);
-      return engine.recognizeRgba(rgba, w, h, opts);
+      return paged ? pageStep(engine.startPageRgba(rgba, w, h, opts)) : engine.recognizeRgba(rgba, w, h, opts);
     }
+    case 'readCrop':
+      maybeTrap();
+      return engine.readCrop(job.rgb, job.width, job.height, opts);
+    case 'pageSupply': {
+      const page = pageJob(job.page);
+      engine.supplyPage(page, job.readings);
+      return pageStep(page, job.page);
+    }
+    case 'pageDrop':
+      pages.get(job.page)?.free();
+      pages.delete(job.page);
+      return { dropped: true };
     case 'detectBitmap': {
       const { rgba, w, h } = bitmapToRgba(job.bitmap);
       return engine.detectRgba(rgba, w, h, job.longSide);
@@ -246,6 +271,39 @@ async function runJob(msg) {
     default:
       throw new BadInput(`unknown job ${job.type}`);
   }
+}
+
+function pageJob(id) {
+  const page = pages.get(id);
+  if (!page) throw new BadInput(`no page job ${id} in this worker (finished, dropped, or the worker was restarted).`);
+  return page;
+}
+
+/** A page job's next crops to read ({page, crops}), or its result once it has none ({result}). */
+class PageStep {
+  constructor(fields) { Object.assign(this, fields); }
+}
+
+function pageStep(page, id) {
+  const crops = page.crops();
+  if (crops.length === 0) {
+    if (id !== undefined) pages.delete(id);
+    try {
+      return new PageStep({ result: plain(engine.finishPage(page)) });
+    } finally {
+      page.free();
+    }
+  }
+  if (id === undefined) {
+    id = nextPage++;
+    pages.set(id, page);
+  }
+  return new PageStep({ page: id, crops });
+}
+
+/** The crops' pixel buffers, transferred to the main thread rather than copied. */
+function transferables(result) {
+  return result && Array.isArray(result.crops) ? result.crops.map((c) => c.rgb.buffer) : [];
 }
 
 const validId = (id) => (typeof id === 'number' && Number.isFinite(id)) || (typeof id === 'string' && id !== '');
@@ -266,7 +324,7 @@ self.onmessage = async (ev) => {
     if (!initPromise) initPromise = init(msg);
     try {
       const info = await initPromise;
-      post({ type: 'ready', info });
+      post({ type: 'ready', info, module: compiled });
     } catch (e) {
       initPromise = null;
       post({ type: 'init-error', error: errorPayload(e) });
@@ -279,8 +337,10 @@ self.onmessage = async (ev) => {
     return;
   }
   try {
-    const result = plain(await runJob(msg));
-    post({ id: msg.id, ok: true, result });
+    const raw = await runJob(msg);
+    // a page step's crops are pixels: posted as typed arrays and transferred, not made plain
+    const result = raw instanceof PageStep ? { ...raw } : plain(raw);
+    post({ id: msg.id, ok: true, result }, transferables(result));
   } catch (e) {
     if (msg.bitmap && typeof msg.bitmap.close === 'function') msg.bitmap.close();
     const error = errorPayload(e);

@@ -7,6 +7,9 @@ import path from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { setup, fixture, normLatex, offHostRequests, nativeRead, REPO, SLOW } from './helpers.mjs';
 
+/** Engines and their workers, as the page's shared-engine registry counts them. */
+const engineStats = (page) => page.evaluate(async () => (await import(new URL('/embed/engine-pool.js', location.href).href)).engineStats());
+
 const FIXTURE_B64 = () => fs.readFileSync(fixture('e2e-quadratic.png')).toString('base64');
 
 // Collects the element's bubbling events on the example page (detail of each, in order).
@@ -141,7 +144,9 @@ describe('<math-snap> element, JS API and engine loading', () => {
     assert.ok(out.callerBitmapIntact);
     assert.equal(out.afterDispose, 'disposed');
     // The element on the page shares the engine and still works after the API user disposed.
-    assert.equal(page.workers().length, 1, 'one engine worker for the element and create()');
+    const stats = await engineStats(page);
+    assert.equal(stats.engines, 1, 'one engine for the element and create()');
+    assert.equal(page.workers().length, stats.workers, 'no worker outside the engine pool');
     await page.setInputFiles('math-snap input[type=file]', fixture('e2e-quadratic.png'));
     await page.waitForSelector('#events [data-event="result"]', { timeout: SLOW });
     await ctx.close();
@@ -220,7 +225,7 @@ describe('<math-snap> element, JS API and engine loading', () => {
     }));
     assert.equal(result, 'ready');
     assert.ok(served.includes('manifest.json') && served.some((f) => f.endsWith('.onnx')), served.join(', '));
-    assert.equal(page.workers().length, 2, 'another models folder means another engine');
+    assert.equal((await engineStats(page)).engines, 2, 'another models folder means another engine');
     const error = await page.evaluate(() => new Promise((resolve) => {
       const el = document.createElement('math-snap');
       el.setAttribute('models', '/nowhere/');
@@ -231,12 +236,18 @@ describe('<math-snap> element, JS API and engine loading', () => {
     assert.equal(error.code, 'load');
     assert.match(error.message, /\/nowhere\/manifest\.json/);
     assert.match(error.message, /HTTP 404/);
-    // Removing an element releases its engine: the last user of /alt-models/ stops that worker
+    // Removing an element releases its engine: the last user of /alt-models/ stops its workers
     // (the /nowhere/ engine stopped itself after its load error), leaving the page's first element's.
     await page.evaluate(() => document.querySelector('math-snap[models="/alt-models/"]').remove());
     const t0 = Date.now();
-    while (page.workers().length !== 1 && Date.now() - t0 < 5000) await new Promise((r) => setTimeout(r, 100));
-    assert.equal(page.workers().length, 1, 'worker stopped after its last element left');
+    let stats = await engineStats(page);
+    const altGone = (s) => !s.keys.some((k) => k.includes('/alt-models/'));
+    while ((!altGone(stats) || page.workers().length !== stats.workers) && Date.now() - t0 < 5000) {
+      await new Promise((r) => setTimeout(r, 100));
+      stats = await engineStats(page);
+    }
+    assert.ok(altGone(stats), `engine released after its last element left: ${stats.keys.join(', ')}`);
+    assert.equal(page.workers().length, stats.workers, 'its workers stopped');
     await ctx.close();
   });
 

@@ -1,4 +1,4 @@
-// One engine (a worker holding the wasm instance and the models, ~10 MB) per (base, models) pair,
+// One engine (a pool of workers each holding the wasm instance and the models, ~10 MB) per (base, models) pair,
 // shared by every <math-snap> element and create() recognizer on the page, and stopped when the
 // last user releases it, so two elements on a page do not download and hold the models twice.
 import { EngineClient } from '../engine-client.js';
@@ -36,4 +36,11 @@ export function acquireEngine({ base, models }) {
       }
     },
   };
+}
+
+/** Engines in use on this page ('base models' keys), and the live workers they hold (diagnostics and tests). */
+export function engineStats() {
+  let workers = 0;
+  for (const { engine } of pool.values()) workers += (engine.primary.worker ? 1 : 0) + engine.helpers.length;
+  return { engines: pool.size, keys: [...pool.keys()], workers };
 }

@@ -1,0 +1,105 @@
+// The engine worker pool (issue 28): a page's formula crops read side by side on several workers
+// give exactly what one worker gives, upside-down pages included (their half-turn probes and second
+// reading go through the pool too); page-job messages out of step get clear bad_input errors.
+import { describe, test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import { setup, fixture, normLatex, nativeRead, SLOW } from './helpers.mjs';
+
+describe('engine worker pool', () => {
+  let env, ctx, page;
+
+  before(async () => {
+    env = await setup({ camera: false });
+    ctx = await env.newContext({ permissions: [] });
+    page = await ctx.newPage();
+    await page.goto(new URL('precache.json', env.url).href); // any same-origin page will do
+    const pooled = await page.evaluate(async () => {
+      const { EngineClient } = await import('/engine-client.js');
+      window.__one = new EngineClient({ workers: 1 });
+      window.__pool = new EngineClient({ workers: 2 });
+      await window.__one.start();
+      return window.__pool.whenPoolReady();
+    });
+    assert.equal(pooled, 2, 'both workers of the pool are ready');
+  });
+  after(async () => { await env?.close(); });
+
+  /** Read bytes (upright, or turned by `turn` degrees on a canvas) with the client `who`. */
+  const read = (who, bytes, turn = 0) => page.evaluate(async ([who, bytes, turn]) => {
+    const client = window[who];
+    const data = new Uint8Array(bytes);
+    if (!turn) {
+      const r = await client.recognizeBytes(data, { beam: 3 });
+      return { latex: r.formulas.map((f) => f.latex), rotation: r.rotation, crops: client.cropsRead ?? null };
+    }
+    const bitmap = await createImageBitmap(new Blob([data]));
+    const canvas = new OffscreenCanvas(bitmap.width, bitmap.height);
+    const c = canvas.getContext('2d');
+    c.translate(bitmap.width / 2, bitmap.height / 2);
+    c.rotate((turn * Math.PI) / 180);
+    c.drawImage(bitmap, -bitmap.width / 2, -bitmap.height / 2);
+    const img = c.getImageData(0, 0, bitmap.width, bitmap.height);
+    const r = await client.recognizeRgba(img.data, img.width, img.height, { beam: 3 });
+    return { latex: r.formulas.map((f) => f.latex), rotation: r.rotation, crops: client.cropsRead ?? null };
+  }, [who, [...bytes], turn]);
+
+  test('a worksheet read by two workers equals one worker and the native engine', { timeout: SLOW }, async () => {
+    const bytes = fs.readFileSync(fixture('page-worksheet.jpg'));
+    const one = await read('__one', bytes);
+    const pool = await read('__pool', bytes);
+    assert.deepEqual(pool.latex, one.latex);
+    assert.deepEqual(pool.latex.map(normLatex), nativeRead('page-worksheet.jpg').map(normLatex));
+    assert.ok(pool.latex.length >= 3, `${pool.latex.length} formulas`);
+    assert.ok(pool.crops.every((n) => n >= 1), `every worker read crops: ${pool.crops}`);
+  });
+
+  test('an upside-down worksheet: probes and the second reading through the pool', { timeout: SLOW }, async () => {
+    const bytes = fs.readFileSync(fixture('page-worksheet.jpg'));
+    const before = (await page.evaluate(() => window.__pool.cropsRead)).reduce((a, b) => a + b, 0);
+    const one = await read('__one', bytes, 180);
+    const pool = await read('__pool', bytes, 180);
+    assert.equal(one.rotation, 180);
+    assert.deepEqual([pool.rotation, pool.latex], [one.rotation, one.latex]);
+    const read_ = pool.crops.reduce((a, b) => a + b, 0) - before;
+    assert.ok(read_ > 2 * pool.latex.length, `crops read upright, probed and read again: ${read_}`);
+  });
+
+  test('page-job messages out of step are refused clearly', { timeout: SLOW }, async () => {
+    const errors = await page.evaluate(async () => {
+      const w = window.__pool.primary;
+      const out = [];
+      const tryJob = async (msg) => {
+        try { await w._job(msg, [], 10000); out.push('no error'); } catch (e) { out.push(`${e.code}: ${e.message}`); }
+      };
+      await tryJob({ type: 'pageSupply', page: 999, readings: [] });
+      await tryJob({ type: 'pageSupply', page: 0, readings: [] });
+      await tryJob({ type: 'pageSupply', page: 1, readings: [{ latex: 'x', confidence: 2 }] });
+      await tryJob({ type: 'readCrop', rgb: new Uint8Array(10), width: 2, height: 2 });
+      return out;
+    });
+    assert.match(errors[0], /^bad_input: no page job 999/);
+    assert.match(errors[1], /^bad_input: page must be a positive integer/);
+    assert.match(errors[2], /^bad_input: readings\[0\]\.confidence must be a number from 0 to 1/);
+    assert.match(errors[3], /^bad_input: rgb has 10 bytes but a 2×2 RGB crop needs 12/);
+  });
+
+  test('a wrong count of readings is refused and the page job can be dropped', { timeout: SLOW }, async () => {
+    const bytes = fs.readFileSync(fixture('page-worksheet.jpg'));
+    const r = await page.evaluate(async (bytes) => {
+      const w = window.__pool.primary;
+      const step = await w._job({ type: 'recognize', bytes: new Uint8Array(bytes).buffer, opts: { beam: 1 }, stepwise: true }, [], 60000);
+      let err = null;
+      try { await w._job({ type: 'pageSupply', page: step.page, readings: [] }, [], 10000); } catch (e) { err = `${e.code}: ${e.message}`; }
+      const dropped = await w._job({ type: 'pageDrop', page: step.page }, [], 10000);
+      let gone = null;
+      try { await w._job({ type: 'pageSupply', page: step.page, readings: [] }, [], 10000); } catch (e) { gone = e.code; }
+      return { crops: step.crops.length, first: step.crops[0] && [step.crops[0].width, step.crops[0].height, step.crops[0].rgb.length], err, dropped, gone };
+    }, [...bytes]);
+    assert.ok(r.crops >= 3, `${r.crops} crops`);
+    assert.equal(r.first[2], r.first[0] * r.first[1] * 3, 'crops are RGB pixels');
+    assert.match(r.err, new RegExp(`^bad_input: 0 readings supplied for ${r.crops} crops`));
+    assert.deepEqual(r.dropped, { dropped: true });
+    assert.equal(r.gone, 'bad_input');
+  });
+});
