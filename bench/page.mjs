@@ -45,7 +45,7 @@ window.bench = {
     const buf = (await bytesOf(name)).slice(0);
     const t0 = performance.now();
     const r = await engine.recognizeBytes(buf, { beam: 3, ...opts });
-    return { ms: performance.now() - t0, inner: r.ms, formulas: (r.formulas || []).length, rotation: r.rotation, workers: engine.readyWorkers };
+    return { ms: performance.now() - t0, inner: r.ms, work: r.work, formulas: (r.formulas || []).length, rotation: r.rotation, workers: engine.readyWorkers };
   },
 
   /** Live-preview detection back to back for `seconds`: frames per second the engine sustains. */

@@ -72,9 +72,10 @@ table(['', 'median', 'runs'], [
   ['cold start + first result', `${ms(med(cold.map((c) => c.start_ms + c.first_result_ms)))} ms`, cold.length],
 ]);
 lines.push('Warm, end to end as the app calls it (file bytes posted to the worker, result back); decode / detect / recognize are the engine\'s own figures inside wasm:', '');
-table(['input', 'formulas read', 'median ms', 'p95 ms', 'decode', 'detect', 'recognize'], Object.entries(browser.warm).map(([n, runs]) => {
+const passes = (w) => (w ? `${w.detector_passes} (${w.detector_megapixels.toFixed(2)} MP)` : '');
+table(['input', 'formulas read', 'median ms', 'p95 ms', 'decode', 'detect', 'recognize', 'detector passes', 'crops read'], Object.entries(browser.warm).map(([n, runs]) => {
   const inner = (k) => ms(med(runs.map((r) => r.inner[k])));
-  return [n, runs[0].formulas, ms(med(runs.map((r) => r.ms))), ms(q(runs.map((r) => r.ms), 0.95)), inner('decode'), inner('detect'), inner('recognize')];
+  return [n, runs[0].formulas, ms(med(runs.map((r) => r.ms))), ms(q(runs.map((r) => r.ms), 0.95)), inner('decode'), inner('detect'), inner('recognize'), passes(runs[0].work), runs[0].work?.crops_read ?? ''];
 }));
 if (browser.pool) {
   const single = browser.single || {};
@@ -84,9 +85,11 @@ if (browser.pool) {
 if (sheets.length) {
   lines.push(`Realistic page set (bench/make_fixtures.py: ${sheets.length} worksheet-like test pages of the data engine at 1754 px, printed and handwritten formulas among Korean and English text, tilt, shadow, perspective, curved paper, blur; every 5th turned a quarter, every 7th a half turn), warm, median of ${sheets[0].runs} runs a page in Chromium, of ${Math.min(3, native.runs)} natively ("found": formulas read, a measure of the page's difficulty for the detector, not a score):`, '');
   const byName = Object.fromEntries((nativeSheets.pages || []).map((p) => [p.name, p]));
-  table(['page', 'formulas (found)', 'turned', 'Chromium ms', 'detect', 'recognize', 'native ms'], sheets.map((w) => [
-    w.name, `${w.expected} (${w.formulas})`, w.turned, ms(w.ms), ms(w.inner.detect), ms(w.inner.recognize), byName[w.name] ? ms(byName[w.name].ms) : '',
+  table(['page', 'formulas (found)', 'turned', 'Chromium ms', 'detect', 'recognize', 'detector passes', 'crops read', 'native ms'], sheets.map((w) => [
+    w.name, `${w.expected} (${w.formulas})`, w.turned, ms(w.ms), ms(w.inner.detect), ms(w.inner.recognize), passes(w.work), w.work?.crops_read ?? '', byName[w.name] ? ms(byName[w.name].ms) : '',
   ]));
+  const sum = (k) => sheets.reduce((a, w) => a + (w.work?.[k] || 0), 0);
+  lines.push(`Over the ${sheets.length} pages: ${sum('detector_passes')} detector passes (${sum('detector_megapixels').toFixed(1)} MP) and ${sum('crops_read')} crops read for ${sheets.reduce((a, w) => a + w.formulas, 0)} formulas found.`, '');
 }
 const pv = browser.preview;
 lines.push(`Live preview (${pv.input}, 640×360 frame as app.js sends it, detector at 320): ${pv.frames} frames in ${pv.seconds.toFixed(1)} s back to back = **${pv.fps.toFixed(1)} frames/s**; ` +

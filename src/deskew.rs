@@ -8,6 +8,7 @@
 use crate::detector::{Detector, Region};
 use crate::error::Result;
 use crate::geometry::{Point, Quad};
+use crate::pipeline::Work;
 use crate::rectify;
 use image::{Rgb, RgbImage};
 
@@ -126,13 +127,15 @@ fn border_colour(img: &RgbImage) -> Rgb<u8> {
 /// on the page turned level when the first pass says it is slanted by `MIN_SLANT_DEG` or more. The level
 /// canvas keeps the page's pixel scale (its side grows by up to √2, then to a multiple of
 /// `CANVAS_STEP`), so the formulas are not shrunk by the turn. Quads come back in `page`'s pixels.
-pub fn detect_level(detector: &Detector, page: &RgbImage) -> Result<Vec<Region>> {
+pub fn detect_level(detector: &Detector, page: &RgbImage, work: &mut Work) -> Result<Vec<Region>> {
+    work.detector_pass(page);
     let first = detector.detect_at(page, page.width().max(page.height()))?;
     let slant = match page_slant(&first) {
         Some(a) if a.abs() >= MIN_SLANT_DEG.to_radians() => a,
         _ => return Ok(first),
     };
     let level = Levelled::new(page, slant);
+    work.detector_pass(&level.image);
     let regions = detector.detect_at(&level.image, level.image.width())?;
     let (w, h) = (page.width() as f32, page.height() as f32);
     // reading order was taken on the level page; mapping back keeps it

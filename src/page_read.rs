@@ -16,7 +16,7 @@ use crate::detector::Region;
 use crate::error::{Error, Result};
 use crate::geometry::quad_size;
 use crate::orientation::{self, PageTurn};
-use crate::pipeline::{Engine, Formula, ReadOptions, ReadResult, Timings, Working};
+use crate::pipeline::{Engine, Formula, ReadOptions, ReadResult, Timings, Work, Working};
 use crate::rectify;
 use image::{imageops, RgbImage};
 use std::borrow::Cow;
@@ -70,6 +70,7 @@ pub struct PageRead<'a> {
     pending: Vec<RgbImage>,
     step: Step,
     ms: Timings,
+    work: Work,
     /// when reading began, and detection time spent since (a page turned round is located again)
     reading_since: f64,
     redetect_ms: f64,
@@ -87,9 +88,10 @@ impl Engine {
         // turned copy of a 50 MP photo would take 150 MB more); regions come back in the photo's pixels
         // with their corners in the formula's own order, so crops cut from the photo come out upright.
         let mut turn = PageTurn::None;
-        let (working, mut regions) = self.detect_page(&photo)?;
+        let mut work = Work::default();
+        let (working, mut regions) = self.detect_page(&photo, &mut work)?;
         if opts.auto_rotate && orientation::looks_sideways(&regions) {
-            let turned_regions = self.detect_turned(&working, PageTurn::Cw90, w, h)?;
+            let turned_regions = self.detect_turned(&working, PageTurn::Cw90, w, h, &mut work)?;
             // a steeply rotated (±45°) page can look sideways too: turn only if that helps
             if orientation::confirms_quarter_turn(&regions, &turned_regions) {
                 turn = PageTurn::Cw90;
@@ -108,6 +110,7 @@ impl Engine {
             pending,
             step: Step::Regions { turned_round: false },
             ms,
+            work,
             reading_since: now_ms(),
             redetect_ms: 0.0,
         };
@@ -136,6 +139,7 @@ impl<'a> PageRead<'a> {
             )));
         }
         let crops = std::mem::take(&mut self.pending);
+        self.work.crops_read += crops.len() as u32;
         match std::mem::replace(&mut self.step, Step::Done) {
             Step::Regions { turned_round } => {
                 let keep = self.opts.keep_crops;
@@ -212,7 +216,7 @@ impl<'a> PageRead<'a> {
         let t = now_ms();
         self.turn = self.turn.then_half();
         let (w, h) = (self.photo.width(), self.photo.height());
-        self.regions = engine.detect_turned(&self.working, self.turn, w, h)?;
+        self.regions = engine.detect_turned(&self.working, self.turn, w, h, &mut self.work)?;
         self.pending = crops_of(&self.photo, &self.regions);
         self.reads.clear();
         self.step = Step::Regions { turned_round: true };
@@ -245,6 +249,7 @@ impl<'a> PageRead<'a> {
             height: self.photo.height(),
             rotation: self.turn.degrees(),
             ms,
+            work: self.work,
         })
     }
 }

@@ -33,6 +33,24 @@ pub struct Timings {
     pub recognize: f64,
 }
 
+/// What a read cost, counted (the benchmark reports it beside the time, so a change that adds a pass
+/// shows it): whole detector passes and the megapixels they saw (the close-up probe, the working
+/// size, a slanted page levelled, turns tried), and crops the recognizer read (formulas, the
+/// half-turn probes, a page turned round read again).
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct Work {
+    pub detector_passes: u32,
+    pub detector_megapixels: f32,
+    pub crops_read: u32,
+}
+
+impl Work {
+    pub(crate) fn detector_pass(&mut self, image: &RgbImage) {
+        self.detector_passes += 1;
+        self.detector_megapixels += image.width() as f32 * image.height() as f32 / 1e6;
+    }
+}
+
 #[derive(Clone, Debug, Serialize)]
 pub struct ReadResult {
     pub formulas: Vec<Formula>,
@@ -41,6 +59,7 @@ pub struct ReadResult {
     /// Degrees the photo was turned clockwise to read it upright (0, 90, 180, 270).
     pub rotation: u32,
     pub ms: Timings,
+    pub work: Work,
 }
 
 #[derive(Clone, Debug)]
@@ -162,7 +181,7 @@ impl Engine {
     pub fn detect(&self, img: &RgbImage, long_side: Option<u32>) -> Result<Vec<Region>> {
         match long_side {
             Some(s) => self.detector()?.detect_at(img, s),
-            None => Ok(self.detect_page(img)?.1),
+            None => Ok(self.detect_page(img, &mut Work::default())?.1),
         }
     }
 
@@ -189,7 +208,8 @@ impl Engine {
             } else {
                 vec![Formula { latex, score: confidence, quad, crop: opts.keep_crops.then(|| img.clone()) }]
             };
-            return Ok(ReadResult { formulas, width: w, height: h, rotation: 0, ms });
+            let work = Work { crops_read: 1, ..Work::default() };
+            return Ok(ReadResult { formulas, width: w, height: h, rotation: 0, ms, work });
         }
 
         // the page's steps (page_read.rs), its crops read on this machine's cores
@@ -212,13 +232,13 @@ impl Engine {
     /// first: when its regions are taller than a page's formulas could be at the working size, the
     /// photo is a close-up and the probe's size is the one its formula is found at
     /// (`detector::scale::CLOSE_UP_PROBE_SIDE`); otherwise the page is detected at the working size.
-    pub(crate) fn detect_page(&self, img: &RgbImage) -> Result<(Working, Vec<Region>)> {
+    pub(crate) fn detect_page(&self, img: &RgbImage, work: &mut Work) -> Result<(Working, Vec<Region>)> {
         let (w, h) = (img.width(), img.height());
         let long_side = self.detector()?.config.long_side;
         let probe_side = detector::scale::CLOSE_UP_PROBE_SIDE;
         if probe_side < long_side {
             let probe = Working { image: Self::working_copy(img, probe_side), close_up: false };
-            let regions = self.detect_turned(&probe, PageTurn::None, w, h)?;
+            let regions = self.detect_turned(&probe, PageTurn::None, w, h, work)?;
             // heights in the full working size's pixels; the shorter side, since a sideways page's
             // regions are not yet turned upright here
             let to_working = long_side as f32 / w.max(h).max(1) as f32;
@@ -236,15 +256,22 @@ impl Engine {
             }
         }
         let working = Working { image: Self::working_copy(img, long_side), close_up: false };
-        let regions = self.detect_turned(&working, PageTurn::None, w, h)?;
+        let regions = self.detect_turned(&working, PageTurn::None, w, h, work)?;
         Ok((working, regions))
     }
 
     /// Regions of the page turned by `turn`, detected on the working copy (levelled when slanted), in
     /// the pixels of the `w` x `h` photo, corners in each formula's own order.
-    pub(crate) fn detect_turned(&self, working: &Working, turn: PageTurn, w: u32, h: u32) -> Result<Vec<Region>> {
+    pub(crate) fn detect_turned(
+        &self,
+        working: &Working,
+        turn: PageTurn,
+        w: u32,
+        h: u32,
+        work: &mut Work,
+    ) -> Result<Vec<Region>> {
         let upright = turn.straighten(&working.image);
-        let mut regions = deskew::detect_level(self.detector()?, &upright)?;
+        let mut regions = deskew::detect_level(self.detector()?, &upright, work)?;
         if working.close_up {
             regions = close_up_formulas(&upright, regions);
         }

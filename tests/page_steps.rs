@@ -31,6 +31,10 @@ fn stepwise_read_with_crops_read_out_of_order_equals_the_engines_read() {
     let whole = engine.read(&page, &opts).unwrap();
     assert_eq!(whole.rotation, 180, "the upside-down worksheet is turned back");
     assert!(whole.formulas.len() >= 3, "{:?}", summary(&whole));
+    // what the read cost is counted: the close-up probe, the working size and the page located again
+    // turned round; every formula read twice (upside down, then upright) plus the half-turn probes
+    assert!(whole.work.detector_passes >= 3, "{:?}", whole.work);
+    assert!(whole.work.crops_read as usize > 2 * whole.formulas.len(), "{:?}", whole.work);
 
     let mut steps = engine.start_page(Cow::Borrowed(&page), &opts).unwrap();
     let mut rounds = 0;

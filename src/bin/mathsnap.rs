@@ -34,7 +34,7 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Print one JSON object per image: {"image", "formulas": [{"latex","score","quad"}], "rotation", "ms", "error"}
+    /// Print one JSON object per image: {"image", "formulas": [{"latex","score","quad"}], "rotation", "ms", "work", "error"}
     /// (with --save-crops also "crops": the names its crops were saved under, in the formulas' order).
     Read {
         /// Each image is one formula crop: skip detection.
@@ -97,7 +97,7 @@ fn cmd_read(
         let line = match read_one(engine, path, opts) {
             Ok(r) => {
                 let mut line = json!({"image": path.display().to_string(), "formulas": r.formulas, "width": r.width,
-                                      "height": r.height, "rotation": r.rotation, "ms": r.ms, "error": null});
+                                      "height": r.height, "rotation": r.rotation, "ms": r.ms, "work": r.work, "error": null});
                 if let Some(b) = batch.as_mut() {
                     match b.save(path, &r.formulas) {
                         Ok(names) => line["crops"] = json!(names),
