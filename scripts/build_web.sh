@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
 # Build the mathsnap web app into www/:
 #   www/pkg/          wasm-bindgen output (mathsnap.js + mathsnap_bg.wasm)       [git-ignored]
-#   www/models/       models/* with float16 weight storage (manifest.json + .onnx) [git-ignored]
+#   www/models/       models/* with int8 weight storage (manifest.json + .onnx)    [git-ignored]
 #   www/vendor/katex/ copy of node_modules/katex/dist (js, css, fonts)            [git-ignored]
 #   www/precache.json list of files for the service worker + a content version    [git-ignored]
 # Installs what is missing: the wasm32 target, wasm-bindgen-cli 0.2.130, npm packages.
 # Options: SKIP_NPM=1 (do not run npm ci), SKIP_WASM=1 (keep the existing www/pkg); CARGO_TARGET_DIR is honoured;
-# MODELS_DIR=dir copies the models from dir instead of models/; MODELS_FP16=0 ships them without float16 storage.
+# MODELS_DIR=dir copies the models from dir instead of models/ (converted to int8 weight storage).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
@@ -53,12 +53,14 @@ if [[ ! -f "$MODELS_DIR/manifest.json" ]]; then
 fi
 rm -rf www/models
 mkdir -p www/models
-# float16 weight storage halves the download; tract folds the casts back to float32 at load
-# (scripts/models_fp16.py). MODELS_FP16=0, or no python3 onnx package, ships them as exported.
-if [[ "${MODELS_FP16:-1}" == 1 ]] && python3 -c 'import onnx, numpy' 2>/dev/null; then
-  python3 scripts/models_fp16.py --src "$MODELS_DIR" --out www/models
+# int8 weight storage (scripts/models_int8.py): models/ is stored that way already, and the step
+# leaves such files byte for byte as they are, so the app runs exactly the CLI's files; a candidate
+# folder (MODELS_DIR) exported in float16 or float32 is converted. Without python3's onnx package
+# the files are copied as they are.
+if python3 -c 'import onnx, numpy' 2>/dev/null; then
+  python3 scripts/models_int8.py --src "$MODELS_DIR" --out www/models
 else
-  [[ "${MODELS_FP16:-1}" == 1 ]] && log "python3 has no onnx package: models shipped as float32 (about 3 MB more to download)"
+  log "python3 has no onnx package: models copied as they are"
   cp -R "$MODELS_DIR"/. www/models/
 fi
 log "models -> www/models ($(du -sh www/models | cut -f1))"

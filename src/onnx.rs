@@ -1,10 +1,10 @@
 //! Loading ONNX files into tract plans, with errors that name the model.
 
 use crate::error::{Error, Result};
-use std::collections::HashMap;
 use std::io::Cursor;
 use std::sync::{Arc, Mutex};
 use tract_onnx::prelude::*;
+use tract_onnx::tract_hir::infer::Factoid;
 
 pub type Plan = Arc<TypedRunnableModel>;
 
@@ -36,25 +36,27 @@ pub fn load(name: &str, bytes: &[u8], input_shape: Option<&[usize]>) -> Result<P
 const MAX_PLANS: usize = 16;
 
 /// A model whose input sizes are only known at run time (the detector's height and width, the
-/// decoder's beam width). tract runs a graph with symbolic dimensions through generic kernels
-/// and re-plans every call; bound to concrete sizes it folds the shape arithmetic away and picks
-/// fixed-size kernels. So the model is parsed and decluttered once, and optimised once per input
-/// shape it actually meets, on first use.
+/// decoder's beam width and cache capacity). tract runs a graph with symbolic dimensions through
+/// generic kernels; bound to concrete sizes it folds the shape arithmetic away and picks
+/// fixed-size kernels. So the model is parsed once, and typed and optimised once per input shape
+/// it actually meets, on first use.
+///
+/// Why not type and declutter the symbolic graph once at load: the detector's shape algebra
+/// (height and width through strides, resizes and concatenations) made that 0.8 s of a 1.2 s
+/// cold load natively, and longer in wasm, while typing and optimising it from concrete sizes
+/// takes ~35 ms a shape (against ~13 ms from the decluttered graph), paid once per shape
+/// (bench/levers.md). A model that parses but cannot be typed fails on that first use, with the
+/// model's name in the error.
 pub struct ShapedPlans {
     name: String,
-    model: TypedModel,
+    model: InferenceModel,
     plans: Mutex<Vec<(Vec<Vec<usize>>, Plan)>>,
 }
 
 impl ShapedPlans {
     pub fn load(name: &str, bytes: &[u8]) -> Result<Self> {
-        let model = tract_onnx::onnx()
-            .model_for_read(&mut Cursor::new(bytes))
-            .map_err(|e| failure(name, "parsing", e))?
-            .into_typed()
-            .map_err(|e| failure(name, "typing", e))?
-            .into_decluttered()
-            .map_err(|e| failure(name, "decluttering", e))?;
+        let model =
+            tract_onnx::onnx().model_for_read(&mut Cursor::new(bytes)).map_err(|e| failure(name, "parsing", e))?;
         Ok(ShapedPlans { name: name.to_string(), model, plans: Mutex::new(Vec::new()) })
     }
 
@@ -73,29 +75,29 @@ impl ShapedPlans {
         Ok(plan)
     }
 
-    /// Bind every symbolic input dimension to the given size, then optimise.
+    /// Pin every input to its concrete shape (keeping the element type the file declares), then
+    /// type and optimise.
     fn specialise(&self, shapes: &[Vec<usize>]) -> Result<Plan> {
-        let mut subs: HashMap<Symbol, TDim> = HashMap::new();
+        let inputs = self.model.input_outlets().map_err(|e| failure(&self.name, "reading the inputs", e))?.len();
+        if inputs != shapes.len() {
+            return Err(Error::model(format!("model {}: has {inputs} inputs, got {} shapes", self.name, shapes.len())));
+        }
+        let mut model = self.model.clone();
         for (ix, shape) in shapes.iter().enumerate() {
             let fact = self.model.input_fact(ix).map_err(|e| failure(&self.name, "reading the inputs", e))?;
-            if fact.rank() != shape.len() {
-                return Err(Error::model(format!(
-                    "model {}: input {ix} has rank {}, got {:?}",
-                    self.name,
-                    fact.rank(),
-                    shape
-                )));
-            }
-            for (dim, &size) in fact.shape.iter().zip(shape) {
-                if let TDim::Sym(s) = dim {
-                    subs.insert(s.clone(), TDim::Val(size as i64));
+            if let Some(rank) = fact.shape.rank().concretize() {
+                if rank as usize != shape.len() {
+                    return Err(Error::model(format!("model {}: input {ix} has rank {rank}, got {shape:?}", self.name)));
                 }
             }
+            let dt = fact.datum_type.concretize().ok_or_else(|| {
+                Error::model(format!("model {}: input {ix} declares no element type", self.name))
+            })?;
+            model = model
+                .with_input_fact(ix, InferenceFact::dt_shape(dt, shape.as_slice()))
+                .map_err(|e| failure(&self.name, "binding the input sizes", e))?;
         }
-        let plan = self
-            .model
-            .set_symbols(&subs)
-            .map_err(|e| failure(&self.name, "binding the input sizes", e))?
+        let plan = model
             .into_optimized()
             .map_err(|e| failure(&self.name, "optimisation", e))?
             .into_runnable()

@@ -88,6 +88,14 @@ def models_fp16():
     return models_fp16
 
 
+def models_int8():
+    """scripts/models_int8.py, the int8 weight storage the shipped models use, and the one reader of
+    every storage (recover)."""
+    models_fp16()  # puts scripts/ on the path
+    import models_int8
+    return models_int8
+
+
 def store_weights_fp16(path):
     """Rewrite an ONNX file with float16 weight storage: the web build's own conversion
     (scripts/models_fp16.py), so the models in models/ are the ones the browser runs."""

@@ -23,7 +23,7 @@ import torch.nn as nn
 from onnx import numpy_helper
 
 from .data import Vocab, crohme_train_split, load_image, make_input
-from .export import models_fp16
+from .export import models_int8
 from .model import Recognizer
 
 def folded_pairs(encoder):
@@ -44,15 +44,11 @@ def initializers(path):
 
 
 def graph_initializers(graph):
-    """(name, float32 tensor) of every initializer; weights stored as float16 (export --fp16-weights)
-    come back under the name of the float32 value their Cast produces."""
-    out = []
-    suffix = models_fp16().FP16_SUFFIX
-    for i in graph.initializer:
-        a = numpy_helper.to_array(i).copy()
-        name = i.name[:-len(suffix)] if i.name.endswith(suffix) else i.name
-        out.append((name, torch.from_numpy(a.astype(np.float32) if a.dtype == np.float16 else a)))
-    return out
+    """(name, float32 tensor) of every initializer, in the graph's order; weights stored as float16
+    (export --fp16-weights) or int8 with scales (scripts/models_int8.py) come back as the float32
+    values the engine computes with, under the name the graph gives them."""
+    return [(name, torch.from_numpy(np.array(a, dtype=np.float32) if a.dtype == np.float16 else a.copy()))
+            for name, a in models_int8().stored_weights(graph)]
 
 
 def load_graph(state, path, prefix):
