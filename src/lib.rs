@@ -20,6 +20,7 @@ pub mod preprocess;
 pub mod recognizer;
 pub mod rectify;
 pub mod stats;
+pub mod stored_weights;
 pub mod stray_marks;
 #[cfg(target_arch = "wasm32")]
 pub mod wasm;

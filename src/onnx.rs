@@ -1,6 +1,7 @@
 //! Loading ONNX files into tract plans, with errors that name the model.
 
 use crate::error::{Error, Result};
+use crate::stored_weights;
 use std::io::Cursor;
 use std::sync::{Arc, Mutex};
 use tract_onnx::prelude::*;
@@ -12,11 +13,18 @@ fn failure(name: &str, stage: &str, e: TractError) -> Error {
     Error::model(format!("model {name}: {stage} failed: {e}"))
 }
 
+/// Parse a model file, its stored weights folded into float32 constants (`stored_weights`).
+fn parse(name: &str, bytes: &[u8]) -> Result<InferenceModel> {
+    let onnx = tract_onnx::onnx();
+    let mut proto = onnx.proto_model_for_read(&mut Cursor::new(bytes)).map_err(|e| failure(name, "parsing", e))?;
+    stored_weights::unpack(&mut proto);
+    onnx.model_for_proto_model(&proto).map_err(|e| failure(name, "parsing", e))
+}
+
 /// Parse, type and optimise one model. `input_shape`, when given, pins input 0 to a concrete
 /// shape so tract can plan the fastest kernels for it.
 pub fn load(name: &str, bytes: &[u8], input_shape: Option<&[usize]>) -> Result<Plan> {
-    let mut model =
-        tract_onnx::onnx().model_for_read(&mut Cursor::new(bytes)).map_err(|e| failure(name, "parsing", e))?;
+    let mut model = parse(name, bytes)?;
     if let Some(shape) = input_shape {
         model = model
             .with_input_fact(0, f32::fact(shape).into())
@@ -55,8 +63,7 @@ pub struct ShapedPlans {
 
 impl ShapedPlans {
     pub fn load(name: &str, bytes: &[u8]) -> Result<Self> {
-        let model =
-            tract_onnx::onnx().model_for_read(&mut Cursor::new(bytes)).map_err(|e| failure(name, "parsing", e))?;
+        let model = parse(name, bytes)?;
         Ok(ShapedPlans { name: name.to_string(), model, plans: Mutex::new(Vec::new()) })
     }
 
