@@ -3,6 +3,8 @@
 # Not part of `make test`: a measurement, like the benchmarks. Prints executions and crashes per
 # target; a crash leaves its input in fuzz/artifacts/<target>/, to be added as a regression test.
 #   bash scripts/fuzz.sh [SECONDS_PER_TARGET]     (default 120; the read_page target gets 2x)
+# EXECS=N stops each target after N executions (the issue's bar: EXECS=1000000), SECONDS still
+# capping it; TARGETS="a b" runs only those.
 # Needs `cargo install cargo-fuzz`. On stable Rust, RUSTC_BOOTSTRAP=1 lets cargo-fuzz pass its -Z flags.
 set -uo pipefail
 cd "$(dirname "$0")/../fuzz"
@@ -18,8 +20,11 @@ for t in decode_image read_page; do
     if [[ $t == read_page ]]; then { printf '\x00'; cat "$f"; } > "corpus/$t/$(basename "$f")"; else cp "$f" "corpus/$t/"; fi
   done
 done
+# seed models for the model-loading target: tiny graphs in both weight storages (needs python3 onnx)
+mkdir -p corpus/stored_weights
+python3 seed_models.py corpus/stored_weights 2>/dev/null || echo "no python3 onnx: stored_weights starts from an empty corpus" >&2
 printf '| target | seconds | executions | crashes |\n|---|---|---|---|\n'
-for t in decode_image regions latex_repair read_page; do
+for t in ${TARGETS:-decode_image regions latex_repair stored_weights read_page}; do
   secs=$SECS; [[ $t == read_page ]] && secs=$((SECS * 2))
   log=$(mktemp)
   # -rss_limit_mb: AddressSanitizer's shadow memory and quarantine inflate RSS several times over
@@ -27,12 +32,14 @@ for t in decode_image regions latex_repair read_page; do
   # measured without ASan by scripts/measure_memory.sh. -timeout: a unit this slow is a hang.
   rss=2048; [[ $t == read_page ]] && rss=4096
   rm -rf "artifacts/$t"
-  cargo fuzz run -O "$t" -- -max_total_time="$secs" -print_final_stats=1 -rss_limit_mb=$rss -max_len=262144 -timeout=60 >"$log" 2>&1
+  runs=(); [[ -n ${EXECS:-} ]] && runs=(-runs="$EXECS")
+  start=$(date +%s)
+  cargo fuzz run -O "$t" -- "${runs[@]}" -max_total_time="$secs" -print_final_stats=1 -rss_limit_mb=$rss -max_len=262144 -timeout=60 >"$log" 2>&1
   execs=$(grep -o 'stat::number_of_executed_units: *[0-9]*' "$log" | grep -o '[0-9]*$' | tail -1)
   [[ -z $execs ]] && execs=$(grep -oE '^#[0-9]+' "$log" | tail -1 | tr -d '#')
   # crash-, oom-, timeout- and leak- files are failures; slow-unit- files are only reports
   crashes=$(ls "artifacts/$t" 2>/dev/null | grep -vc '^slow-unit-')
-  printf '| %s | %s | %s | %s |\n' "$t" "$secs" "${execs:-?}" "$crashes"
+  printf '| %s | %s | %s | %s |\n' "$t" "$(( $(date +%s) - start ))" "${execs:-?}" "$crashes"
   if [[ $crashes -gt 0 ]]; then grep -m3 -A3 "panicked\|ERROR" "$log" >&2; cp "$log" "artifacts/$t.log"; fi
   rm -f "$log"
 done

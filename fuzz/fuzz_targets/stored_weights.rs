@@ -1,0 +1,13 @@
+//! The model-loading step that undoes the weight storage (src/stored_weights.rs): any bytes that
+//! parse as an ONNX protobuf, then the folding of int8/float16 weights into float32 initializers.
+//! The parse alone is tract's; what is fuzzed is that folding never panics, whatever the dimensions,
+//! data types and lengths the file claims.
+#![no_main]
+use libfuzzer_sys::fuzz_target;
+use tract_onnx::prelude::*;
+
+fuzz_target!(|data: &[u8]| {
+    if let Ok(mut proto) = tract_onnx::onnx().proto_model_for_read(&mut std::io::Cursor::new(data)) {
+        mathsnap::stored_weights::unpack(&mut proto);
+    }
+});
