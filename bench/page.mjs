@@ -2,6 +2,7 @@
 // The engine is the app's own: www/engine-client.js starting www/worker.js, the same calls the
 // app makes. The model-by-model peer comparison runs in bench/models-worker.mjs.
 import { EngineClient } from '/www/engine-client.js';
+import { previewSlots } from '/www/lib/live-tiles.js';
 
 const FIXTURES = '/bench/out/fixtures/';
 const files = new Map(); // name -> ArrayBuffer, fetched before any timing
@@ -48,24 +49,35 @@ window.bench = {
     return { ms: performance.now() - t0, inner: r.ms, work: r.work, formulas: (r.formulas || []).length, rotation: r.rotation, workers: engine.readyWorkers };
   },
 
-  /** Live-preview detection back to back for `seconds`: frames per second the engine sustains. */
-  async previewFps(name, longSide, seconds) {
-    const bitmap = await createImageBitmap(new Blob([await bytesOf(name)]));
-    const canvas = new OffscreenCanvas(bitmap.width, bitmap.height);
-    const ctx = canvas.getContext('2d');
-    ctx.drawImage(bitmap, 0, 0);
-    const frame = ctx.getImageData(0, 0, bitmap.width, bitmap.height);
-    await engine.detectBitmap(await createImageBitmap(frame), longSide); // plans this size once
-    const inner = [];
-    let frames = 0;
-    const t0 = performance.now();
-    while (performance.now() - t0 < seconds * 1000) {
-      const r = await engine.detectBitmap(await createImageBitmap(frame), longSide);
-      inner.push(r.ms);
-      frames++;
+  /**
+   * The live preview as app.js runs it (www/lib/live-tiles.js): the camera frame `url` cut into the
+   * cycle's slots (the whole frame, then tiles at the capture's scale `longSide`), one detection per
+   * slot, every worker of the pool busy, back to back for `seconds`: detections per second, and how
+   * often the whole cycle (every box) is refreshed.
+   */
+  async previewFps(url, longSide, seconds) {
+    const frame = await createImageBitmap(new Blob([await (await fetch(url)).arrayBuffer()]));
+    const slots = previewSlots(frame.width, frame.height, longSide);
+    const input = (s) => createImageBitmap(frame, Math.round(s.x), Math.round(s.y), Math.round(s.w), Math.round(s.h),
+      { resizeWidth: s.dw, resizeHeight: s.dh, resizeQuality: 'low' });
+    const workers = engine.readyWorkers;
+    for (let w = 0; w < workers; w++) { // every worker plans the slots' shapes once
+      for (const s of slots.slice(0, 2)) await engine.detectBitmap(await input(s), Math.max(s.dw, s.dh), w);
     }
+    const inner = [];
+    let frames = 0, next = 0;
+    const t0 = performance.now();
+    await Promise.all(Array.from({ length: workers }, async (_, w) => {
+      while (performance.now() - t0 < seconds * 1000) {
+        const s = slots[next++ % slots.length];
+        const r = await engine.detectBitmap(await input(s), Math.max(s.dw, s.dh), w);
+        inner.push(r.ms);
+        frames++;
+      }
+    }));
     const elapsed = (performance.now() - t0) / 1000;
-    return { frames, seconds: elapsed, fps: frames / elapsed, inner };
+    return { frames, seconds: elapsed, fps: frames / elapsed, inner, slots: slots.length, workers,
+      frame: [frame.width, frame.height], cycles_per_s: frames / elapsed / slots.length };
   },
 
   /** tract-wasm and onnxruntime-web on identical model inputs (bench/models-worker.mjs): load both. */

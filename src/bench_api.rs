@@ -78,3 +78,68 @@ impl ModelBench {
         flat(&plan.run(inputs).map_err(js_err)?)
     }
 }
+
+/// `performance.now()` of the worker or window running the benchmark (sub-millisecond, unlike `Date`).
+fn perf_now() -> f64 {
+    let global = js_sys::global();
+    js_sys::Reflect::get(&global, &"performance".into())
+        .ok()
+        .and_then(|p| {
+            let now = js_sys::Reflect::get(&p, &"now".into()).ok()?;
+            js_sys::Function::from(now).call0(&p).ok()?.as_f64()
+        })
+        .unwrap_or_else(js_sys::Date::now)
+}
+
+/// Milliseconds per run spent in each kind of operation of `plan` on `inputs`, over `runs` runs
+/// after one warm-up, as JSON `{"total": ms, "ops": [[name, ms], ...]}`, slowest first.
+fn profile_plan(plan: &Plan, inputs: TVec<TValue>, runs: usize) -> Result<String, JsValue> {
+    use std::collections::HashMap;
+    let mut state = tract_onnx::tract_core::plan::SimpleState::new(plan).map_err(js_err)?;
+    let mut by_node: HashMap<usize, f64> = HashMap::new();
+    for run in 0..=runs {
+        state
+            .run_plan_with_eval(inputs.clone(), |ctx, op_state, node, node_inputs| {
+                let t = perf_now();
+                let out = tract_onnx::tract_core::plan::eval(ctx, op_state, node, node_inputs);
+                if run > 0 {
+                    *by_node.entry(node.id).or_default() += perf_now() - t;
+                }
+                out
+            })
+            .map_err(js_err)?;
+    }
+    let mut by_op: HashMap<String, f64> = HashMap::new();
+    for (id, ms) in by_node {
+        *by_op.entry(plan.model().node(id).op().name().to_string()).or_default() += ms / runs.max(1) as f64;
+    }
+    let mut ops: Vec<(String, f64)> = by_op.into_iter().collect();
+    ops.sort_by(|a, b| b.1.total_cmp(&a.1));
+    let total: f64 = ops.iter().map(|o| o.1).sum();
+    Ok(serde_json::json!({ "total": total, "ops": ops }).to_string())
+}
+
+#[wasm_bindgen]
+impl ModelBench {
+    /// Sets one of tract's knobs (e.g. `TRACT_DISABLE_DIRECT_SPATIAL`) for plans made from now on.
+    #[wasm_bindgen(js_name = setKnob)]
+    pub fn set_knob(name: &str, value: &str) -> bool {
+        tract_onnx::tract_core::knobs::set_str(name, value)
+    }
+
+    /// Per-operation profile of the detector on [1,3,h,w] (see `profile_plan`).
+    #[wasm_bindgen(js_name = profileDetector)]
+    pub fn profile_detector(&self, image: &[f32], h: usize, w: usize, runs: usize) -> Result<String, JsValue> {
+        let shape = [1, 3, h, w];
+        let plan = self.detector.plan(&[&shape]).map_err(|e| js_err(e.message))?;
+        let x = Tensor::from_shape(&shape, image).map_err(js_err)?;
+        profile_plan(&plan, tvec!(x.into()), runs)
+    }
+
+    /// Per-operation profile of the encoder on [1,1,64,256].
+    #[wasm_bindgen(js_name = profileEncoder)]
+    pub fn profile_encoder(&self, image: &[f32], runs: usize) -> Result<String, JsValue> {
+        let x = Tensor::from_shape(&[1, 1, HEIGHT, WIDTH], image).map_err(js_err)?;
+        profile_plan(&self.encoder, tvec!(x.into()), runs)
+    }
+}

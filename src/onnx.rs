@@ -5,6 +5,7 @@ use crate::stored_weights;
 use std::io::Cursor;
 use std::sync::{Arc, Mutex};
 use tract_onnx::prelude::*;
+use tract_onnx::tract_core::runtime::RunOptions;
 use tract_onnx::tract_hir::infer::Factoid;
 
 pub type Plan = Arc<TypedRunnableModel>;
@@ -59,12 +60,28 @@ pub struct ShapedPlans {
     name: String,
     model: InferenceModel,
     plans: Mutex<Vec<(Vec<Vec<usize>>, Plan)>>,
+    /// the runtime options its plans are made with (natively, which threads run their matrix products)
+    run_options: RunOptions,
 }
 
 impl ShapedPlans {
     pub fn load(name: &str, bytes: &[u8]) -> Result<Self> {
         let model = parse(name, bytes)?;
-        Ok(ShapedPlans { name: name.to_string(), model, plans: Mutex::new(Vec::new()) })
+        Ok(ShapedPlans {
+            name: name.to_string(),
+            model,
+            plans: Mutex::new(Vec::new()),
+            run_options: RunOptions::default(),
+        })
+    }
+
+    /// Plans made from now on run their matrix products on all the machine's cores (natively; wasm
+    /// has one thread). For a model run alone while the cores would otherwise wait: the detector
+    /// runs before a page's crops are read side by side, and its 1x1 convolutions are most of its
+    /// time (bench/levers.md).
+    pub fn spread_over_cores(mut self) -> Self {
+        self.run_options.executor = cores::executor();
+        self
     }
 
     /// The plan for these input shapes (one per model input, in order), optimised on first use.
@@ -107,9 +124,32 @@ impl ShapedPlans {
         let plan = model
             .into_optimized()
             .map_err(|e| failure(&self.name, "optimisation", e))?
-            .into_runnable()
+            .into_runnable_with_options(&self.run_options)
             .map_err(|e| failure(&self.name, "planning", e))?;
         Ok(plan)
+    }
+}
+
+/// One pool of threads for tract's matrix products, shared by every model that spreads over cores.
+#[cfg(not(target_arch = "wasm32"))]
+mod cores {
+    use std::sync::OnceLock;
+    use tract_onnx::tract_core::tract_linalg::multithread::Executor;
+
+    pub fn executor() -> Option<Executor> {
+        static POOL: OnceLock<Option<Executor>> = OnceLock::new();
+        POOL.get_or_init(|| {
+            let threads = crate::parallel::thread_count(0);
+            (threads > 1).then(|| Executor::multithread_with_name(threads, "mathsnap-tract"))
+        })
+        .clone()
+    }
+}
+
+#[cfg(target_arch = "wasm32")]
+mod cores {
+    pub fn executor() -> Option<tract_onnx::tract_core::tract_linalg::multithread::Executor> {
+        None
     }
 }
 

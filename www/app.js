@@ -2,6 +2,7 @@
 import { EngineClient } from './engine-client.js';
 import { renderLatex, toMathML, confidence, copyText } from './lib/formula.js';
 import { openCamera, stopCamera, cameraErrorMessage } from './lib/camera.js';
+import { previewSlots, toFrame, liveQuads } from './lib/live-tiles.js';
 import { OfflineSupport } from './offline.js';
 import { takeSharedPhoto } from './share-inbox.js';
 import { t, pickLang, normLang, applyI18n, setI18n, errorText, fmtBytes } from './lib/i18n.js';
@@ -147,7 +148,7 @@ engine.addEventListener('crash', (ev) => {
   setI18n(ui.loaderDetail, lang, null);
   ui.loaderDetail.textContent = '';
   // A crash during a recognition is reported by that recognition; the live preview restarts it quietly.
-  if (!recognizing && !liveBusy) {
+  if (!recognizing && !liveInFlight) {
     showError(T('error.crashed', { message: ev.detail.message }), { retry: () => engine.restart().catch(() => {}) });
   }
 });
@@ -452,17 +453,20 @@ document.addEventListener('drop', (ev) => {
 
 // ---------- camera ----------
 let stream = null;
-let liveBusy = false;
+let liveInFlight = 0;
+const liveBusyWorkers = new Set(); // which of the pool's workers have a preview detection in flight
 let liveLast = 0;
-let liveScale = 1;
 let liveRegions = [];
 let liveLoopId = 0;
-const LIVE_MAX_SIDE = 640; // frame size sent to the worker
-const LIVE_DETECT_SIDE = 320; // detector input for the preview (captures use the manifest's long_side)
-// At most ~30 preview detections a second (one in flight at a time): smooth boxes without
-// spending a phone's battery on frames nobody can see (the detector takes ~12 ms a frame in wasm).
-const LIVE_MIN_INTERVAL_MS = 33;
-
+// The preview's cycle (www/lib/live-tiles.js): the whole frame, then tiles at the capture's scale, one
+// detection each; `liveFound[k]` holds slot k's latest quads, in the video's pixels.
+let liveSlots = [];
+let liveFound = [];
+let liveNext = 0;
+let liveSize = '';
+// A new detection starts at most every 16 ms, one per worker of the pool at a time: each is one small
+// detector input (~36 ms in wasm), and the cycle's boxes refresh as their tiles come back.
+const LIVE_MIN_INTERVAL_MS = 16;
 function updateCameraButtons() {
   const on = !!stream;
   ui.cameraStart.hidden = on;
@@ -512,6 +516,8 @@ function closeCamera() {
   stream = null;
   ui.cameraView.hidden = true;
   liveRegions = [];
+  liveFound = [];
+  liveSize = '';
   cancelLive();
   root.dataset.camera = 'off';
   updateCameraButtons();
@@ -531,12 +537,12 @@ function scheduleLive() {
     : requestAnimationFrame(liveTick);
 }
 
-// One frame in flight at most; frames that arrive meanwhile are dropped, never queued.
+// One detection per worker of the pool in flight at most; frames that arrive meanwhile are dropped, never queued.
 function liveTick() {
   scheduleLive();
   if (engine.state === 'crashed' && !recognizing) { engine.start().catch(() => {}); return; }
   const now = performance.now();
-  if (liveBusy || recognizing || !engine.ready || document.hidden || now - liveLast < LIVE_MIN_INTERVAL_MS) return;
+  if (recognizing || !engine.ready || document.hidden || now - liveLast < LIVE_MIN_INTERVAL_MS) return;
   if (engine.info && engine.info.hasDetector === false) {
     // No detector model shipped: nothing to outline; Capture reads the whole frame as one formula.
     ui.cameraHint.textContent = T('camera.centre');
@@ -544,18 +550,39 @@ function liveTick() {
   }
   const vw = ui.video.videoWidth, vh = ui.video.videoHeight;
   if (!vw || !vh) return;
-  liveBusy = true;
+  const longSide = (engine.info && engine.info.detectorLongSide) || 800;
+  if (liveSize !== `${vw}x${vh}`) {
+    // a new camera or orientation: a new cycle, nothing kept from the old frames
+    liveSize = `${vw}x${vh}`;
+    liveSlots = previewSlots(vw, vh, longSide);
+    liveFound = [];
+    liveNext = 0;
+  }
   liveLast = now;
-  liveScale = Math.min(1, LIVE_MAX_SIDE / Math.max(vw, vh));
-  const scale = liveScale;
-  createImageBitmap(ui.video, { resizeWidth: Math.round(vw * scale), resizeHeight: Math.round(vh * scale), resizeQuality: 'low' })
-    .then((bm) => engine.detectBitmap(bm, LIVE_DETECT_SIDE))
+  // every worker of the pool that is free takes the cycle's next slot of this video frame
+  while (liveInFlight < Math.max(1, engine.readyWorkers || 1)) detectSlot(vw, vh, longSide);
+}
+
+function detectSlot(vw, vh, longSide) {
+  const k = liveNext % liveSlots.length;
+  const slot = liveSlots[k];
+  liveNext++;
+  let worker = 0;
+  while (liveBusyWorkers.has(worker)) worker++;
+  liveBusyWorkers.add(worker);
+  const size = liveSize;
+  liveInFlight++;
+  createImageBitmap(ui.video, Math.round(slot.x), Math.round(slot.y), Math.round(slot.w), Math.round(slot.h),
+    { resizeWidth: slot.dw, resizeHeight: slot.dh, resizeQuality: 'low' })
+    .then((bm) => engine.detectBitmap(bm, Math.max(slot.dw, slot.dh), worker))
     .then((r) => {
-      liveRegions = (r.regions || []).map((g) => g.quad.map(([x, y]) => [x / scale, y / scale]));
+      if (size !== liveSize) return;
+      liveFound[k] = toFrame(slot, (r.regions || []).map((g) => g.quad));
+      liveRegions = liveQuads(liveSlots, liveFound, vw, vh, longSide);
       drawLive();
     })
-    .catch(() => { liveRegions = []; drawLive(); })
-    .finally(() => { liveBusy = false; });
+    .catch(() => { liveFound[k] = []; liveRegions = liveQuads(liveSlots, liveFound, vw, vh, longSide); drawLive(); })
+    .finally(() => { liveInFlight--; liveBusyWorkers.delete(worker); });
 }
 
 function drawLive() {
@@ -565,6 +592,10 @@ function drawLive() {
   const n = liveRegions.length;
   ui.cameraHint.textContent = stream ? (n ? T('camera.inView', { n }) : T('camera.looking')) : '';
   root.dataset.liveRegions = String(n);
+  // what the overlay shows, in the video's pixels, and how many detections it has shown (tests read both)
+  c.dataset.quads = JSON.stringify(liveRegions.map((q) => q.map(([x, y]) => [Math.round(x), Math.round(y)])));
+  c.dataset.frames = String(Number(c.dataset.frames || 0) + 1);
+  c.dataset.slots = String(liveSlots.length);
   const lw = Math.max(2, c.width / 300);
   for (const quad of liveRegions) {
     ctx.beginPath();

@@ -352,8 +352,13 @@ export class EngineClient extends EventTarget {
     return this._read({ type: 'recognizeBitmap', bitmap, opts }, [bitmap], opts, signal);
   }
 
-  /** Fast detection for the live preview (the bitmap is transferred); longSide: detector input size. */
-  detectBitmap(bitmap, longSide) {
-    return this.primary.detectBitmap(bitmap, longSide);
+  /**
+   * Fast detection for the live preview (the bitmap is transferred); longSide: detector input size;
+   * worker: which of the ready workers runs it (its index modulo their number; the first by default),
+   * so the preview can keep every worker of the pool busy with a tile each.
+   */
+  detectBitmap(bitmap, longSide, worker = 0) {
+    const ready = [this.primary, ...this.helpers.filter((h) => h.ready)];
+    return ready[worker % ready.length].detectBitmap(bitmap, longSide);
   }
 }

@@ -199,7 +199,13 @@ async function init(msg) {
     ms: Math.round(performance.now() - t0),
     bytes: (wasmBytes ? wasmBytes.length : 0) + (det ? det.length : 0) + enc.length + dec.length + (decR2l ? decR2l.length : 0),
     hasDetector,
+    // the detector's working size: what a capture's long side is scaled to (the live preview matches it)
+    detectorLongSide: detectorLongSide(manifestText),
   };
+}
+
+function detectorLongSide(manifestText) {
+  try { return JSON.parse(manifestText).detector?.long_side || null; } catch { return null; }
 }
 
 function bitmapToRgba(bitmap) {

@@ -42,7 +42,7 @@ impl Detector {
         if config.long_side % 32 != 0 || config.stride == 0 {
             return Err(Error::model("detector: long_side must be a multiple of 32 and stride positive"));
         }
-        Ok(Detector { plans: ShapedPlans::load("detector.onnx", bytes)?, config })
+        Ok(Detector { plans: ShapedPlans::load("detector.onnx", bytes)?.spread_over_cores(), config })
     }
 
     /// Regions in the coordinates of `img`, sorted in reading order.

@@ -44,7 +44,7 @@ export function assertBuilt() {
   }
 }
 
-export async function launch({ camera = true } = {}) {
+export async function launch({ camera = true, cameraFile = 'e2e-camera-quadratic.mjpeg' } = {}) {
   const args = [
     '--no-sandbox',
     '--disable-background-networking',
@@ -57,16 +57,16 @@ export async function launch({ camera = true } = {}) {
     '--enable-unsafe-swiftshader',
   ];
   if (camera) {
-    args.push('--use-fake-device-for-media-stream', `--use-file-for-fake-video-capture=${fixture('e2e-camera-quadratic.mjpeg')}`);
+    args.push('--use-fake-device-for-media-stream', `--use-file-for-fake-video-capture=${fixture(cameraFile)}`);
   }
   return chromium.launch({ executablePath: CHROMIUM, args, headless: true });
 }
 
 /** Start the server, a browser and a context; records every request and page problem. */
-export async function setup({ camera = true, permissions = ['camera', 'clipboard-read', 'clipboard-write'], serviceWorkers = 'block' } = {}) {
+export async function setup({ camera = true, cameraFile, permissions = ['camera', 'clipboard-read', 'clipboard-write'], serviceWorkers = 'block' } = {}) {
   assertBuilt();
   const server = await startServer({ port: 0 });
-  const browser = await launch({ camera });
+  const browser = await launch({ camera, cameraFile });
   const env = {
     server,
     browser,

@@ -1,0 +1,100 @@
+// The camera's live boxes, found at the scale a capture reads the frame at.
+//
+// A capture detects the whole frame with its long side at the detector's working size (the manifest's
+// `long_side`, 800): a worksheet filling two thirds of the frame has formulas 8-30 px tall there. The
+// whole frame at that size takes ~270 ms in wasm, far too slow for a preview, and the same frame
+// shrunk to 320 px (~36 ms) makes those formulas 3-12 px tall, below what the detector was trained
+// on: it boxed 2 of the 6 formulas a capture found (tests/e2e/live.test.mjs). So the preview cuts
+// the frame into overlapping tiles, each seen at the capture's scale through a 320 x 192 detector
+// input (the cost of one small detection), reads one tile per detection round-robin on the engine
+// pool's workers, and shows the latest boxes of every tile, merged where tiles overlap. A whole
+// frame at 320 is one more slot of the cycle: when its regions are as tall as a close-up's, the
+// frame is one big formula (a close-up, as the capture's probe decides) and those regions are shown.
+
+/** The detector input of one tile or of the whole-frame look: the preview's cost per detection. */
+export const TILE_SIDE = 320;
+export const TILE_SHORT = 192;
+/** Neighbouring tiles share this share of a tile, so that a formula cut by one tile's edge lies whole in the next. */
+const OVERLAP = 0.25;
+/** Median region height, at the capture's scale, above which the frame is a close-up (src/detector/scale.rs). */
+const CLOSE_UP_REGION_HEIGHT = 64;
+
+/**
+ * The slots of one preview cycle for a `vw` x `vh` frame read by captures at `longSide`: first the
+ * whole frame at TILE_SIDE, then the tiles. Each slot is {x, y, w, h} in the frame's pixels and the
+ * size {dw, dh} it is scaled to for the detector.
+ */
+export function previewSlots(vw, vh, longSide) {
+  const whole = fitted(vw, vh, TILE_SIDE);
+  const slots = [{ x: 0, y: 0, w: vw, h: vh, dw: whole[0], dh: whole[1], whole: true }];
+  const scale = longSide / Math.max(vw, vh); // the capture's scale (above 1 for a small frame, as there)
+  const landscape = vw >= vh;
+  const [dw, dh] = landscape ? [TILE_SIDE, TILE_SHORT] : [TILE_SHORT, TILE_SIDE];
+  const tw = Math.min(vw, dw / scale), th = Math.min(vh, dh / scale);
+  for (const y of spread(vh, th)) {
+    for (const x of spread(vw, tw)) {
+      slots.push({ x, y, w: tw, h: th, dw: Math.round(tw * scale), dh: Math.round(th * scale), whole: false });
+    }
+  }
+  return slots;
+}
+
+/** Starts of tiles `t` long covering `total`, neighbours overlapping by at least OVERLAP of a tile. */
+function spread(total, t) {
+  if (t >= total) return [0];
+  const n = Math.ceil((total - t * OVERLAP) / (t * (1 - OVERLAP)));
+  return Array.from({ length: n }, (_, i) => (i * (total - t)) / (n - 1));
+}
+
+function fitted(w, h, side) {
+  const s = Math.min(1, side / Math.max(w, h));
+  return [Math.max(1, Math.round(w * s)), Math.max(1, Math.round(h * s))];
+}
+
+/** A slot's detected quads (in the detector input's pixels) in the frame's pixels. */
+export function toFrame(slot, quads) {
+  const sx = slot.w / slot.dw, sy = slot.h / slot.dh;
+  return quads.map((q) => q.map(([x, y]) => [slot.x + x * sx, slot.y + y * sy]));
+}
+
+const bounds = (q) => [Math.min(...q.map((p) => p[0])), Math.min(...q.map((p) => p[1])),
+  Math.max(...q.map((p) => p[0])), Math.max(...q.map((p) => p[1]))];
+
+/**
+ * Quads found in overlapping tiles joined: two boxes that overlap and share most of their height
+ * (pieces of one formula cut by tile edges, or one formula seen by two tiles) become their common
+ * bounding box; boxes on different lines stay apart. Quads that join nothing are kept as found.
+ */
+export function mergeQuads(quads) {
+  let items = quads.map((q) => ({ q, b: bounds(q) }));
+  for (let joined = true; joined;) {
+    joined = false;
+    outer: for (let i = 0; i < items.length; i++) {
+      for (let j = i + 1; j < items.length; j++) {
+        const a = items[i].b, b = items[j].b;
+        const ix = Math.min(a[2], b[2]) - Math.max(a[0], b[0]);
+        const iy = Math.min(a[3], b[3]) - Math.max(a[1], b[1]);
+        if (ix > 0 && iy > 0.5 * Math.min(a[3] - a[1], b[3] - b[1])) {
+          const u = [Math.min(a[0], b[0]), Math.min(a[1], b[1]), Math.max(a[2], b[2]), Math.max(a[3], b[3])];
+          items[i] = { q: [[u[0], u[1]], [u[2], u[1]], [u[2], u[3]], [u[0], u[3]]], b: u };
+          items.splice(j, 1);
+          joined = true;
+          break outer;
+        }
+      }
+    }
+  }
+  return items.map((it) => it.q);
+}
+
+/**
+ * What the overlay shows, from the latest quads of every slot (frame pixels; undefined: not read yet):
+ * the whole-frame look's regions when they are a close-up's, else the tiles' regions merged.
+ */
+export function liveQuads(slots, found, vw, vh, longSide) {
+  const whole = found[0] || [];
+  const scale = longSide / Math.max(vw, vh);
+  const heights = whole.map((q) => { const b = bounds(q); return Math.min(b[2] - b[0], b[3] - b[1]) * scale; }).sort((a, b) => a - b);
+  if (heights.length && heights[Math.floor(heights.length / 2)] > CLOSE_UP_REGION_HEIGHT) return whole;
+  return mergeQuads(slots.flatMap((s, k) => (s.whole ? [] : found[k] || [])));
+}
