@@ -34,26 +34,35 @@ self.addEventListener('activate', (event) => {
   })());
 });
 
+/**
+ * This build's cache if it exists. A fetch never creates it: after "Remove offline data" deleted it, the
+ * page stays controlled by this worker until it navigates, and a request still on its way (a pool
+ * worker loading its models, a font) would otherwise bring the cache back.
+ */
+async function ownCache() {
+  return (await caches.has(CACHE)) ? caches.open(CACHE) : null;
+}
+
 async function networkFirst(request, fallbackUrl) {
-  const cache = await caches.open(CACHE);
+  const cache = await ownCache();
   try {
     const res = await fetch(request);
-    if (res.ok && request.method === 'GET') cache.put(fallbackUrl || request, res.clone()).catch(() => {});
+    if (cache && res.ok && request.method === 'GET') cache.put(fallbackUrl || request, res.clone()).catch(() => {});
     return res;
   } catch (e) {
-    const hit = await cache.match(fallbackUrl || request, { ignoreSearch: true });
+    const hit = cache && await cache.match(fallbackUrl || request, { ignoreSearch: true });
     if (hit) return hit;
     throw e;
   }
 }
 
 async function cacheFirst(request) {
-  const cache = await caches.open(CACHE);
-  const hit = await cache.match(request, { ignoreSearch: true });
+  const cache = await ownCache();
+  const hit = cache && await cache.match(request, { ignoreSearch: true });
   if (hit) return hit;
   const res = await fetch(request);
   // Runtime additions (e.g. a KaTeX font not in the precache) are kept for offline use.
-  if (res.ok && res.type === 'basic') cache.put(request, res.clone()).catch(() => {});
+  if (cache && res.ok && res.type === 'basic') cache.put(request, res.clone()).catch(() => {});
   return res;
 }
 
