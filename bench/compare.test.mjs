@@ -151,8 +151,8 @@ test('committed RESULTS.md: extraction covers the tables and the prose figures',
   assert.ok(figs.size >= 100, `only ${figs.size} figures`);
   const keys = [...figs.keys()];
   const dir = (re) => figs.get(keys.find((k) => re.test(k)))?.dir;
-  assert.equal(dir(/^Browser › Live preview › frames\/s$/), 'higher');
-  assert.equal(dir(/^Targets › .* › frames\/s$/), 'higher');
+  assert.equal(dir(/^Browser › Live preview › (frames|detections)\/s$/), 'higher');
+  assert.equal(dir(/^Targets › .* › (frames|detections)\/s$/), 'higher');
   assert.equal(dir(/cold start.* › median$/), 'lower');
   assert.equal(dir(/^Peer › Model load › tract ms$/), 'lower');
   assert.equal(dir(/ratio tract \/ ort$/), 'lower');
@@ -168,7 +168,7 @@ test('committed RESULTS.md: extraction covers the tables and the prose figures',
 test('committed RESULTS.md vs a copy with figures 30 % worse, one 10 % worse, two 30 % better', () => {
   const worse30 = [
     /cold start: .* › median$/,                       // ms up
-    /^Browser › Live preview › frames\/s$/,           // frames/s down
+    /^Browser › Live preview › (frames|detections)\/s$/,           // frames/s down
     /^Download size › first load › total › brotli MB$/,
     /^Peer › model › detector \[1,3,480,640\] › ratio tract \/ ort$/,
     /^Native, per stage › input › page-12mp-5f › end-to-end › median$/,
