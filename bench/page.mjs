@@ -2,7 +2,7 @@
 // The engine is the app's own: www/engine-client.js starting www/worker.js, the same calls the
 // app makes. The model-by-model peer comparison runs in bench/models-worker.mjs.
 import { EngineClient } from '/www/engine-client.js';
-import { previewSlots } from '/www/lib/live-tiles.js';
+import { previewSlots, slotBitmap } from '/www/lib/live-tiles.js';
 
 const FIXTURES = '/bench/out/fixtures/';
 const files = new Map(); // name -> ArrayBuffer, fetched before any timing
@@ -58,11 +58,9 @@ window.bench = {
   async previewFps(url, longSide, seconds) {
     const frame = await createImageBitmap(new Blob([await (await fetch(url)).arrayBuffer()]));
     const slots = previewSlots(frame.width, frame.height, longSide);
-    const input = (s) => createImageBitmap(frame, Math.round(s.x), Math.round(s.y), Math.round(s.w), Math.round(s.h),
-      { resizeWidth: s.dw, resizeHeight: s.dh, resizeQuality: 'low' });
     const workers = engine.readyWorkers;
     for (let w = 0; w < workers; w++) { // every worker plans the slots' shapes once
-      for (const s of slots.slice(0, 2)) await engine.detectBitmap(await input(s), Math.max(s.dw, s.dh), w);
+      for (const s of slots.slice(0, 2)) await engine.detectBitmap(await slotBitmap(frame, s), Math.max(s.dw, s.dh), w);
     }
     const inner = [];
     let frames = 0, next = 0;
@@ -70,7 +68,7 @@ window.bench = {
     await Promise.all(Array.from({ length: workers }, async (_, w) => {
       while (performance.now() - t0 < seconds * 1000) {
         const s = slots[next++ % slots.length];
-        const r = await engine.detectBitmap(await input(s), Math.max(s.dw, s.dh), w);
+        const r = await engine.detectBitmap(await slotBitmap(frame, s), Math.max(s.dw, s.dh), w);
         inner.push(r.ms);
         frames++;
       }

@@ -2,7 +2,7 @@
 import { EngineClient } from './engine-client.js';
 import { renderLatex, toMathML, confidence, copyText } from './lib/formula.js';
 import { openCamera, stopCamera, cameraErrorMessage } from './lib/camera.js';
-import { previewSlots, toFrame, liveQuads } from './lib/live-tiles.js';
+import { previewSlots, slotBitmap, toFrame, liveQuads } from './lib/live-tiles.js';
 import { OfflineSupport } from './offline.js';
 import { takeSharedPhoto } from './share-inbox.js';
 import { t, pickLang, normLang, applyI18n, setI18n, errorText, fmtBytes } from './lib/i18n.js';
@@ -148,7 +148,7 @@ engine.addEventListener('crash', (ev) => {
   setI18n(ui.loaderDetail, lang, null);
   ui.loaderDetail.textContent = '';
   // A crash during a recognition is reported by that recognition; the live preview restarts it quietly.
-  if (!recognizing && !liveInFlight) {
+  if (!recognizing && !liveBusyWorkers.size) {
     showError(T('error.crashed', { message: ev.detail.message }), { retry: () => engine.restart().catch(() => {}) });
   }
 });
@@ -453,7 +453,6 @@ document.addEventListener('drop', (ev) => {
 
 // ---------- camera ----------
 let stream = null;
-let liveInFlight = 0;
 const liveBusyWorkers = new Set(); // which of the pool's workers have a preview detection in flight
 let liveLast = 0;
 let liveRegions = [];
@@ -560,7 +559,7 @@ function liveTick() {
   }
   liveLast = now;
   // every worker of the pool that is free takes the cycle's next slot of this video frame
-  while (liveInFlight < Math.max(1, engine.readyWorkers || 1)) detectSlot(vw, vh, longSide);
+  while (liveBusyWorkers.size < Math.max(1, engine.readyWorkers || 1)) detectSlot(vw, vh, longSide);
 }
 
 function detectSlot(vw, vh, longSide) {
@@ -571,9 +570,7 @@ function detectSlot(vw, vh, longSide) {
   while (liveBusyWorkers.has(worker)) worker++;
   liveBusyWorkers.add(worker);
   const size = liveSize;
-  liveInFlight++;
-  createImageBitmap(ui.video, Math.round(slot.x), Math.round(slot.y), Math.round(slot.w), Math.round(slot.h),
-    { resizeWidth: slot.dw, resizeHeight: slot.dh, resizeQuality: 'low' })
+  slotBitmap(ui.video, slot)
     .then((bm) => engine.detectBitmap(bm, Math.max(slot.dw, slot.dh), worker))
     .then((r) => {
       if (size !== liveSize) return;
@@ -582,7 +579,7 @@ function detectSlot(vw, vh, longSide) {
       drawLive();
     })
     .catch(() => { liveFound[k] = []; liveRegions = liveQuads(liveSlots, liveFound, vw, vh, longSide); drawLive(); })
-    .finally(() => { liveInFlight--; liveBusyWorkers.delete(worker); });
+    .finally(() => { liveBusyWorkers.delete(worker); });
 }
 
 function drawLive() {

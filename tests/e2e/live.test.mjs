@@ -6,12 +6,10 @@
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { setup, waitReady, waitResult, SLOW } from './helpers.mjs';
+import { bounds as box } from '../../www/lib/live-tiles.js';
 
 const MIN_RECALL = 0.9;
 
-/** Axis-aligned box of a quad: [x0, y0, x1, y1]. */
-const box = (q) => [Math.min(...q.map((p) => p[0])), Math.min(...q.map((p) => p[1])),
-  Math.max(...q.map((p) => p[0])), Math.max(...q.map((p) => p[1]))];
 const area = (b) => Math.max(0, b[2] - b[0]) * Math.max(0, b[3] - b[1]);
 /** Share of box a covered by box b. */
 function covered(a, b) {

@@ -51,13 +51,20 @@ function fitted(w, h, side) {
   return [Math.max(1, Math.round(w * s)), Math.max(1, Math.round(h * s))];
 }
 
+/** The detector's input for `slot`, cut from `source` (a video, a bitmap) and scaled to the slot's size. */
+export function slotBitmap(source, slot) {
+  return createImageBitmap(source, Math.round(slot.x), Math.round(slot.y), Math.round(slot.w), Math.round(slot.h),
+    { resizeWidth: slot.dw, resizeHeight: slot.dh, resizeQuality: 'low' });
+}
+
 /** A slot's detected quads (in the detector input's pixels) in the frame's pixels. */
 export function toFrame(slot, quads) {
   const sx = slot.w / slot.dw, sy = slot.h / slot.dh;
   return quads.map((q) => q.map(([x, y]) => [slot.x + x * sx, slot.y + y * sy]));
 }
 
-const bounds = (q) => [Math.min(...q.map((p) => p[0])), Math.min(...q.map((p) => p[1])),
+/** Axis-aligned bounds of a quad: [x0, y0, x1, y1]. */
+export const bounds = (q) => [Math.min(...q.map((p) => p[0])), Math.min(...q.map((p) => p[1])),
   Math.max(...q.map((p) => p[0])), Math.max(...q.map((p) => p[1]))];
 
 /**
