@@ -19,16 +19,10 @@ import time
 import torch
 import torch.nn.functional as F
 
+from training.bf16 import autocast_pays, cpu_bf16
 from training.mathsnap_train.data import Vocab
 from training.mathsnap_train.model import SIZES, Recognizer
 from training.mathsnap_train.preprocess import HEIGHT, WIDTH
-
-
-def cpu_bf16():
-    """(supported, how): the CPU's bfloat16 arithmetic as torch sees it."""
-    amx = getattr(torch.cpu, "_is_amx_tile_supported", lambda: False)()
-    avx = getattr(torch.cpu, "_is_avx512_bf16_supported", lambda: False)()
-    return amx or avx, "AMX" if amx else "AVX512-BF16" if avx else "none"
 
 
 def cpu_name():
@@ -77,7 +71,8 @@ def main(argv=None):
     supported, how = cpu_bf16()
     vocab_size = len(Vocab().itos)
     print(f"CPU: {cpu_name()}, {os.cpu_count()} cores, bfloat16 arithmetic: {how}; torch {torch.__version__}; "
-          f"batch {a.batch}, {a.tokens} target tokens, {a.steps} timed steps")
+          f"batch {a.batch}, {a.tokens} target tokens, {a.steps} timed steps; the trainers' --amp auto "
+          f"{'uses' if autocast_pays('cpu') else 'does not use'} bfloat16 here")
     print("| size | parameters | encoder layout | threads | float32 samples/s | bfloat16 samples/s |")
     print("|---|---|---|---|---|---|")
     for size in a.sizes:

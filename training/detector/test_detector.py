@@ -101,3 +101,65 @@ def test_recovered_detector_matches_shipped_onnx():
     # training mode normalises with batch statistics: the rebuilt BatchNorms must stay finite there too
     model.train()
     assert torch.isfinite(model(calibration)).all()
+
+
+def _tiny_pages(root, n=3):
+    """A page set in make_pages' layout: dark bars on white, each bar a formula's quad."""
+    import json
+    import os
+
+    import cv2
+    os.makedirs(os.path.join(root, "images"))
+    with open(os.path.join(root, "pages.jsonl"), "w") as f:
+        for i in range(n):
+            img = np.full((300, 400, 3), 255, np.uint8)
+            formulas = []
+            for k in range(3):
+                x0, y0 = 30 + 40 * i, 40 + 80 * k
+                cv2.rectangle(img, (x0, y0), (x0 + 200, y0 + 24), (20, 20, 20), -1)
+                formulas.append({"quad": [[x0, y0], [x0 + 200, y0], [x0 + 200, y0 + 24], [x0, y0 + 24]],
+                                 "latex": "x", "order": k, "inline": False})
+            cv2.imwrite(os.path.join(root, "images", f"p{i}.jpg"), img)
+            f.write(json.dumps({"image": f"p{i}.jpg", "width": 400, "height": 300, "noise": "clean",
+                                "formulas": formulas}) + "\n")
+
+
+def test_trainer_distils_from_a_teacher_with_a_batch_worker(tmp_path):
+    """Two steps of a small student learning from a larger teacher, batches made in a second process;
+    the run saves its checkpoint with the student's shape and returns (its worker does not hold it)."""
+    import os
+
+    from . import train
+    from .model import load_checkpoint
+    pages = tmp_path / "pages"
+    _tiny_pages(str(pages))
+    teacher = DetNet((16, 32, 48, 64, 96), 32)
+    torch.save({"model": teacher.state_dict(), "config": teacher.config}, tmp_path / "teacher.pt")
+    run = tmp_path / "run"
+    train.main(["--pages", str(pages), "--run", str(run), "--steps", "2", "--batch", "2", "--size", "128",
+                "--widths", "8,16,24,32,48", "--fpn", "16", "--teacher", str(tmp_path / "teacher.pt"),
+                "--workers", "1", "--amp", "off"])
+    model, ck = load_checkpoint(os.path.join(run, "last.pt"))
+    assert ck["state"]["step"] == 2 and ck["config"] == {"widths": [8, 16, 24, 32, 48], "fpn": 16}
+    assert "distilling from" in open(os.path.join(run, "train.log")).read()
+
+
+def test_shrink_keeps_whole_channels():
+    """Shrinking to the same widths is the identity; to smaller widths every tensor is a slice of the
+    source along the kept channels (checked on the stem: the 8 of its 16 output channels that the
+    BatchNorms over them scale most)."""
+    from .shrink import importance, layout, shrink
+    torch.manual_seed(0)
+    source = DetNet((16, 32, 48, 64, 96), 32).eval()
+    for bn in [m for m in source.modules() if isinstance(m, torch.nn.BatchNorm2d)]:
+        bn.weight.data.uniform_(0.1, 1.0)
+    x = torch.rand(1, 3, 64, 96)
+    same = shrink(source, (16, 32, 48, 64, 96), 32).eval()
+    assert torch.allclose(same(x), source(x))
+    small = shrink(source, (8, 16, 24, 32, 48), 16).eval()
+    assert small.config == {"widths": [8, 16, 24, 32, 48], "fpn": 16}
+    gamma = source.stem[1].weight.abs() + source.s1[0].dw[1].weight.abs()
+    assert torch.allclose(importance(source.state_dict(), layout())[0], gamma)
+    kept = torch.sort(torch.topk(gamma, 8).indices).values
+    assert torch.equal(small.stem[0].weight, source.stem[0].weight[kept])
+    assert small(x).shape == source(x).shape

@@ -30,7 +30,7 @@ train() {  # $1: extra flags; $2: seconds
         --time-budget "$2" $REWARM $1
 }
 start=$(date +%s)
-train --amp "$TRAIN_SECONDS"
+train "--amp on" "$TRAIN_SECONDS"
 status=$?
 if [ $status -ne 0 ] && [ -z "$(grep VAL "$RUN/train.log" 2>/dev/null)" ]; then
     # bfloat16 autocast and 15 workers' shared memory are the parts never run there before this run:
@@ -38,7 +38,7 @@ if [ $status -ne 0 ] && [ -z "$(grep VAL "$RUN/train.log" 2>/dev/null)" ]; then
     left=$(( TRAIN_SECONDS - ($(date +%s) - start) ))
     if [ "$left" -gt 60 ]; then  # (a budget of 0 would mean no limit at all)
         echo "training failed ($status); again in float32 with 4 workers for ${left}s"
-        WORKERS=4 train "" "$left"
+        WORKERS=4 train "--amp off" "$left"
     fi
 fi
 cp "$RUN/train.log" "$OUT/train.log"
