@@ -48,7 +48,13 @@ def distill_loss(logits, teacher_prob):
     return F.binary_cross_entropy_with_logits(logits, teacher_prob)
 
 
-def _make_batches(queue, dirs_pattern, seed, n, size, max_scale):
+def scan_pages(patterns):
+    """(complete page set dirs matching the globs, their pages): a set joins once its pages.jsonl exists."""
+    dirs = sorted({d for pat in patterns for d in glob.glob(pat) if os.path.exists(os.path.join(d, "pages.jsonl"))})
+    return dirs, [p for d in dirs for p in data.load_pages(d)]
+
+
+def _make_batches(queue, patterns, seed, n, size, max_scale):
     """Batch maker in a second process: augmentation is numpy/OpenCV work that does not need the
     trainer's core. Page sets are re-scanned every 100 batches, as the trainer does."""
     signal.signal(signal.SIGTERM, signal.SIG_DFL)  # the trainer's stop handler would keep this process alive
@@ -60,9 +66,7 @@ def _make_batches(queue, dirs_pattern, seed, n, size, max_scale):
     pages = []
     while True:
         if made % 100 == 0:
-            dirs = sorted({d for pat in dirs_pattern for d in glob.glob(pat)
-                           if os.path.exists(os.path.join(d, "pages.jsonl"))})
-            pages = [p for d in dirs for p in data.load_pages(d)] or pages
+            pages = scan_pages(patterns)[1] or pages
         queue.put(data.batch(rng, pages, n, size, max_scale))
         made += 1
 
@@ -119,12 +123,8 @@ def main(argv=None):
 
     signal.signal(signal.SIGTERM, _stop)
     signal.signal(signal.SIGINT, _stop)
-    def scan():
-        dirs = sorted({d for pat in a.pages for d in glob.glob(pat)
-                       if os.path.exists(os.path.join(d, "pages.jsonl"))})
-        return dirs, [p for d in dirs for p in data.load_pages(d)]
 
-    dirs, pages = scan()
+    dirs, pages = scan_pages(a.pages)
     if not pages:
         raise SystemExit(f"no pages.jsonl under {a.pages}")
     last = os.path.join(a.run, "last.pt")
@@ -159,9 +159,10 @@ def main(argv=None):
         f"lr {a.lr}; schedule {a.steps} steps; page scale 0.5-{a.max_scale}{'; bfloat16 autocast' if amp else ''}")
     rng = np.random.default_rng(a.seed * 100003 + state["step"])
     queues, workers = [], []
+    fork = mp.get_context("fork")
     for w in range(a.workers):
-        q = mp.get_context("fork").Queue(maxsize=4)
-        workers.append(mp.get_context("fork").Process(target=_make_batches, daemon=True, args=(
+        q = fork.Queue(maxsize=4)
+        workers.append(fork.Process(target=_make_batches, daemon=True, args=(
             q, a.pages, a.seed * 100003 + state["step"] * 7 + w + 1, a.batch, a.size, a.max_scale)))
         workers[-1].start()
         queues.append(q)
@@ -202,7 +203,7 @@ def main(argv=None):
                 f"step {acc['t_step'] / n:.2f}s")
             acc = {k: 0.0 for k in acc}
         if state["step"] % 100 == 0:  # page sets still being generated join when complete
-            new_dirs, new_pages = scan()
+            new_dirs, new_pages = scan_pages(a.pages)
             if new_dirs != dirs:
                 dirs, pages = new_dirs, new_pages
                 say(f"now {len(pages)} pages from {len(dirs)} sets")
