@@ -73,16 +73,27 @@ class LabelledSet:
         return len(self.items)
 
 
-def crohme_train_split(vocab, holdout=300, directory=None):
+HOLDOUT = 300
+
+
+def crohme_train_rows(holdout=HOLDOUT, directory=None):
+    """(training rows, hold-out rows) of CROHME *train* (from `directory`, default the shared data):
+    a fixed shuffle, so the hold-out is the same in every run and every tool (holdout.py writes it)."""
+    d = directory or os.path.join(SHARED, "crohme", "train")
+    rows = sorted(read_labels(os.path.join(d, "labels.tsv")))
+    rng = random.Random(7)
+    rng.shuffle(rows)
+    return rows[holdout:], rows[:holdout]
+
+
+def crohme_train_split(vocab, holdout=HOLDOUT, directory=None):
     """CROHME *train* only (from `directory`, default the shared data); a fixed hold-out of it for
     validation during training."""
     d = directory or os.path.join(SHARED, "crohme", "train")
     sub = image_subdir(d)
-    rows = sorted(read_labels(os.path.join(d, "labels.tsv")))
-    rng = random.Random(7)
-    rng.shuffle(rows)
-    return (LabelledSet("crohme", d, rows[holdout:], vocab, sub),
-            LabelledSet("crohme-val", d, rows[:holdout], vocab, sub))
+    train, held = crohme_train_rows(holdout, d)
+    return (LabelledSet("crohme", d, train, vocab, sub),
+            LabelledSet("crohme-val", d, held, vocab, sub))
 
 
 def synthetic_sets(vocab, pattern="synth-v[0-9]*"):
