@@ -48,10 +48,13 @@ def distill_loss(logits, teacher_prob):
     return F.binary_cross_entropy_with_logits(logits, teacher_prob)
 
 
-def scan_pages(patterns):
-    """(complete page set dirs matching the globs, their pages): a set joins once its pages.jsonl exists."""
-    dirs = sorted({d for pat in patterns for d in glob.glob(pat) if os.path.exists(os.path.join(d, "pages.jsonl"))})
-    return dirs, [p for d in dirs for p in data.load_pages(d)]
+def page_dirs(patterns):
+    """Complete page set dirs matching the globs: a set joins once its pages.jsonl exists (written last)."""
+    return sorted({d for pat in patterns for d in glob.glob(pat) if os.path.exists(os.path.join(d, "pages.jsonl"))})
+
+
+def load_page_sets(dirs):
+    return [p for d in dirs for p in data.load_pages(d)]
 
 
 def _make_batches(queue, patterns, seed, n, size, max_scale):
@@ -63,10 +66,12 @@ def _make_batches(queue, patterns, seed, n, size, max_scale):
     torch.set_num_threads(1)
     rng = np.random.default_rng(seed)
     made = 0
-    pages = []
+    dirs, pages = [], []
     while True:
         if made % 100 == 0:
-            pages = scan_pages(patterns)[1] or pages
+            found = page_dirs(patterns)
+            if found != dirs:  # the pages are read again only when a set has joined
+                dirs, pages = found, load_page_sets(found) or pages
         queue.put(data.batch(rng, pages, n, size, max_scale))
         made += 1
 
@@ -124,7 +129,8 @@ def main(argv=None):
     signal.signal(signal.SIGTERM, _stop)
     signal.signal(signal.SIGINT, _stop)
 
-    dirs, pages = scan_pages(a.pages)
+    dirs = page_dirs(a.pages)
+    pages = load_page_sets(dirs)
     if not pages:
         raise SystemExit(f"no pages.jsonl under {a.pages}")
     last = os.path.join(a.run, "last.pt")
@@ -203,9 +209,9 @@ def main(argv=None):
                 f"step {acc['t_step'] / n:.2f}s")
             acc = {k: 0.0 for k in acc}
         if state["step"] % 100 == 0:  # page sets still being generated join when complete
-            new_dirs, new_pages = scan_pages(a.pages)
+            new_dirs = page_dirs(a.pages)
             if new_dirs != dirs:
-                dirs, pages = new_dirs, new_pages
+                dirs, pages = new_dirs, load_page_sets(new_dirs)
                 say(f"now {len(pages)} pages from {len(dirs)} sets")
         if state["step"] % a.keep_every == 0:
             save(os.path.join(a.run, f"step_{state['step']}.pt"), model, opt, state)
