@@ -3,7 +3,8 @@
 A sample: the page (already long side 640) under a random similarity transform (scale 0.5-1.4 by default;
 rotation none 35%, +-6 deg 25%, +-45 deg 28%, page turns 12%; 70% of the time centred on a formula), cropped to `size` x `size` with white outside
 the page (the engine pads with white), then colour / blur / noise / JPEG jitter. The target is
-geometry.core_target of the transformed quads at stride 4."""
+geometry.core_target of the transformed quads at stride 4. A share of crops can be close-ups instead
+(`batch(..., close_up_share=)`, close_ups.py): one formula filling most of the crop."""
 import json
 import math
 import os
@@ -11,6 +12,7 @@ import os
 import cv2
 import numpy as np
 
+from . import close_ups as C
 from . import geometry as G
 
 # The engine's detection size (the manifest's `long_side`, written by export.py): a photo is scaled so
@@ -80,21 +82,29 @@ def colour_jitter(rng, img):
     return out
 
 
-def sample(rng, page, size=320, stride=G.STRIDE, max_scale=MAX_SCALE):
+def sample(rng, page, size=320, stride=G.STRIDE, max_scale=MAX_SCALE, close_up=False):
     """-> (f32 [3, size, size], f32 [size/stride, size/stride]). The page is scaled by 0.5-max_scale
-    (log-uniform) relative to PAGE_SIDE."""
+    (log-uniform) relative to PAGE_SIDE; with `close_up`, so that one of its formulas fills the crop
+    (close_ups.close_up_scale), nearly level and nearly centred."""
     img = read_rgb(page["path"])
     h, w = img.shape[:2]
-    scale = PAGE_SIDE / max(w, h) * math.exp(rng.uniform(math.log(0.5), math.log(max_scale)))
-    u = rng.random()  # rotation: none / slight / any tilt up to 45 deg / page turned (test pages have all four)
-    angle = (0.0 if u < 0.35 else rng.uniform(-6, 6) if u < 0.6 else rng.uniform(-45, 45) if u < 0.88
-             else float(rng.choice([90, 180, 270])) + rng.uniform(-6, 6))
     quads = page["quads"]
-    if quads and rng.random() < 0.7:
+    close_up = close_up and bool(quads)
+    if close_up:
         q = quads[int(rng.integers(len(quads)))]
-        cx, cy = q.mean(0) + rng.uniform(-0.35, 0.35, 2) * size / scale
+        scale = C.close_up_scale(rng, q, size)
+        angle = C.angle_for_close_up(rng)
+        cx, cy = q.mean(0) + rng.uniform(-0.1, 0.1, 2) * size / scale
     else:
-        cx, cy = rng.uniform(0, w), rng.uniform(0, h)
+        scale = PAGE_SIDE / max(w, h) * math.exp(rng.uniform(math.log(0.5), math.log(max_scale)))
+        u = rng.random()  # rotation: none / slight / any tilt up to 45 deg / page turned (test pages have all four)
+        angle = (0.0 if u < 0.35 else rng.uniform(-6, 6) if u < 0.6 else rng.uniform(-45, 45) if u < 0.88
+                 else float(rng.choice([90, 180, 270])) + rng.uniform(-6, 6))
+        if quads and rng.random() < 0.7:
+            q = quads[int(rng.integers(len(quads)))]
+            cx, cy = q.mean(0) + rng.uniform(-0.35, 0.35, 2) * size / scale
+        else:
+            cx, cy = rng.uniform(0, w), rng.uniform(0, h)
     # page point p -> crop: R(angle) * scale * (p - c) + size/2
     M = cv2.getRotationMatrix2D((float(cx), float(cy)), angle, scale)
     M[:, 2] += np.array([size / 2 - cx, size / 2 - cy])
@@ -113,10 +123,18 @@ def sample(rng, page, size=320, stride=G.STRIDE, max_scale=MAX_SCALE):
     return crop.astype(np.float32).transpose(2, 0, 1) / 255.0, target
 
 
-def batch(rng, pages, n, size=320, max_scale=MAX_SCALE):
+def batch(rng, pages, n, size=320, max_scale=MAX_SCALE, close_ups=(), close_up_share=0.0, page_close_up_share=0.0):
+    """n crops: pages as they are; with probability `close_up_share` a handwritten formula from
+    `close_ups` (image paths, close_ups.crohme_training_images) photographed close up, and with
+    probability `page_close_up_share` a page formula enlarged to fill the crop."""
     xs, ys = [], []
     for _ in range(n):
-        x, y = sample(rng, pages[int(rng.integers(len(pages)))], size, max_scale=max_scale)
+        u = rng.random()
+        if u < close_up_share and len(close_ups):
+            x, y = C.sample_crohme(rng, close_ups[int(rng.integers(len(close_ups)))], size, colour_jitter)
+        else:
+            x, y = sample(rng, pages[int(rng.integers(len(pages)))], size, max_scale=max_scale,
+                          close_up=u >= 1.0 - page_close_up_share)
         xs.append(x)
         ys.append(y)
     return np.stack(xs), np.stack(ys)[:, None]

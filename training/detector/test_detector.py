@@ -163,3 +163,50 @@ def test_shrink_keeps_whole_channels():
     kept = torch.sort(torch.topk(gamma, 8).indices).values
     assert torch.equal(small.stem[0].weight, source.stem[0].weight[kept])
     assert small(x).shape == source(x).shape
+
+
+def test_close_up_of_a_handwritten_formula_targets_its_ink(tmp_path):
+    """A CROHME-like image (dark strokes on white) photographed close up: the target marks the ink's
+    place in the crop, and the formula fills a large share of it."""
+    import cv2
+
+    from . import close_ups
+    img = np.full((150, 400), 255, np.uint8)
+    cv2.putText(img, "x+1=2", (30, 110), cv2.FONT_HERSHEY_SIMPLEX, 3, 0, 6)
+    path = str(tmp_path / "f.png")
+    cv2.imwrite(path, img)
+    rng = np.random.default_rng(0)
+    for _ in range(5):
+        x, y = close_ups.sample_crohme(rng, path, 320, lambda r, c: c)  # no colour jitter: ink stays dark
+        assert x.shape == (3, 320, 320) and y.shape == (80, 80)
+        ys, xs = np.nonzero(y > 0)
+        assert xs.max() - xs.min() >= 0.3 * 80, "a close-up formula spans a large share of the crop"
+        dark = x.mean(0) < 0.5
+        marked = cv2.resize(y, (320, 320), interpolation=cv2.INTER_NEAREST) > 0
+        assert dark[marked].mean() > dark.mean(), "the target lies on the ink"
+    assert close_ups.ink_box(np.full((10, 10), 255, np.uint8)) is None
+
+
+def test_page_close_up_fills_the_crop_with_one_formula(tmp_path):
+    from . import data
+    pages = tmp_path / "pages"
+    _tiny_pages(str(pages))
+    page = data.load_pages(str(pages))[0]
+    rng = np.random.default_rng(1)
+    for _ in range(5):
+        _, y = data.sample(rng, page, 320, close_up=True)
+        ys, xs = np.nonzero(y > 0)
+        assert xs.max() - xs.min() >= 0.3 * 80  # 200 px of page formula drawn 40-90% of 320 wide
+
+
+def test_close_ups_never_include_the_recognizer_hold_out():
+    import os
+
+    from ..mathsnap_train.data import SHARED, crohme_train_rows
+    from . import close_ups
+    if not os.path.exists(os.path.join(SHARED, "crohme", "train", "labels.tsv")):
+        import pytest
+        pytest.skip("no shared CROHME data")
+    _, held = crohme_train_rows()
+    names = {os.path.basename(p) for p in close_ups.crohme_training_images()}
+    assert names and not names & {name for name, _, _ in held}

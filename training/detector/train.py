@@ -25,6 +25,7 @@ import torch
 import torch.nn.functional as F
 
 from .. import bf16
+from . import close_ups as C
 from . import data
 from .model import FPN, WIDTHS, from_config, load_checkpoint, n_params
 
@@ -57,7 +58,7 @@ def load_page_sets(dirs):
     return [p for d in dirs for p in data.load_pages(d)]
 
 
-def _make_batches(queue, patterns, seed, n, size, max_scale):
+def _make_batches(queue, patterns, seed, n, size, max_scale, close_ups, close_up_share, page_close_up_share):
     """Batch maker in a second process: augmentation is numpy/OpenCV work that does not need the
     trainer's core. Page sets are re-scanned every 100 batches, as the trainer does."""
     signal.signal(signal.SIGTERM, signal.SIG_DFL)  # the trainer's stop handler would keep this process alive
@@ -72,7 +73,7 @@ def _make_batches(queue, patterns, seed, n, size, max_scale):
             found = page_dirs(patterns)
             if found != dirs:  # the pages are read again only when a set has joined
                 dirs, pages = found, load_page_sets(found) or pages
-        queue.put(data.batch(rng, pages, n, size, max_scale))
+        queue.put(data.batch(rng, pages, n, size, max_scale, close_ups, close_up_share, page_close_up_share))
         made += 1
 
 
@@ -111,6 +112,12 @@ def main(argv=None):
     ap.add_argument("--distill", type=float, default=2.0, help="weight of the teacher's term (with --teacher)")
     ap.add_argument("--threads", type=int, default=1, help="torch threads for the model's arithmetic")
     ap.add_argument("--workers", type=int, default=0, help="processes making batches (0: the trainer makes them)")
+    ap.add_argument("--close-ups", type=float, default=0.0,
+                    help="share of crops that are close-ups of handwriting (one formula filling the crop, as the "
+                         "engine's close-up probe sees a photo of one formula): CROHME-train images outside the "
+                         "recognizer's hold-out (close_ups.py)")
+    ap.add_argument("--page-close-ups", type=float, default=0.0,
+                    help="share of crops that are a page formula enlarged to fill the crop, text around it")
     ap.add_argument("--amp", choices=["auto", "on", "off"], default="auto",
                     help="bfloat16 autocast; auto: where it makes a step faster (CPU with AMX; training/bf16.py)")
     a = ap.parse_args(argv)
@@ -161,7 +168,9 @@ def main(argv=None):
         for p in teacher.parameters():
             p.requires_grad_(False)
         say(f"distilling from {a.teacher} ({n_params(teacher)} params), weight {a.distill}")
-    say(f"{len(pages)} pages from {dirs}; model {n_params(model)} params; batch {a.batch} x {a.size}px; "
+    close_ups = C.crohme_training_images() if a.close_ups > 0 else []
+    say(f"{len(pages)} pages from {dirs}; close-ups: {a.close_ups:.0%} handwritten ({len(close_ups)} CROHME-train "
+        f"images), {a.page_close_ups:.0%} page formulas; model {n_params(model)} params; batch {a.batch} x {a.size}px; "
         f"lr {a.lr}; schedule {a.steps} steps; page scale 0.5-{a.max_scale}{'; bfloat16 autocast' if amp else ''}")
     rng = np.random.default_rng(a.seed * 100003 + state["step"])
     queues, workers = [], []
@@ -169,7 +178,8 @@ def main(argv=None):
     for w in range(a.workers):
         q = fork.Queue(maxsize=4)
         workers.append(fork.Process(target=_make_batches, daemon=True, args=(
-            q, a.pages, a.seed * 100003 + state["step"] * 7 + w + 1, a.batch, a.size, a.max_scale)))
+            q, a.pages, a.seed * 100003 + state["step"] * 7 + w + 1, a.batch, a.size, a.max_scale, close_ups,
+            a.close_ups, a.page_close_ups)))
         workers[-1].start()
         queues.append(q)
     model.train()
@@ -180,7 +190,7 @@ def main(argv=None):
         if queues:
             x, y = queues[state["step"] % len(queues)].get()
         else:
-            x, y = data.batch(rng, pages, a.batch, a.size, a.max_scale)
+            x, y = data.batch(rng, pages, a.batch, a.size, a.max_scale, close_ups, a.close_ups, a.page_close_ups)
         t1 = time.time()
         lr = lr_at(state["step"], a.steps, a.lr)
         for g in opt.param_groups:
