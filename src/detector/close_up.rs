@@ -59,8 +59,12 @@ pub fn stretch_to_ink(img: &RgbImage, quad: &Quad) -> Quad {
     let [tl, tr, br, bl] = *quad;
     let (w, h) = (img.width() as f32, img.height() as f32);
     let (forward, back) = (unit(tl, tr), unit(tr, tl));
-    let before = room(tl, back, w, h).min(room(bl, back, w, h));
-    let after = room(tr, forward, w, h).min(room(br, forward, w, h));
+    // room along the line from the middle of each end: a slightly slanted quad has a corner on the
+    // photo's top or bottom edge (the detector's quads are clamped to the photo) and no room from it,
+    // though its line runs on well inside the photo; past the photo's edge the probe is white paper
+    let mid = |a: Point, b: Point| [(a[0] + b[0]) / 2.0, (a[1] + b[1]) / 2.0];
+    let before = room(mid(tl, bl), back, w, h);
+    let after = room(mid(tr, br), forward, w, h);
     if before + after < 1.0 {
         return *quad;
     }
@@ -149,6 +153,16 @@ mod tests {
         let xs = [out[0][0], out[1][0]];
         assert!((xs[0] - 20.0).abs() < 4.0 && (xs[1] - 360.0).abs() < 4.0, "{out:?}");
         assert!(out.iter().all(|p| p[1] == 60.0 || p[1] == 140.0), "stretched along the line only: {out:?}");
+    }
+
+    #[test]
+    fn a_slanted_region_touching_the_photos_edge_is_still_stretched() {
+        // a long strip filled by its formula: the region leaves out the first symbol (20-50), and its
+        // top-left corner lies on the photo's top edge while its line runs slightly downhill
+        let img = page(800, 100, &[(20, 20, 50, 80), (80, 20, 780, 80)]);
+        let q = [[75.0, 0.0], [795.0, 8.0], [795.0, 100.0], [75.0, 92.0]];
+        let out = stretch_to_ink(&img, &q);
+        assert!((out[0][0] - 20.0).abs() < 4.0 && (out[3][0] - 20.0).abs() < 4.0, "{out:?}");
     }
 
     #[test]
