@@ -239,16 +239,8 @@ impl Engine {
         if probe_side < long_side {
             let probe = Working { image: Self::working_copy(img, probe_side), close_up: false };
             let regions = self.detect_turned(&probe, PageTurn::None, w, h, work)?;
-            // heights in the full working size's pixels; the shorter side, since a sideways page's
-            // regions are not yet turned upright here
-            let to_working = long_side as f32 / w.max(h).max(1) as f32;
-            let heights: Vec<f32> = regions
-                .iter()
-                .map(|r| {
-                    let (qw, qh) = quad_size(&r.quad);
-                    qw.min(qh) * to_working
-                })
-                .collect();
+            // heights in the full working size's pixels
+            let heights = Self::heights_at(&regions, long_side as f32 / w.max(h).max(1) as f32);
             if detector::scale::looks_close_up(&heights) {
                 // unturned, the photo's pixels are the probe's scaled: joining there is joining upright
                 let close_up = Working { close_up: true, ..probe };
@@ -257,7 +249,27 @@ impl Engine {
         }
         let working = Working { image: Self::working_copy(img, long_side), close_up: false };
         let regions = self.detect_turned(&working, PageTurn::None, w, h, work)?;
+        // small print (a whole page photographed from above): look again at a larger working size;
+        // later passes (turns, a page turned round) work on that copy too
+        let heights = Self::heights_at(&regions, long_side as f32 / w.max(h).max(1) as f32);
+        if let Some(side) = detector::scale::small_print_side(&heights, long_side, w.max(h)) {
+            let finer = Working { image: Self::working_copy(img, side), close_up: false };
+            let regions = self.detect_turned(&finer, PageTurn::None, w, h, work)?;
+            return Ok((finer, regions));
+        }
         Ok((working, regions))
+    }
+
+    /// Each region's height (its quad's shorter side: a sideways page is not yet turned upright)
+    /// at `scale` times the photo's pixels.
+    fn heights_at(regions: &[Region], scale: f32) -> Vec<f32> {
+        regions
+            .iter()
+            .map(|r| {
+                let (qw, qh) = quad_size(&r.quad);
+                qw.min(qh) * scale
+            })
+            .collect()
     }
 
     /// Regions of the page turned by `turn`, detected on the working copy (levelled when slanted), in
