@@ -194,6 +194,13 @@ def main():
         if os.path.exists(os.path.join(first, "pages.jsonl")):
             pages_mosaic(first, os.path.join(CARD_DIR, "pages.png"))
             L += ["", "![pages](dataset_card/pages.png) (red: display, blue: inline, green dot: quad's first point)", ""]
+        L += ["The detector's trainer cuts its crops from these pages (`training/detector/data.py`: page scale 0.5-2.0 "
+              "relative to 640 px, tilt and turns, colour, blur, noise and JPEG jitter) and, with `train --close-ups "
+              "SHARE`, makes that share of crops close-ups instead: one CROHME *train* image (the recognizer's hold-out "
+              "left out) spanning 45-100% of the crop, level or tilted up to 6°, under the same jitter, its ink's box "
+              "the target (`training/detector/close_ups.py`). The shipped detector trained its last 14,400 crops with "
+              "15% close-ups. CROHME's licence (research, non-commercial) then applies to the detector too "
+              "(`MODEL_CARD.md`, \"Data licences\").", ""]
     L += ["## Real corrections (user data)", "",
           "Besides the generated sets and CROHME, the trainer can mix in real labelled crops with "
           "`python3 -m training.mathsnap_train.train --real DIR_OR_ZIP [...] --real-share S` (default 0.1 of the "
