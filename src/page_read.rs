@@ -98,6 +98,7 @@ impl Engine {
                 regions = turned_regions;
             }
         }
+        let (working, regions) = self.look_closer(&photo, working, turn, regions, &mut work)?;
         let ms = Timings { detect: now_ms() - t, ..Timings::default() };
         let pending = crops_of(&photo, &regions);
         let mut page = PageRead {

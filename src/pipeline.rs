@@ -181,7 +181,11 @@ impl Engine {
     pub fn detect(&self, img: &RgbImage, long_side: Option<u32>) -> Result<Vec<Region>> {
         match long_side {
             Some(s) => self.detector()?.detect_at(img, s),
-            None => Ok(self.detect_page(img, &mut Work::default())?.1),
+            None => {
+                let mut work = Work::default();
+                let (working, regions) = self.detect_page(img, &mut work)?;
+                Ok(self.look_closer(img, working, PageTurn::None, regions, &mut work)?.1)
+            }
         }
     }
 
@@ -249,15 +253,33 @@ impl Engine {
         }
         let working = Working { image: Self::working_copy(img, long_side), close_up: false };
         let regions = self.detect_turned(&working, PageTurn::None, w, h, work)?;
-        // small print (a whole page photographed from above): look again at a larger working size;
-        // later passes (turns, a page turned round) work on that copy too
-        let heights = Self::heights_at(&regions, long_side as f32 / w.max(h).max(1) as f32);
-        if let Some(side) = detector::scale::small_print_side(&heights, long_side, w.max(h)) {
-            let finer = Working { image: Self::working_copy(img, side), close_up: false };
-            let regions = self.detect_turned(&finer, PageTurn::None, w, h, work)?;
-            return Ok((finer, regions));
-        }
         Ok((working, regions))
+    }
+
+    /// Small print (a whole page photographed from above): when the `regions` found on `working`
+    /// are too small for the detector to read well, the page is detected again, turned by `turn`, on
+    /// a larger copy (`detector::scale::small_print_side`), which later passes (a page turned round)
+    /// then work on too. Called once the page's quarter turn is settled, so that the turn is tried
+    /// on the cheaper copy. Otherwise `working` and `regions` come back as they are.
+    pub(crate) fn look_closer(
+        &self,
+        img: &RgbImage,
+        working: Working,
+        turn: PageTurn,
+        regions: Vec<Region>,
+        work: &mut Work,
+    ) -> Result<(Working, Vec<Region>)> {
+        let (w, h) = (img.width(), img.height());
+        let side = working.image.width().max(working.image.height());
+        let heights = Self::heights_at(&regions, side as f32 / w.max(h).max(1) as f32);
+        match detector::scale::small_print_side(&heights, side, w.max(h)) {
+            Some(finer_side) if !working.close_up => {
+                let finer = Working { image: Self::working_copy(img, finer_side), close_up: false };
+                let regions = self.detect_turned(&finer, turn, w, h, work)?;
+                Ok((finer, regions))
+            }
+            _ => Ok((working, regions)),
+        }
     }
 
     /// Each region's height (its quad's shorter side: a sideways page is not yet turned upright)
