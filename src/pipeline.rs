@@ -269,16 +269,19 @@ impl Engine {
         regions: Vec<Region>,
         work: &mut Work,
     ) -> Result<(Working, Vec<Region>)> {
+        if working.close_up {
+            return Ok((working, regions));
+        }
         let (w, h) = (img.width(), img.height());
         let side = working.image.width().max(working.image.height());
         let heights = Self::heights_at(&regions, side as f32 / w.max(h).max(1) as f32);
         match detector::scale::small_print_side(&heights, side, w.max(h)) {
-            Some(finer_side) if !working.close_up => {
+            Some(finer_side) => {
                 let finer = Working { image: Self::working_copy(img, finer_side), close_up: false };
                 let regions = self.detect_turned(&finer, turn, w, h, work)?;
                 Ok((finer, regions))
             }
-            _ => Ok((working, regions)),
+            None => Ok((working, regions)),
         }
     }
 

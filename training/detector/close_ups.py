@@ -55,21 +55,14 @@ def sample_crohme(rng, path, size, jitter):
     box = ink_box(gray)
     h, w = gray.shape
     scale = size * rng.uniform(*LONG_SIDE_SHARE) / max(w, h)
-    angle = 0.0 if rng.random() < 0.5 else rng.uniform(-6, 6)
+    angle = angle_for_close_up(rng)
     # where the image's centre lands: anywhere that keeps most of the image inside the crop
     room = np.maximum(size - np.array([w, h]) * scale, 0) / 2 + 0.1 * size
     centre = size / 2 + rng.uniform(-1, 1, 2) * room
     M = cv2.getRotationMatrix2D((w / 2, h / 2), angle, scale)
     M[:, 2] += centre - np.array([w / 2, h / 2])
-    rgb = cv2.cvtColor(gray, cv2.COLOR_GRAY2RGB)
-    if scale < 0.9:  # shrink by area first, as the engine does, so thin strokes are not dropped
-        small = cv2.resize(rgb, (max(1, round(w * scale)), max(1, round(h * scale))), interpolation=cv2.INTER_AREA)
-        S = np.array([[small.shape[1] / w, 0, 0], [0, small.shape[0] / h, 0], [0, 0, 1]])
-        crop = cv2.warpAffine(small, M @ np.linalg.inv(S), (size, size), flags=cv2.INTER_LINEAR,
-                              borderValue=(255, 255, 255))
-    else:
-        crop = cv2.warpAffine(rgb, M, (size, size), flags=cv2.INTER_LINEAR, borderValue=(255, 255, 255))
-    quads = [] if box is None else [np.hstack([box_quad(*box), np.ones((4, 1))]) @ M.T]
+    crop = G.warp_to_crop(cv2.cvtColor(gray, cv2.COLOR_GRAY2RGB), M, scale, size)
+    quads = G.transform_quads([] if box is None else [box_quad(*box)], M)
     target = G.core_target(quads, size // G.STRIDE, size // G.STRIDE, G.STRIDE)
     crop = jitter(rng, crop)
     return crop.astype(np.float32).transpose(2, 0, 1) / 255.0, target

@@ -108,17 +108,8 @@ def sample(rng, page, size=320, stride=G.STRIDE, max_scale=MAX_SCALE, close_up=F
     # page point p -> crop: R(angle) * scale * (p - c) + size/2
     M = cv2.getRotationMatrix2D((float(cx), float(cy)), angle, scale)
     M[:, 2] += np.array([size / 2 - cx, size / 2 - cy])
-    interp = cv2.INTER_AREA if scale < 0.9 else cv2.INTER_LINEAR
-    if scale < 0.9:  # INTER_AREA is not supported by warpAffine: pre-shrink, then warp
-        small = cv2.resize(img, (max(1, round(w * scale)), max(1, round(h * scale))), interpolation=cv2.INTER_AREA)
-        S = np.array([[small.shape[1] / w, 0, 0], [0, small.shape[0] / h, 0], [0, 0, 1]])
-        M2 = M @ np.linalg.inv(S)
-        crop = cv2.warpAffine(small, M2, (size, size), flags=cv2.INTER_LINEAR, borderValue=(255, 255, 255))
-    else:
-        crop = cv2.warpAffine(img, M, (size, size), flags=cv2.INTER_LINEAR, borderValue=(255, 255, 255))
-    del interp
-    tq = [np.hstack([q, np.ones((4, 1))]) @ M.T for q in quads]
-    target = G.core_target(tq, size // stride, size // stride, stride)
+    crop = G.warp_to_crop(img, M, scale, size)
+    target = G.core_target(G.transform_quads(quads, M), size // stride, size // stride, stride)
     crop = colour_jitter(rng, crop)
     return crop.astype(np.float32).transpose(2, 0, 1) / 255.0, target
 

@@ -100,6 +100,24 @@ def core_target(quads, map_w, map_h, stride=STRIDE, inset=INSET, cover=0.6):
 
 # ---- port of src/geometry.rs + src/detector/postprocess.rs ----
 
+def warp_to_crop(img, M, scale, size):
+    """`img` under the similarity `M` (image pixels -> crop pixels, `scale` its zoom), cut to `size` x
+    `size` with white outside (the engine pads with white). Shrinking goes through an area resize first,
+    as the engine scales, so thin strokes are not dropped (warpAffine has no area filter)."""
+    h, w = img.shape[:2]
+    white = (255, 255, 255)
+    if scale < 0.9:
+        small = cv2.resize(img, (max(1, round(w * scale)), max(1, round(h * scale))), interpolation=cv2.INTER_AREA)
+        S = np.array([[small.shape[1] / w, 0, 0], [0, small.shape[0] / h, 0], [0, 0, 1]])
+        return cv2.warpAffine(small, M @ np.linalg.inv(S), (size, size), flags=cv2.INTER_LINEAR, borderValue=white)
+    return cv2.warpAffine(img, M, (size, size), flags=cv2.INTER_LINEAR, borderValue=white)
+
+
+def transform_quads(quads, M):
+    """Quads (4 x 2 points each) under the 2 x 3 affine `M`."""
+    return [np.hstack([q, np.ones((4, 1))]) @ M.T for q in quads]
+
+
 def _cross(o, a, b):
     return (a[0] - o[0]) * (b[1] - o[1]) - (a[1] - o[1]) * (b[0] - o[0])
 
