@@ -21,6 +21,7 @@ from . import geometry as G
 ENGINE_LONG_SIDE = 800
 PAGE_SIDE = 640.0
 MAX_SCALE = 1.4  # largest page scale of a training crop, by default (train --max-scale)
+MIN_SCALE = 0.5  # smallest (train --min-scale): 0.5 puts the median formula ~10 px tall at the engine's 800
 
 
 def load_pages(root):
@@ -82,8 +83,8 @@ def colour_jitter(rng, img):
     return out
 
 
-def sample(rng, page, size=320, stride=G.STRIDE, max_scale=MAX_SCALE, close_up=False):
-    """-> (f32 [3, size, size], f32 [size/stride, size/stride]). The page is scaled by 0.5-max_scale
+def sample(rng, page, size=320, stride=G.STRIDE, max_scale=MAX_SCALE, close_up=False, min_scale=MIN_SCALE):
+    """-> (f32 [3, size, size], f32 [size/stride, size/stride]). The page is scaled by min_scale-max_scale
     (log-uniform) relative to PAGE_SIDE; with `close_up`, so that one of its formulas fills the crop
     (close_ups.close_up_scale), nearly level and nearly centred."""
     img = read_rgb(page["path"])
@@ -96,7 +97,7 @@ def sample(rng, page, size=320, stride=G.STRIDE, max_scale=MAX_SCALE, close_up=F
         angle = C.angle_for_close_up(rng)
         cx, cy = q.mean(0) + rng.uniform(-0.1, 0.1, 2) * size / scale
     else:
-        scale = PAGE_SIDE / max(w, h) * math.exp(rng.uniform(math.log(0.5), math.log(max_scale)))
+        scale = PAGE_SIDE / max(w, h) * math.exp(rng.uniform(math.log(min_scale), math.log(max_scale)))
         u = rng.random()  # rotation: none / slight / any tilt up to 45 deg / page turned (test pages have all four)
         angle = (0.0 if u < 0.35 else rng.uniform(-6, 6) if u < 0.6 else rng.uniform(-45, 45) if u < 0.88
                  else float(rng.choice([90, 180, 270])) + rng.uniform(-6, 6))
@@ -114,7 +115,8 @@ def sample(rng, page, size=320, stride=G.STRIDE, max_scale=MAX_SCALE, close_up=F
     return crop.astype(np.float32).transpose(2, 0, 1) / 255.0, target
 
 
-def batch(rng, pages, n, size=320, max_scale=MAX_SCALE, close_ups=(), close_up_share=0.0, page_close_up_share=0.0):
+def batch(rng, pages, n, size=320, max_scale=MAX_SCALE, close_ups=(), close_up_share=0.0, page_close_up_share=0.0,
+          min_scale=MIN_SCALE):
     """n crops: pages as they are; with probability `close_up_share` a handwritten formula from
     `close_ups` (image paths, close_ups.crohme_training_images) photographed close up, and with
     probability `page_close_up_share` a page formula enlarged to fill the crop."""
@@ -125,7 +127,7 @@ def batch(rng, pages, n, size=320, max_scale=MAX_SCALE, close_ups=(), close_up_s
             x, y = C.sample_crohme(rng, close_ups[int(rng.integers(len(close_ups)))], size, colour_jitter)
         else:
             x, y = sample(rng, pages[int(rng.integers(len(pages)))], size, max_scale=max_scale,
-                          close_up=u >= 1.0 - page_close_up_share)
+                          close_up=u >= 1.0 - page_close_up_share, min_scale=min_scale)
         xs.append(x)
         ys.append(y)
     return np.stack(xs), np.stack(ys)[:, None]

@@ -138,7 +138,7 @@ def test_trainer_distils_from_a_teacher_with_a_batch_worker(tmp_path):
     run = tmp_path / "run"
     train.main(["--pages", str(pages), "--run", str(run), "--steps", "2", "--batch", "2", "--size", "128",
                 "--widths", "8,16,24,32,48", "--fpn", "16", "--teacher", str(tmp_path / "teacher.pt"),
-                "--workers", "1", "--amp", "off"])
+                "--workers", "1", "--amp", "off", "--truth-floor", "--min-scale", "0.25"])
     model, ck = load_checkpoint(os.path.join(run, "last.pt"))
     assert ck["state"]["step"] == 2 and ck["config"] == {"widths": [8, 16, 24, 32, 48], "fpn": 16}
     assert "distilling from" in open(os.path.join(run, "train.log")).read()
@@ -210,3 +210,24 @@ def test_close_ups_never_include_the_recognizer_hold_out():
     _, held = crohme_train_rows()
     names = {os.path.basename(p) for p in close_ups.crohme_training_images()}
     assert names and not names & {name for name, _, _ in held}
+
+
+def test_min_scale_shows_pages_as_small_print(tmp_path):
+    """train --min-scale: a page drawn at a quarter of its size gives formulas a fraction of the
+    target's rows that the same page at full size gives (what a whole page photographed looks like)."""
+    from . import data
+    pages = tmp_path / "pages"
+    _tiny_pages(str(pages))
+    page = data.load_pages(str(pages))[0]
+
+    def core_rows(scale):
+        rng = np.random.default_rng(3)
+        rows = []
+        for _ in range(12):
+            _, y = data.sample(rng, page, 320, min_scale=scale, max_scale=scale)
+            ys, _ = np.nonzero(y > 0)
+            if len(ys):
+                rows.append(np.count_nonzero(np.any(y > 0, axis=1)))
+        return np.median(rows)
+
+    assert core_rows(0.25) < 0.5 * core_rows(1.0)

@@ -58,7 +58,7 @@ def load_page_sets(dirs):
     return [p for d in dirs for p in data.load_pages(d)]
 
 
-def _make_batches(queue, patterns, seed, n, size, max_scale, close_ups, close_up_share, page_close_up_share):
+def _make_batches(queue, patterns, seed, n, size, max_scale, close_ups, close_up_share, page_close_up_share, min_scale):
     """Batch maker in a second process: augmentation is numpy/OpenCV work that does not need the
     trainer's core. Page sets are re-scanned every 100 batches, as the trainer does."""
     signal.signal(signal.SIGTERM, signal.SIG_DFL)  # the trainer's stop handler would keep this process alive
@@ -73,7 +73,7 @@ def _make_batches(queue, patterns, seed, n, size, max_scale, close_ups, close_up
             found = page_dirs(patterns)
             if found != dirs:  # the pages are read again only when a set has joined
                 dirs, pages = found, load_page_sets(found) or pages
-        queue.put(data.batch(rng, pages, n, size, max_scale, close_ups, close_up_share, page_close_up_share))
+        queue.put(data.batch(rng, pages, n, size, max_scale, close_ups, close_up_share, page_close_up_share, min_scale))
         made += 1
 
 
@@ -101,6 +101,8 @@ def main(argv=None):
     ap.add_argument("--lr", type=float, default=3e-3)
     ap.add_argument("--max-scale", type=float, default=data.MAX_SCALE,
                     help="largest page scale of a crop, relative to the pages' own long side (640): more sees finer detail")
+    ap.add_argument("--min-scale", type=float, default=data.MIN_SCALE,
+                    help="smallest page scale of a crop: below 0.5 the detector sees small print (a whole page photographed)")
     ap.add_argument("--save-every", type=float, default=120.0, help="seconds")
     ap.add_argument("--keep-every", type=int, default=1000)
     ap.add_argument("--seed", type=int, default=0)
@@ -109,6 +111,9 @@ def main(argv=None):
     ap.add_argument("--fpn", type=int, default=FPN, help="FPN channels (a new run only)")
     ap.add_argument("--teacher", default=None, help="a larger detector's checkpoint to distil from (recover.py makes "
                                                      "one from the shipped ONNX file)")
+    ap.add_argument("--truth-floor", action="store_true",
+                    help="distil max(teacher, truth): where the teacher misses a formula (small print below its "
+                         "training scales) the truth stands")
     ap.add_argument("--distill", type=float, default=2.0, help="weight of the teacher's term (with --teacher)")
     ap.add_argument("--threads", type=int, default=1, help="torch threads for the model's arithmetic")
     ap.add_argument("--workers", type=int, default=0, help="processes making batches (0: the trainer makes them)")
@@ -171,7 +176,7 @@ def main(argv=None):
     close_ups = C.crohme_training_images() if a.close_ups > 0 else []
     say(f"{len(pages)} pages from {dirs}; close-ups: {a.close_ups:.0%} handwritten ({len(close_ups)} CROHME-train "
         f"images), {a.page_close_ups:.0%} page formulas; model {n_params(model)} params; batch {a.batch} x {a.size}px; "
-        f"lr {a.lr}; schedule {a.steps} steps; page scale 0.5-{a.max_scale}{'; bfloat16 autocast' if amp else ''}")
+        f"lr {a.lr}; schedule {a.steps} steps; page scale {a.min_scale}-{a.max_scale}{'; bfloat16 autocast' if amp else ''}")
     rng = np.random.default_rng(a.seed * 100003 + state["step"])
     queues, workers = [], []
     fork = mp.get_context("fork")
@@ -179,7 +184,7 @@ def main(argv=None):
         q = fork.Queue(maxsize=4)
         workers.append(fork.Process(target=_make_batches, daemon=True, args=(
             q, a.pages, a.seed * 100003 + state["step"] * 7 + w + 1, a.batch, a.size, a.max_scale, close_ups,
-            a.close_ups, a.page_close_ups)))
+            a.close_ups, a.page_close_ups, a.min_scale)))
         workers[-1].start()
         queues.append(q)
     model.train()
@@ -190,7 +195,8 @@ def main(argv=None):
         if queues:
             x, y = queues[state["step"] % len(queues)].get()
         else:
-            x, y = data.batch(rng, pages, a.batch, a.size, a.max_scale, close_ups, a.close_ups, a.page_close_ups)
+            x, y = data.batch(rng, pages, a.batch, a.size, a.max_scale, close_ups, a.close_ups, a.page_close_ups,
+                              a.min_scale)
         t1 = time.time()
         lr = lr_at(state["step"], a.steps, a.lr)
         for g in opt.param_groups:
@@ -201,6 +207,8 @@ def main(argv=None):
             if teacher is not None:
                 with torch.no_grad():
                     soft = torch.sigmoid(teacher.logits(x).float())
+                    if a.truth_floor:  # the teacher never pulls a true formula core down (small print it misses)
+                        soft = torch.maximum(soft, torch.from_numpy(y))
         loss, bce, dice = loss_fn(logits, torch.from_numpy(y))
         if teacher is not None:
             loss = loss + a.distill * distill_loss(logits, soft)
