@@ -10,7 +10,11 @@
 //! the same models, after an unrelated code change moved allocations around (bench/levers.md).
 //! Zero-filled blocks compute as 0.0 at full speed; filling them costs a memset, cheap beside the
 //! arithmetic done on them (dlmalloc skips it for memory fresh from the system, zero already): in
-//! Chromium the bench's inputs read within 3% of the fast build's times. Natively it is not used:
+//! Chromium the bench's fixtures read within 3% of the fast build's times (under node the memset
+//! costs ~8% of a detector pass). It does not reach memory tract reuses: its per-thread matrix
+//! scratch (tract-linalg `TLSScratch`) keeps one buffer for every plan, so lanes one plan leaves
+//! unwritten may hold what another plan stored there, and pages detected right after a small-print
+//! look at 1600 px still ran at ~470 instead of ~250 ms (bench/levers.md). Natively it is not used:
 //! there it made the worksheet pages' detection slower (532 -> 822 ms median), memsetting blocks
 //! larger than tract writes.
 
