@@ -225,9 +225,9 @@ def test_min_scale_shows_pages_as_small_print(tmp_path):
         rows = []
         for _ in range(12):
             _, y = data.sample(rng, page, 320, min_scale=scale, max_scale=scale)
-            ys, _ = np.nonzero(y > 0)
-            if len(ys):
-                rows.append(np.count_nonzero(np.any(y > 0, axis=1)))
+            hit = np.count_nonzero(np.any(y > 0, axis=1))
+            if hit:  # crops that miss every formula say nothing about their size
+                rows.append(hit)
         return np.median(rows)
 
     assert core_rows(0.25) < 0.5 * core_rows(1.0)

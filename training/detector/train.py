@@ -58,9 +58,9 @@ def load_page_sets(dirs):
     return [p for d in dirs for p in data.load_pages(d)]
 
 
-def _make_batches(queue, patterns, seed, n, size, max_scale, close_ups, close_up_share, page_close_up_share, min_scale):
-    """Batch maker in a second process: augmentation is numpy/OpenCV work that does not need the
-    trainer's core. Page sets are re-scanned every 100 batches, as the trainer does."""
+def _make_batches(queue, patterns, seed, batch_args):
+    """Batch maker in a second process (`batch_args`: data.batch's arguments after the pages, as the
+    trainer passes them): augmentation is numpy/OpenCV work that does not need the trainer's core. Page sets are re-scanned every 100 batches, as the trainer does."""
     signal.signal(signal.SIGTERM, signal.SIG_DFL)  # the trainer's stop handler would keep this process alive
     signal.signal(signal.SIGINT, signal.SIG_IGN)   # Ctrl-C stops the trainer, which ends its daemon workers
     __import__("cv2").setNumThreads(1)
@@ -73,7 +73,7 @@ def _make_batches(queue, patterns, seed, n, size, max_scale, close_ups, close_up
             found = page_dirs(patterns)
             if found != dirs:  # the pages are read again only when a set has joined
                 dirs, pages = found, load_page_sets(found) or pages
-        queue.put(data.batch(rng, pages, n, size, max_scale, close_ups, close_up_share, page_close_up_share, min_scale))
+        queue.put(data.batch(rng, pages, *batch_args))
         made += 1
 
 
@@ -178,13 +178,14 @@ def main(argv=None):
         f"images), {a.page_close_ups:.0%} page formulas; model {n_params(model)} params; batch {a.batch} x {a.size}px; "
         f"lr {a.lr}; schedule {a.steps} steps; page scale {a.min_scale}-{a.max_scale}{'; bfloat16 autocast' if amp else ''}")
     rng = np.random.default_rng(a.seed * 100003 + state["step"])
+    # data.batch's arguments after the pages, the same in the trainer and its batch workers
+    batch_args = (a.batch, a.size, a.max_scale, close_ups, a.close_ups, a.page_close_ups, a.min_scale)
     queues, workers = [], []
     fork = mp.get_context("fork")
     for w in range(a.workers):
         q = fork.Queue(maxsize=4)
         workers.append(fork.Process(target=_make_batches, daemon=True, args=(
-            q, a.pages, a.seed * 100003 + state["step"] * 7 + w + 1, a.batch, a.size, a.max_scale, close_ups,
-            a.close_ups, a.page_close_ups, a.min_scale)))
+            q, a.pages, a.seed * 100003 + state["step"] * 7 + w + 1, batch_args)))
         workers[-1].start()
         queues.append(q)
     model.train()
@@ -195,21 +196,21 @@ def main(argv=None):
         if queues:
             x, y = queues[state["step"] % len(queues)].get()
         else:
-            x, y = data.batch(rng, pages, a.batch, a.size, a.max_scale, close_ups, a.close_ups, a.page_close_ups,
-                              a.min_scale)
+            x, y = data.batch(rng, pages, *batch_args)
         t1 = time.time()
         lr = lr_at(state["step"], a.steps, a.lr)
         for g in opt.param_groups:
             g["lr"] = lr
         x = torch.from_numpy(x).contiguous(memory_format=torch.channels_last)
+        target = torch.from_numpy(y)
         with torch.autocast("cpu", dtype=torch.bfloat16, enabled=amp):
             logits = model.logits(x).float()
             if teacher is not None:
                 with torch.no_grad():
                     soft = torch.sigmoid(teacher.logits(x).float())
                     if a.truth_floor:  # the teacher never pulls a true formula core down (small print it misses)
-                        soft = torch.maximum(soft, torch.from_numpy(y))
-        loss, bce, dice = loss_fn(logits, torch.from_numpy(y))
+                        soft = torch.maximum(soft, target)
+        loss, bce, dice = loss_fn(logits, target)
         if teacher is not None:
             loss = loss + a.distill * distill_loss(logits, soft)
         opt.zero_grad(set_to_none=True)
