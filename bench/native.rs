@@ -198,8 +198,14 @@ fn worksheet_run(m: &Models, item: &serde_json::Value, runs: usize) -> serde_jso
         .collect();
     reads.sort_by(|a, b| a.0.total_cmp(&b.0));
     let (ms, r) = &reads[reads.len() / 2];
-    eprintln!("{:18} end-to-end {:8.1} ms  {} of {} formulas, turned {}", item["name"].as_str().unwrap(), ms,
-              r.formulas.len(), item["formulas"], r.rotation);
+    eprintln!(
+        "{:18} end-to-end {:8.1} ms  {} of {} formulas, turned {}",
+        item["name"].as_str().unwrap(),
+        ms,
+        r.formulas.len(),
+        item["formulas"],
+        r.rotation
+    );
     serde_json::json!({
         "name": item["name"], "formulas": item["formulas"], "turned": item["turned"],
         "read": r.formulas.len(), "rotation": r.rotation,
@@ -212,7 +218,11 @@ fn worksheet_summary(pages: Vec<serde_json::Value>) -> serde_json::Value {
     let pick = |key: &str, q: f64| {
         let mut v: Vec<f64> = pages.iter().filter_map(|p| p[key].as_f64()).collect();
         v.sort_by(f64::total_cmp);
-        if v.is_empty() { f64::NAN } else { v[((v.len() - 1) as f64 * q).round() as usize] }
+        if v.is_empty() {
+            f64::NAN
+        } else {
+            v[((v.len() - 1) as f64 * q).round() as usize]
+        }
     };
     serde_json::json!({
         "median_ms": pick("ms", 0.5), "p90_ms": pick("ms", 0.9),

@@ -111,12 +111,16 @@ impl ShapedPlans {
             let fact = self.model.input_fact(ix).map_err(|e| failure(&self.name, "reading the inputs", e))?;
             if let Some(rank) = fact.shape.rank().concretize() {
                 if rank as usize != shape.len() {
-                    return Err(Error::model(format!("model {}: input {ix} has rank {rank}, got {shape:?}", self.name)));
+                    return Err(Error::model(format!(
+                        "model {}: input {ix} has rank {rank}, got {shape:?}",
+                        self.name
+                    )));
                 }
             }
-            let dt = fact.datum_type.concretize().ok_or_else(|| {
-                Error::model(format!("model {}: input {ix} declares no element type", self.name))
-            })?;
+            let dt = fact
+                .datum_type
+                .concretize()
+                .ok_or_else(|| Error::model(format!("model {}: input {ix} declares no element type", self.name)))?;
             model = model
                 .with_input_fact(ix, InferenceFact::dt_shape(dt, shape.as_slice()))
                 .map_err(|e| failure(&self.name, "binding the input sizes", e))?;

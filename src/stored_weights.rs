@@ -57,7 +57,8 @@ pub fn unpack(model: &mut ModelProto) -> usize {
         .chain(graph.output.iter().map(|o| &o.name))
         .map(String::as_str)
         .collect();
-    let mut kept: Vec<TensorProto> = graph.initializer.iter().filter(|t| used.contains(t.name.as_str())).cloned().collect();
+    let mut kept: Vec<TensorProto> =
+        graph.initializer.iter().filter(|t| used.contains(t.name.as_str())).cloned().collect();
     let mut count = 0;
     for (name, f) in folded {
         if used.contains(name.as_str()) {
@@ -117,9 +118,7 @@ fn float_values(t: &TensorProto) -> Option<Vec<f32>> {
 
 /// `value * scale` where `scale` has the same rank and each of its dimensions is 1 or `value`'s.
 fn broadcast_mul(value: &Folded, scale_dims: &[i64], scale: &[f32]) -> Option<Folded> {
-    if scale_dims.len() != value.dims.len()
-        || scale_dims.iter().zip(&value.dims).any(|(&s, &v)| s != 1 && s != v)
-    {
+    if scale_dims.len() != value.dims.len() || scale_dims.iter().zip(&value.dims).any(|(&s, &v)| s != 1 && s != v) {
         return None;
     }
     // the scale's flat index for each element of `value`: row-major strides, 0 along broadcast axes
@@ -154,7 +153,13 @@ mod tests {
     use tract_onnx::pb::{AttributeProto, GraphProto, NodeProto, ValueInfoProto};
 
     fn tensor(name: &str, dims: &[i64], dt: DataType, raw: Vec<u8>) -> TensorProto {
-        TensorProto { name: name.into(), dims: dims.to_vec(), data_type: dt as i32, raw_data: raw, ..Default::default() }
+        TensorProto {
+            name: name.into(),
+            dims: dims.to_vec(),
+            data_type: dt as i32,
+            raw_data: raw,
+            ..Default::default()
+        }
     }
 
     fn node(op: &str, inputs: &[&str], output: &str) -> NodeProto {
@@ -185,7 +190,11 @@ mod tests {
         let scale: Vec<u8> = [0.5f32, 2.0].iter().flat_map(|v| v.to_le_bytes()).collect();
         let mut m = model(
             vec![tensor("w__int8", &[2, 3], DataType::Int8, q), tensor("w__scale", &[2, 1], DataType::Float, scale)],
-            vec![node("Cast", &["w__int8"], "w__f32"), node("Mul", &["w__f32", "w__scale"], "w"), node("MatMul", &["x", "w"], "y")],
+            vec![
+                node("Cast", &["w__int8"], "w__f32"),
+                node("Mul", &["w__f32", "w__scale"], "w"),
+                node("MatMul", &["x", "w"], "y"),
+            ],
         );
         assert_eq!(unpack(&mut m), 1);
         let g = m.graph.unwrap();
@@ -199,7 +208,10 @@ mod tests {
     #[test]
     fn float16_weights_become_float32() {
         let raw: Vec<u8> = [1.5f32, -0.25].iter().flat_map(|&v| f16::from_f32(v).to_bits().to_le_bytes()).collect();
-        let mut m = model(vec![tensor("w__fp16", &[2], DataType::Float16, raw)], vec![node("Cast", &["w__fp16"], "w"), node("Add", &["x", "w"], "y")]);
+        let mut m = model(
+            vec![tensor("w__fp16", &[2], DataType::Float16, raw)],
+            vec![node("Cast", &["w__fp16"], "w"), node("Add", &["x", "w"], "y")],
+        );
         assert_eq!(unpack(&mut m), 1);
         let g = m.graph.unwrap();
         assert_eq!(floats(&g.initializer[0]), vec![1.5, -0.25]);
@@ -212,7 +224,11 @@ mod tests {
         let scale: Vec<u8> = [1.0f32, 2.0, 3.0].iter().flat_map(|v| v.to_le_bytes()).collect();
         let mut m = model(
             vec![tensor("w__int8", &[2, 3], DataType::Int8, q), tensor("w__scale", &[3, 1], DataType::Float, scale)],
-            vec![node("Cast", &["w__int8"], "w__f32"), node("Mul", &["w__f32", "w__scale"], "w"), node("Cast", &["x"], "y")],
+            vec![
+                node("Cast", &["w__int8"], "w__f32"),
+                node("Mul", &["w__f32", "w__scale"], "w"),
+                node("Cast", &["x"], "y"),
+            ],
         );
         let before = m.clone();
         unpack(&mut m);

@@ -49,7 +49,13 @@ fn read_options(opts: JsValue) -> Result<ReadOptions, JsValue> {
     if let Some(b) = o.beam {
         decode.beam = b.clamp(1, 8);
     }
-    Ok(ReadOptions { single: o.single, auto_rotate: o.auto_rotate.unwrap_or(true), decode, keep_crops: false, threads: 1 })
+    Ok(ReadOptions {
+        single: o.single,
+        auto_rotate: o.auto_rotate.unwrap_or(true),
+        decode,
+        keep_crops: false,
+        threads: 1,
+    })
 }
 
 #[wasm_bindgen(start)]

@@ -240,7 +240,8 @@ fn main() -> ExitCode {
             cmd_read(&engine, &images, &opts, batch)
         }
         Command::Eval { labels, single, predictions, dir } => {
-            let opts = ReadOptions { single, auto_rotate: !cli.no_rotate, decode, keep_crops: false, threads: cli.threads };
+            let opts =
+                ReadOptions { single, auto_rotate: !cli.no_rotate, decode, keep_crops: false, threads: cli.threads };
             cmd_eval(&engine, &dir, labels, &opts, predictions)
         }
     }

@@ -91,7 +91,7 @@ mod tests {
         // formulas ~9 px tall at 800 on a 1754-px photo: brought towards 22 px, capped at 1600
         assert_eq!(small_print_side(&[8.0, 9.0, 10.0], 800, 1754), Some(1600));
         assert_eq!(small_print_side(&[11.0, 12.0, 13.0], 800, 4000), Some(1440)); // 800 x 22 / 12, to 32s
-        // no more pixels to show: a 900-px photo is not enlarged past itself (and 896 < 1.2 x 800)
+                                                                                  // no more pixels to show: a 900-px photo is not enlarged past itself (and 896 < 1.2 x 800)
         assert_eq!(small_print_side(&[8.0, 9.0], 800, 900), None);
         // ordinary pages, no regions, nonsense heights
         assert_eq!(small_print_side(&[20.0, 25.0, 30.0], 800, 4000), None);
