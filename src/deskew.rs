@@ -127,25 +127,42 @@ fn border_colour(img: &RgbImage) -> Rgb<u8> {
 /// on the page turned level when the first pass says it is slanted by `MIN_SLANT_DEG` or more. The level
 /// canvas keeps the page's pixel scale (its side grows by up to √2, then to a multiple of
 /// `CANVAS_STEP`), so the formulas are not shrunk by the turn. Quads come back in `page`'s pixels.
-pub fn detect_level(detector: &Detector, page: &RgbImage, work: &mut Work) -> Result<Vec<Region>> {
-    work.detector_pass(page);
-    let first = detector.detect_at(page, page.width().max(page.height()))?;
-    let slant = match page_slant(&first) {
+///
+/// `known_slant` is the slant an earlier pass on the same page levelled it by (`Levelling::slant`):
+/// a larger copy of the page, or the page turned by quarter or half turns, has the same slant
+/// (`page_slant` folds it modulo a quarter turn), so the first pass, which would only measure it
+/// again, is skipped. On a page that takes the small-print look that pass is the size of the whole
+/// page at 1,600 pixels. Returns the regions and the slant the page was levelled by, if it was.
+pub fn detect_level(
+    detector: &Detector,
+    page: &RgbImage,
+    known_slant: Option<f32>,
+    work: &mut Work,
+) -> Result<(Vec<Region>, Option<f32>)> {
+    let slant = match known_slant {
         Some(a) if a.abs() >= MIN_SLANT_DEG.to_radians() => a,
-        _ => return Ok(first),
+        _ => {
+            work.detector_pass(page);
+            let first = detector.detect_at(page, page.width().max(page.height()))?;
+            match page_slant(&first) {
+                Some(a) if a.abs() >= MIN_SLANT_DEG.to_radians() => a,
+                _ => return Ok((first, None)),
+            }
+        }
     };
     let level = Levelled::new(page, slant);
     work.detector_pass(&level.image);
     let regions = detector.detect_at(&level.image, level.image.width())?;
     let (w, h) = (page.width() as f32, page.height() as f32);
     // reading order was taken on the level page; mapping back keeps it
-    Ok(regions
+    let regions = regions
         .into_iter()
         .map(|r| Region {
             quad: level.quad_to_page(&r.quad).map(|p| [p[0].clamp(0.0, w), p[1].clamp(0.0, h)]),
             score: r.score,
         })
-        .collect())
+        .collect();
+    Ok((regions, Some(slant)))
 }
 
 #[cfg(test)]

@@ -53,9 +53,14 @@ struct RegionRead {
 /// Which readings `supply` expects next.
 enum Step {
     /// the crops of `regions`; `turned_round`: the page was already found upside down
-    Regions { turned_round: bool },
+    Regions {
+        turned_round: bool,
+    },
     /// the largest formulas' crops turned round, to compare with their upright confidence
-    HalfTurnProbes { upright: f32, rule: HalfTurnRule },
+    HalfTurnProbes {
+        upright: f32,
+        rule: HalfTurnRule,
+    },
     Done,
 }
 
@@ -89,9 +94,9 @@ impl Engine {
         // with their corners in the formula's own order, so crops cut from the photo come out upright.
         let mut turn = PageTurn::None;
         let mut work = Work::default();
-        let (working, mut regions) = self.detect_page(&photo, &mut work)?;
+        let (mut working, mut regions) = self.detect_page(&photo, &mut work)?;
         if opts.auto_rotate && orientation::looks_sideways(&regions) {
-            let turned_regions = self.detect_turned(&working, PageTurn::Cw90, w, h, &mut work)?;
+            let turned_regions = self.detect_turned(&mut working, PageTurn::Cw90, w, h, &mut work)?;
             // a steeply rotated (±45°) page can look sideways too: turn only if that helps
             if orientation::confirms_quarter_turn(&regions, &turned_regions) {
                 turn = PageTurn::Cw90;
@@ -217,7 +222,7 @@ impl<'a> PageRead<'a> {
         let t = now_ms();
         self.turn = self.turn.then_half();
         let (w, h) = (self.photo.width(), self.photo.height());
-        self.regions = engine.detect_turned(&self.working, self.turn, w, h, &mut self.work)?;
+        self.regions = engine.detect_turned(&mut self.working, self.turn, w, h, &mut self.work)?;
         self.pending = crops_of(&self.photo, &self.regions);
         self.reads.clear();
         self.step = Step::Regions { turned_round: true };

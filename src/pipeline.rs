@@ -11,8 +11,8 @@ use crate::recognizer::beam::{self, DecodeOptions};
 use crate::recognizer::Recognizer;
 use crate::{deskew, latex, parallel, preprocess};
 use image::RgbImage;
-use std::borrow::Cow;
 use serde::Serialize;
+use std::borrow::Cow;
 
 #[derive(Clone, Debug, Serialize)]
 pub struct Formula {
@@ -79,7 +79,13 @@ pub struct ReadOptions {
 
 impl Default for ReadOptions {
     fn default() -> Self {
-        ReadOptions { single: false, auto_rotate: true, decode: DecodeOptions::default(), keep_crops: false, threads: 0 }
+        ReadOptions {
+            single: false,
+            auto_rotate: true,
+            decode: DecodeOptions::default(),
+            keep_crops: false,
+            threads: 0,
+        }
     }
 }
 
@@ -98,11 +104,19 @@ fn close_up_formulas(image: &RgbImage, regions: Vec<Region>) -> Vec<Region> {
     joined
 }
 
-/// The copy of the photo the detector works on, and whether it is a close-up's (its regions are then
-/// made whole: `close_up_formulas`).
+/// The copy of the photo the detector works on, whether it is a close-up's (its regions are then
+/// made whole: `close_up_formulas`), and the slant it was levelled by when detected (`deskew`), which
+/// a later pass on the page, turned or larger, reuses instead of measuring again.
 pub(crate) struct Working {
     image: RgbImage,
     close_up: bool,
+    slant: Option<f32>,
+}
+
+impl Working {
+    fn new(image: RgbImage) -> Working {
+        Working { image, close_up: false, slant: None }
+    }
 }
 
 pub struct Engine {
@@ -241,8 +255,8 @@ impl Engine {
         let long_side = self.detector()?.config.long_side;
         let probe_side = detector::scale::CLOSE_UP_PROBE_SIDE;
         if probe_side < long_side {
-            let probe = Working { image: Self::working_copy(img, probe_side), close_up: false };
-            let regions = self.detect_turned(&probe, PageTurn::None, w, h, work)?;
+            let mut probe = Working::new(Self::working_copy(img, probe_side));
+            let regions = self.detect_turned(&mut probe, PageTurn::None, w, h, work)?;
             // heights in the full working size's pixels
             let heights = Self::heights_at(&regions, long_side as f32 / w.max(h).max(1) as f32);
             if detector::scale::looks_close_up(&heights) {
@@ -251,8 +265,8 @@ impl Engine {
                 return Ok((close_up, close_up_formulas(img, regions)));
             }
         }
-        let working = Working { image: Self::working_copy(img, long_side), close_up: false };
-        let regions = self.detect_turned(&working, PageTurn::None, w, h, work)?;
+        let mut working = Working::new(Self::working_copy(img, long_side));
+        let regions = self.detect_turned(&mut working, PageTurn::None, w, h, work)?;
         Ok((working, regions))
     }
 
@@ -277,8 +291,9 @@ impl Engine {
         let heights = Self::heights_at(&regions, side as f32 / w.max(h).max(1) as f32);
         match detector::scale::small_print_side(&heights, side, w.max(h)) {
             Some(finer_side) => {
-                let finer = Working { image: Self::working_copy(img, finer_side), close_up: false };
-                let regions = self.detect_turned(&finer, turn, w, h, work)?;
+                // the slant measured at the working size holds at the larger one
+                let mut finer = Working { slant: working.slant, ..Working::new(Self::working_copy(img, finer_side)) };
+                let regions = self.detect_turned(&mut finer, turn, w, h, work)?;
                 Ok((finer, regions))
             }
             None => Ok((working, regions)),
@@ -297,18 +312,20 @@ impl Engine {
             .collect()
     }
 
-    /// Regions of the page turned by `turn`, detected on the working copy (levelled when slanted), in
-    /// the pixels of the `w` x `h` photo, corners in each formula's own order.
+    /// Regions of the page turned by `turn`, detected on the working copy (levelled when slanted, by
+    /// the slant it already knows if it does, which it then keeps), in the pixels of the `w` x `h`
+    /// photo, corners in each formula's own order.
     pub(crate) fn detect_turned(
         &self,
-        working: &Working,
+        working: &mut Working,
         turn: PageTurn,
         w: u32,
         h: u32,
         work: &mut Work,
     ) -> Result<Vec<Region>> {
         let upright = turn.straighten(&working.image);
-        let mut regions = deskew::detect_level(self.detector()?, &upright, work)?;
+        let (mut regions, slant) = deskew::detect_level(self.detector()?, &upright, working.slant, work)?;
+        working.slant = slant;
         if working.close_up {
             regions = close_up_formulas(&upright, regions);
         }
