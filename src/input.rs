@@ -92,8 +92,8 @@ pub fn from_rgba(rgba: &[u8], width: u32, height: u32) -> Result<RgbImage> {
     let mut out = RgbImage::new(width, height);
     for (dst, src) in out.pixels_mut().zip(rgba.chunks_exact(4)) {
         let a = src[3] as u32;
-        for c in 0..3 {
-            dst.0[c] = ((src[c] as u32 * a + 255 * (255 - a) + 127) / 255) as u8;
+        for (d, &s) in dst.0.iter_mut().zip(&src[..3]) {
+            *d = ((s as u32 * a + 255 * (255 - a) + 127) / 255) as u8;
         }
     }
     Ok(out)

@@ -39,7 +39,7 @@ pub struct Detector {
 
 impl Detector {
     pub fn new(config: DetectorConfig, bytes: &[u8]) -> Result<Self> {
-        if config.long_side % 32 != 0 || config.stride == 0 {
+        if !config.long_side.is_multiple_of(32) || config.stride == 0 {
             return Err(Error::model("detector: long_side must be a multiple of 32 and stride positive"));
         }
         Ok(Detector { plans: ShapedPlans::load("detector.onnx", bytes)?.spread_over_cores(), config })

@@ -28,16 +28,14 @@ pub fn repair(tokens: Vec<String>) -> Vec<String> {
             stack.push(Some(env));
         } else if t.starts_with("\\end{") {
             // close braces left open inside the environment, then the innermost environment
-            match stack.iter().rposition(|s| s.is_some()) {
-                Some(pos) => {
-                    while stack.len() > pos + 1 {
-                        stack.pop();
-                        out.push("}".into());
-                    }
-                    let env = stack.pop().flatten().unwrap_or_default();
-                    out.push(format!("\\end{{{env}}}"));
+            // (an \end with nothing open is dropped)
+            if let Some(pos) = stack.iter().rposition(|s| s.is_some()) {
+                while stack.len() > pos + 1 {
+                    stack.pop();
+                    out.push("}".into());
                 }
-                None => {} // an \end with nothing open: drop it
+                let env = stack.pop().flatten().unwrap_or_default();
+                out.push(format!("\\end{{{env}}}"));
             }
         } else if t == "{" {
             out.push(t);

@@ -100,7 +100,7 @@ pub struct Encoded {
 
 impl Encoded {
     pub fn new(memory: Vec<f32>, keys: Vec<f32>, slots: usize) -> Result<Self> {
-        if slots == 0 || memory.len() % slots != 0 || keys.len() % slots != 0 {
+        if slots == 0 || !memory.len().is_multiple_of(slots) || !keys.len().is_multiple_of(slots) {
             return Err(Error::model("encoder output does not match the manifest's slot count"));
         }
         Ok(Encoded {
