@@ -4,14 +4,18 @@
 # target; a crash leaves its input in fuzz/artifacts/<target>/, to be added as a regression test.
 #   bash scripts/fuzz.sh [SECONDS_PER_TARGET]     (default 120; the read_page target gets 2x)
 # EXECS=N stops each target after N executions (the issue's bar: EXECS=1000000), SECONDS still
-# capping it; TARGETS="a b" runs only those.
+# capping it; TARGETS="a b" runs only those. SANITIZER=none builds without AddressSanitizer (libFuzzer
+# still catches panics, hangs and over-allocation; memory errors only show under ASan): for a target
+# whose code is safe Rust and too slow under ASan to reach the bar, e.g. decode_image. JOBS=N runs N
+# processes on one shared corpus (libFuzzer -jobs), each to EXECS/N executions; the count is their sum.
 # Needs `cargo install cargo-fuzz`. On stable Rust, RUSTC_BOOTSTRAP=1 lets cargo-fuzz pass its -Z flags.
 set -uo pipefail
 cd "$(dirname "$0")/../fuzz"
 SECS=${1:-120}
 export RUSTC_BOOTSTRAP=1
 command -v cargo-fuzz >/dev/null || cargo install --locked cargo-fuzz
-cargo fuzz build -O || exit 1
+SAN=(-s "${SANITIZER:-address}")
+cargo fuzz build -O "${SAN[@]}" || exit 1
 # seed corpora: every image fixture for the image targets
 for t in decode_image read_page; do
   mkdir -p "corpus/$t"
@@ -32,10 +36,17 @@ for t in ${TARGETS:-decode_image regions latex_repair stored_weights read_page};
   # measured without ASan by scripts/measure_memory.sh. -timeout: a unit this slow is a hang.
   rss=2048; [[ $t == read_page ]] && rss=4096
   rm -rf "artifacts/$t"
-  runs=(); [[ -n ${EXECS:-} ]] && runs=(-runs="$EXECS")
+  jobs=${JOBS:-1}
+  runs=(); [[ -n ${EXECS:-} ]] && runs=(-runs="$((EXECS / jobs))")
+  par=(); [[ $jobs -gt 1 ]] && par=(-jobs="$jobs" -workers="$jobs")
+  rm -f fuzz-*.log
   start=$(date +%s)
-  cargo fuzz run -O "$t" -- "${runs[@]}" -max_total_time="$secs" -print_final_stats=1 -rss_limit_mb=$rss -max_len=262144 -timeout=60 >"$log" 2>&1
-  execs=$(grep -o 'stat::number_of_executed_units: *[0-9]*' "$log" | grep -o '[0-9]*$' | tail -1)
+  cargo fuzz run -O "${SAN[@]}" "$t" -- "${runs[@]}" "${par[@]}" -max_total_time="$secs" -print_final_stats=1 -rss_limit_mb=$rss -max_len=262144 -timeout=60 >"$log" 2>&1
+  # with -jobs each process logs to fuzz-<n>.log here (the parent echoes their final stats too,
+  # so only these files are counted): the count is their sum
+  counted=("$log"); [[ $jobs -gt 1 ]] && counted=(fuzz-*.log)
+  execs=$(cat "${counted[@]}" | grep -o 'stat::number_of_executed_units: *[0-9]*' | grep -o '[0-9]*$' | awk '{s+=$1} END {if (NR) print s}')
+  [[ $jobs -gt 1 ]] && cat fuzz-*.log >>"$log" && rm -f fuzz-*.log
   [[ -z $execs ]] && execs=$(grep -oE '^#[0-9]+' "$log" | tail -1 | tr -d '#')
   # crash-, oom-, timeout- and leak- files are failures; slow-unit- files are only reports
   crashes=$(ls "artifacts/$t" 2>/dev/null | grep -vc '^slow-unit-')
