@@ -114,21 +114,6 @@ fn worksheet_photo_gives_every_formula_in_reading_order() {
     assert!(exact >= 2, "exactly right: {exact} of 6: {got:?}");
 }
 
-/// The worksheet photographed turned anticlockwise by `deg` (under ±45°), on a desk that shows in
-/// the corners.
-fn slanted(page: &image::RgbImage, deg: f32) -> image::RgbImage {
-    let (w, h) = (page.width() as f32, page.height() as f32);
-    let (c, s) = (deg.to_radians().cos(), deg.to_radians().sin());
-    let (cw, ch) = ((w * c.abs() + h * s.abs()).ceil(), (w * s.abs() + h * c.abs()).ceil());
-    // where each corner of the photo lies on the page: the photo's frame turned by `deg` about the centre
-    let on_page = |x: f32, y: f32| {
-        let (dx, dy) = (x - cw / 2.0, y - ch / 2.0);
-        [w / 2.0 + dx * c - dy * s, h / 2.0 + dx * s + dy * c]
-    };
-    let frame = [on_page(0.0, 0.0), on_page(cw, 0.0), on_page(cw, ch), on_page(0.0, ch)];
-    mathsnap::rectify::warp_quad(page, &frame, cw as u32, ch as u32, image::Rgb([90, 80, 70]))
-}
-
 #[test]
 fn slanted_worksheet_is_read_level_in_reading_order() {
     // A page photographed at a slant is detected again turned level: every formula is found, its quad
@@ -139,7 +124,7 @@ fn slanted_worksheet_is_read_level_in_reading_order() {
     let dir = scratch("slanted");
     for deg in [30.0f32, -30.0] {
         let path = dir.join(format!("slanted-{deg}.png"));
-        slanted(&page, deg).save(&path).unwrap();
+        photographed_at_slant(&page, deg).save(&path).unwrap();
         let out = mathsnap(&["read", path.to_str().unwrap()]);
         assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
         let line = &json_lines(&out)[0];

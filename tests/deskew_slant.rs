@@ -8,27 +8,21 @@ use mathsnap::models::Manifest;
 use mathsnap::pipeline::Work;
 use std::path::Path;
 
+mod support;
+
 fn detector() -> Detector {
     let manifest = Manifest::parse(&std::fs::read_to_string("models/manifest.json").unwrap()).unwrap();
     let entry = manifest.detector.expect("the committed models include the detector");
     Detector::new(entry.config, &std::fs::read(Path::new("models").join(&entry.file)).unwrap()).unwrap()
 }
 
-/// The test worksheet photographed turned by `deg`, on a desk that shows in the corners, at a
-/// detector working size.
+/// The test worksheet photographed turned by `deg`, at a detector working size.
 fn slanted_worksheet(deg: f32) -> image::RgbImage {
-    let page = image::open("tests/fixtures/page-worksheet.jpg").unwrap().to_rgb8();
-    let (w, h) = (page.width() as f32, page.height() as f32);
-    let (c, s) = (deg.to_radians().cos(), deg.to_radians().sin());
-    let (cw, ch) = ((w * c.abs() + h * s.abs()).ceil(), (w * s.abs() + h * c.abs()).ceil());
-    let on_page = |x: f32, y: f32| {
-        let (dx, dy) = (x - cw / 2.0, y - ch / 2.0);
-        [w / 2.0 + dx * c - dy * s, h / 2.0 + dx * s + dy * c]
-    };
-    let frame = [on_page(0.0, 0.0), on_page(cw, 0.0), on_page(cw, ch), on_page(0.0, ch)];
-    let photo = mathsnap::rectify::warp_quad(&page, &frame, cw as u32, ch as u32, image::Rgb([90, 80, 70]));
-    let scale = 800.0 / cw.max(ch);
-    image::imageops::resize(&photo, (cw * scale) as u32, (ch * scale) as u32, image::imageops::FilterType::Triangle)
+    let photo =
+        support::photographed_at_slant(&image::open("tests/fixtures/page-worksheet.jpg").unwrap().to_rgb8(), deg);
+    let scale = 800.0 / photo.width().max(photo.height()) as f32;
+    let (w, h) = ((photo.width() as f32 * scale) as u32, (photo.height() as f32 * scale) as u32);
+    image::imageops::resize(&photo, w, h, image::imageops::FilterType::Triangle)
 }
 
 #[test]

@@ -82,3 +82,18 @@ pub fn json_lines_file(name: &str, items: &[String]) -> PathBuf {
     f.flush().unwrap();
     path
 }
+
+/// `page` photographed turned by `deg` about its centre, on a desk that shows in the corners: the
+/// photo's frame is the page's bounding box at that angle.
+pub fn photographed_at_slant(page: &image::RgbImage, deg: f32) -> image::RgbImage {
+    let (w, h) = (page.width() as f32, page.height() as f32);
+    let (c, s) = (deg.to_radians().cos(), deg.to_radians().sin());
+    let (cw, ch) = ((w * c.abs() + h * s.abs()).ceil(), (w * s.abs() + h * c.abs()).ceil());
+    // where each corner of the photo lies on the page: the photo's frame turned by `deg` about the centre
+    let on_page = |x: f32, y: f32| {
+        let (dx, dy) = (x - cw / 2.0, y - ch / 2.0);
+        [w / 2.0 + dx * c - dy * s, h / 2.0 + dx * s + dy * c]
+    };
+    let frame = [on_page(0.0, 0.0), on_page(cw, 0.0), on_page(cw, ch), on_page(0.0, ch)];
+    mathsnap::rectify::warp_quad(page, &frame, cw as u32, ch as u32, image::Rgb([90, 80, 70]))
+}
