@@ -131,7 +131,7 @@ fn page_run(m: &Models, bytes: &[u8], long_side: u32, stages: &mut Stages, recog
     stages.add("detect.prepare", t);
     let (map, t) = timed(|| m.detector.infer(&x).unwrap());
     stages.add("detect.model", t);
-    let (regions, t) = timed(|| m.detector.locate(&x, &map));
+    let (regions, t) = timed(|| m.detector.locate(x.scale, x.image_size, &map));
     stages.add("detect.locate", t);
     if !recognise_regions {
         return;

@@ -78,7 +78,8 @@ table(['', 'median', 'runs'], [
   ['cold start + first result', `${ms(med(cold.map((c) => c.start_ms + c.first_result_ms)))} ms`, cold.length],
 ]);
 lines.push('Warm, end to end as the app calls it (file bytes posted to the worker, result back); decode / detect / recognize are the engine\'s own figures inside wasm:', '');
-const passes = (w) => (w ? `${w.detector_passes} (${w.detector_megapixels.toFixed(2)} MP)` : '');
+// passes cut in detector bands across the pool's workers (src/detector/bands.rs) are named
+const passes = (w) => (w ? `${w.detector_passes} (${w.detector_megapixels.toFixed(2)} MP${w.banded_passes ? `, ${w.banded_passes} in bands` : ''})` : '');
 table(['input', 'formulas read', 'median ms', 'p95 ms', 'decode', 'detect', 'recognize', 'detector passes', 'crops read'], Object.entries(browser.warm).map(([n, runs]) => {
   const inner = (k) => ms(med(runs.map((r) => r.inner[k])));
   return [n, runs[0].formulas, ms(med(runs.map((r) => r.ms))), ms(q(runs.map((r) => r.ms), 0.95)), inner('decode'), inner('detect'), inner('recognize'), passes(runs[0].work), runs[0].work?.crops_read ?? ''];

@@ -11,6 +11,7 @@ use crate::geometry::{Point, Quad};
 use crate::pipeline::Work;
 use crate::rectify;
 use image::{Rgb, RgbImage};
+use std::borrow::Cow;
 
 /// Slants smaller than this are left alone: the detector reads them as well as level pages.
 /// Chosen on validation pages (`make_pages --split val`): 2.5°, 5° and 8° score within 0.003 F1,
@@ -123,12 +124,17 @@ fn border_colour(img: &RgbImage) -> Rgb<u8> {
     Rgb(sum.map(|v| (v / n.max(1)) as u8))
 }
 
+/// Whether a page slanted by `slant` radians is detected again turned level (`MIN_SLANT_DEG`).
+fn worth_levelling(slant: f32) -> bool {
+    slant.abs() >= MIN_SLANT_DEG.to_radians()
+}
+
 /// Regions of `page` (the photo already scaled to the detector's working size) in reading order, found
 /// on the page turned level when the first pass says it is slanted by `MIN_SLANT_DEG` or more. The level
 /// canvas keeps the page's pixel scale (its side grows by up to √2, then to a multiple of
 /// `CANVAS_STEP`), so the formulas are not shrunk by the turn. Quads come back in `page`'s pixels.
 ///
-/// `known_slant` is the slant an earlier pass on the same page levelled it by (`Levelling::slant`):
+/// `known_slant` is the slant an earlier pass on the same page levelled it by (`pipeline::Working::slant`):
 /// a larger copy of the page, or the page turned by quarter or half turns, has the same slant
 /// (`page_slant` folds it modulo a quarter turn), so the first pass, which would only measure it
 /// again, is skipped. On a page that takes the small-print look that pass is the size of the whole
@@ -139,30 +145,80 @@ pub fn detect_level(
     known_slant: Option<f32>,
     work: &mut Work,
 ) -> Result<(Vec<Region>, Option<f32>)> {
-    let slant = match known_slant {
-        Some(a) if a.abs() >= MIN_SLANT_DEG.to_radians() => a,
-        _ => {
-            work.detector_pass(page);
-            let first = detector.detect_at(page, page.width().max(page.height()))?;
-            match page_slant(&first) {
-                Some(a) if a.abs() >= MIN_SLANT_DEG.to_radians() => a,
-                _ => return Ok((first, None)),
+    let mut detection = LevelDetection::start(Cow::Borrowed(page), known_slant);
+    loop {
+        let canvas = detection.canvas();
+        work.detector_pass(canvas);
+        let regions = detector.detect_at(canvas, canvas.width().max(canvas.height()))?;
+        match detection.advance(regions) {
+            LevelStep::Done { regions, slant } => return Ok((regions, slant)),
+            LevelStep::Again(next) => detection = next,
+        }
+    }
+}
+
+/// `detect_level` as steps, for a driver that runs the detector passes itself (the browser's worker
+/// pool cuts the large ones in bands, src/page_read.rs): `canvas()` is what the next pass looks at,
+/// `advance` takes the regions the detector found on it.
+pub struct LevelDetection<'a> {
+    stage: Stage<'a>,
+}
+
+enum Stage<'a> {
+    /// the page as it is, to find its regions and measure its slant
+    Measure(Cow<'a, RgbImage>),
+    /// the page turned level
+    Level(Levelled, (u32, u32)),
+}
+
+/// What a pass of `LevelDetection` leads to.
+pub enum LevelStep<'a> {
+    /// the regions in the page's pixels, and the slant the page was levelled by, if it was
+    Done { regions: Vec<Region>, slant: Option<f32> },
+    /// the page is slanted: one more pass, on the level canvas
+    Again(LevelDetection<'a>),
+}
+
+impl<'a> LevelDetection<'a> {
+    pub fn start(page: Cow<'a, RgbImage>, known_slant: Option<f32>) -> LevelDetection<'a> {
+        let stage = match known_slant {
+            Some(a) if worth_levelling(a) => Stage::Level(Levelled::new(&page, a), page.dimensions()),
+            _ => Stage::Measure(page),
+        };
+        LevelDetection { stage }
+    }
+
+    /// The image the next detector pass looks at, at its own size.
+    pub fn canvas(&self) -> &RgbImage {
+        match &self.stage {
+            Stage::Measure(page) => page,
+            Stage::Level(level, _) => &level.image,
+        }
+    }
+
+    /// The regions the detector found on `canvas()`.
+    pub fn advance(self, regions: Vec<Region>) -> LevelStep<'a> {
+        match self.stage {
+            Stage::Measure(page) => match page_slant(&regions) {
+                Some(a) if worth_levelling(a) => {
+                    LevelStep::Again(LevelDetection { stage: Stage::Level(Levelled::new(&page, a), page.dimensions()) })
+                }
+                _ => LevelStep::Done { regions, slant: None },
+            },
+            Stage::Level(level, (w, h)) => {
+                let (w, h) = (w as f32, h as f32);
+                // reading order was taken on the level page; mapping back keeps it
+                let regions = regions
+                    .into_iter()
+                    .map(|r| Region {
+                        quad: level.quad_to_page(&r.quad).map(|p| [p[0].clamp(0.0, w), p[1].clamp(0.0, h)]),
+                        score: r.score,
+                    })
+                    .collect();
+                LevelStep::Done { regions, slant: Some(level.slant) }
             }
         }
-    };
-    let level = Levelled::new(page, slant);
-    work.detector_pass(&level.image);
-    let regions = detector.detect_at(&level.image, level.image.width())?;
-    let (w, h) = (page.width() as f32, page.height() as f32);
-    // reading order was taken on the level page; mapping back keeps it
-    let regions = regions
-        .into_iter()
-        .map(|r| Region {
-            quad: level.quad_to_page(&r.quad).map(|p| [p[0].clamp(0.0, w), p[1].clamp(0.0, h)]),
-            score: r.score,
-        })
-        .collect();
-    Ok((regions, Some(slant)))
+    }
 }
 
 #[cfg(test)]

@@ -12,6 +12,9 @@
 //! `finish` gives the result once nothing is pending.
 
 use crate::clock::now_ms;
+use crate::deskew::{LevelDetection, LevelStep};
+use crate::detector::bands::{Band, Banded};
+use crate::detector::postprocess::ProbMap;
 use crate::detector::Region;
 use crate::error::{Error, Result};
 use crate::geometry::quad_size;
@@ -50,8 +53,15 @@ struct RegionRead {
     crop: Option<RgbImage>,
 }
 
-/// Which readings `supply` expects next.
+/// Which readings `supply` (crops) or `supply_maps` (bands) expects next.
 enum Step {
+    /// the small-print look's detector pass, cut in bands (`ReadOptions::detector_bands`): the
+    /// maps of `banded`'s bands, which `detection` (on the larger copy `finer`) then takes
+    LookCloser {
+        finer: Working,
+        detection: LevelDetection<'static>,
+        banded: Banded,
+    },
     /// the crops of `regions`; `turned_round`: the page was already found upside down
     Regions {
         turned_round: bool,
@@ -103,9 +113,27 @@ impl Engine {
                 regions = turned_regions;
             }
         }
-        let (working, regions) = self.look_closer(&photo, working, turn, regions, &mut work)?;
+        // the small-print look: done here, or cut in bands handed out to be computed side by side
+        let finer = match opts.detector_bands {
+            0 | 1 => None,
+            _ => Self::finer_copy(&photo, &working, &regions),
+        };
+        let (working, regions, step) = match finer {
+            Some(finer) => {
+                let detection = LevelDetection::start(Cow::Owned(turn.straighten(&finer.image)), finer.slant);
+                let banded = self.detector()?.cut_bands(detection.canvas(), opts.detector_bands);
+                (working, regions, Step::LookCloser { finer, detection, banded })
+            }
+            None => {
+                let (working, regions) = self.look_closer(&photo, working, turn, regions, &mut work)?;
+                (working, regions, Step::Regions { turned_round: false })
+            }
+        };
         let ms = Timings { detect: now_ms() - t, ..Timings::default() };
-        let pending = crops_of(&photo, &regions);
+        let pending = match step {
+            Step::Regions { .. } => crops_of(&photo, &regions),
+            _ => Vec::new(),
+        };
         let mut page = PageRead {
             photo,
             opts: opts.clone(),
@@ -114,7 +142,7 @@ impl Engine {
             regions,
             reads: Vec::new(),
             pending,
-            step: Step::Regions { turned_round: false },
+            step,
             ms,
             work,
             reading_since: now_ms(),
@@ -135,8 +163,54 @@ impl<'a> PageRead<'a> {
         &self.pending
     }
 
+    /// The detector bands to compute next (`Detector::band_map` of each band's image), in order;
+    /// while there are any, no crops are pending.
+    pub fn pending_bands(&self) -> &[Band] {
+        match &self.step {
+            Step::LookCloser { banded, .. } => &banded.bands,
+            _ => &[],
+        }
+    }
+
+    /// The maps of `pending_bands()`, in its order: the small-print look's regions are located on
+    /// them, and their crops are then pending (or, on a page found slanted at this size, the bands of
+    /// its level canvas).
+    pub fn supply_maps(&mut self, engine: &Engine, maps: Vec<ProbMap>) -> Result<()> {
+        let Step::LookCloser { banded, .. } = &self.step else {
+            return Err(Error::bad_input("the page read has no detector bands to supply maps for"));
+        };
+        let detector = engine.detector()?;
+        let regions = detector.locate_bands(banded, &maps)?;
+        let Step::LookCloser { mut finer, detection, .. } = std::mem::replace(&mut self.step, Step::Done) else {
+            unreachable!("matched above")
+        };
+        self.work.detector_pass(detection.canvas());
+        self.work.banded_passes += 1;
+        match detection.advance(regions) {
+            LevelStep::Again(next) => {
+                let banded = detector.cut_bands(next.canvas(), self.opts.detector_bands);
+                self.step = Step::LookCloser { finer, detection: next, banded };
+            }
+            LevelStep::Done { regions, slant } => {
+                let (w, h) = (self.photo.width(), self.photo.height());
+                self.regions = finer.take_turned(self.turn, regions, slant, w, h);
+                self.working = finer;
+                self.pending = crops_of(&self.photo, &self.regions);
+                self.step = Step::Regions { turned_round: false };
+            }
+        }
+        // the bands were computed since `start_page` returned (or the last maps came): detection time
+        let now = now_ms();
+        self.ms.detect += now - self.reading_since;
+        self.reading_since = now;
+        self.settle_empty(engine)
+    }
+
     /// The readings of `pending()`, in its order; the read moves on to its next step.
     pub fn supply(&mut self, engine: &Engine, readings: Vec<CropReading>) -> Result<()> {
+        if let Step::LookCloser { .. } = self.step {
+            return Err(Error::bad_input("the page read's detector bands are to be supplied first"));
+        }
         if readings.len() != self.pending.len() {
             return Err(Error::bad_input(format!(
                 "{} readings supplied for {} crops",
@@ -173,13 +247,14 @@ impl<'a> PageRead<'a> {
                 }
             }
             Step::Done => return Err(Error::bad_input("the page read is finished: nothing to supply")),
+            Step::LookCloser { .. } => unreachable!("refused above"),
         }
         self.settle_empty(engine)
     }
 
     /// A step with no crops to read (no formula found) moves on at once.
     fn settle_empty(&mut self, engine: &Engine) -> Result<()> {
-        if self.pending.is_empty() && !matches!(self.step, Step::Done) {
+        if self.pending.is_empty() && matches!(self.step, Step::Regions { .. } | Step::HalfTurnProbes { .. }) {
             return self.supply(engine, Vec::new());
         }
         Ok(())

@@ -41,6 +41,8 @@ pub struct Timings {
 pub struct Work {
     pub detector_passes: u32,
     pub detector_megapixels: f32,
+    /// passes among `detector_passes` that were cut in bands (`ReadOptions::detector_bands`)
+    pub banded_passes: u32,
     pub crops_read: u32,
 }
 
@@ -75,6 +77,10 @@ pub struct ReadOptions {
     /// Threads reading a page's crops side by side (0: one per core, up to
     /// `parallel::MAX_THREADS`; always 1 in wasm, where the worker pool does this).
     pub threads: usize,
+    /// Bands the small-print look's detector pass is cut into, computed side by side (1: one pass;
+    /// the browser's worker pool asks for one per worker, since wasm has one thread per worker;
+    /// natively tract already spreads one pass over the cores). See `detector::bands`.
+    pub detector_bands: usize,
 }
 
 impl Default for ReadOptions {
@@ -85,6 +91,7 @@ impl Default for ReadOptions {
             decode: DecodeOptions::default(),
             keep_crops: false,
             threads: 0,
+            detector_bands: 1,
         }
     }
 }
@@ -108,14 +115,39 @@ fn close_up_formulas(image: &RgbImage, regions: Vec<Region>) -> Vec<Region> {
 /// made whole: `close_up_formulas`), and the slant it was levelled by when detected (`deskew`), which
 /// a later pass on the page, turned or larger, reuses instead of measuring again.
 pub(crate) struct Working {
-    image: RgbImage,
+    pub(crate) image: RgbImage,
     close_up: bool,
-    slant: Option<f32>,
+    pub(crate) slant: Option<f32>,
 }
 
 impl Working {
     fn new(image: RgbImage) -> Working {
         Working { image, close_up: false, slant: None }
+    }
+
+    /// The regions a detection of this copy turned by `turn` found, levelled by `slant` if it was,
+    /// which the copy keeps from now on; back in the pixels of the `w` x `h` photo, corners in each
+    /// formula's own order.
+    pub(crate) fn take_turned(
+        &mut self,
+        turn: PageTurn,
+        regions: Vec<Region>,
+        slant: Option<f32>,
+        w: u32,
+        h: u32,
+    ) -> Vec<Region> {
+        self.slant = slant;
+        let (ww, wh) = (self.image.width() as f32, self.image.height() as f32);
+        let (sx, sy) = (w as f32 / ww, h as f32 / wh);
+        regions
+            .into_iter()
+            .map(|r| Region {
+                quad: turn
+                    .quad_to_photo(&r.quad, ww, wh)
+                    .map(|p| [(p[0] * sx).clamp(0.0, w as f32), (p[1] * sy).clamp(0.0, h as f32)]),
+                score: r.score,
+            })
+            .collect()
     }
 }
 
@@ -184,7 +216,7 @@ impl Engine {
         Ok((latex::to_latex(&tokens), decoded.confidence))
     }
 
-    fn detector(&self) -> Result<&Detector> {
+    pub(crate) fn detector(&self) -> Result<&Detector> {
         self.detector.as_ref().ok_or_else(|| {
             Error::model("no detector model in models/manifest.json: only single-formula crops can be read")
         })
@@ -233,11 +265,18 @@ impl Engine {
         // the page's steps (page_read.rs), its crops read on this machine's cores
         let mut page = self.start_page(Cow::Borrowed(img), opts)?;
         let threads = parallel::thread_count(opts.threads);
-        while !page.pending().is_empty() {
-            let readings = parallel::map(page.pending(), threads, |crop| self.recognize_crop(crop, &opts.decode))?;
-            page.supply(self, readings)?;
+        loop {
+            if !page.pending_bands().is_empty() {
+                let detector = self.detector()?;
+                let maps = parallel::map(page.pending_bands(), threads, |band| detector.band_map(&band.image))?;
+                page.supply_maps(self, maps)?;
+            } else if !page.pending().is_empty() {
+                let readings = parallel::map(page.pending(), threads, |crop| self.recognize_crop(crop, &opts.decode))?;
+                page.supply(self, readings)?;
+            } else {
+                return page.finish();
+            }
         }
-        page.finish()
     }
 
     /// The photo scaled as the detector scales it, to a long side of `long_side`.
@@ -283,21 +322,27 @@ impl Engine {
         regions: Vec<Region>,
         work: &mut Work,
     ) -> Result<(Working, Vec<Region>)> {
-        if working.close_up {
-            return Ok((working, regions));
-        }
-        let (w, h) = (img.width(), img.height());
-        let side = working.image.width().max(working.image.height());
-        let heights = Self::heights_at(&regions, side as f32 / w.max(h).max(1) as f32);
-        match detector::scale::small_print_side(&heights, side, w.max(h)) {
-            Some(finer_side) => {
-                // the slant measured at the working size holds at the larger one
-                let mut finer = Working { slant: working.slant, ..Working::new(Self::working_copy(img, finer_side)) };
-                let regions = self.detect_turned(&mut finer, turn, w, h, work)?;
+        match Self::finer_copy(img, &working, &regions) {
+            Some(mut finer) => {
+                let regions = self.detect_turned(&mut finer, turn, img.width(), img.height(), work)?;
                 Ok((finer, regions))
             }
             None => Ok((working, regions)),
         }
+    }
+
+    /// The larger copy of the photo `look_closer` detects again when the `regions` found on
+    /// `working` are small print; None when they are not (or the photo is a close-up).
+    pub(crate) fn finer_copy(img: &RgbImage, working: &Working, regions: &[Region]) -> Option<Working> {
+        if working.close_up {
+            return None;
+        }
+        let (w, h) = (img.width(), img.height());
+        let side = working.image.width().max(working.image.height());
+        let heights = Self::heights_at(regions, side as f32 / w.max(h).max(1) as f32);
+        let finer_side = detector::scale::small_print_side(&heights, side, w.max(h))?;
+        // the slant measured at the working size holds at the larger one
+        Some(Working { slant: working.slant, ..Working::new(Self::working_copy(img, finer_side)) })
     }
 
     /// Each region's height (its quad's shorter side: a sideways page is not yet turned upright)
@@ -325,20 +370,9 @@ impl Engine {
     ) -> Result<Vec<Region>> {
         let upright = turn.straighten(&working.image);
         let (mut regions, slant) = deskew::detect_level(self.detector()?, &upright, working.slant, work)?;
-        working.slant = slant;
         if working.close_up {
             regions = close_up_formulas(&upright, regions);
         }
-        let (ww, wh) = (working.image.width() as f32, working.image.height() as f32);
-        let (sx, sy) = (w as f32 / ww, h as f32 / wh);
-        Ok(regions
-            .into_iter()
-            .map(|r| Region {
-                quad: turn
-                    .quad_to_photo(&r.quad, ww, wh)
-                    .map(|p| [(p[0] * sx).clamp(0.0, w as f32), (p[1] * sy).clamp(0.0, h as f32)]),
-                score: r.score,
-            })
-            .collect())
+        Ok(working.take_turned(turn, regions, slant, w, h))
     }
 }

@@ -1,6 +1,7 @@
 //! The browser API (wasm-bindgen). Every error crosses to JS as an `Error` whose `code` property
 //! is one of bad_image, too_large, bad_input, model; a panic hook turns bugs into console errors.
 
+use crate::detector::postprocess::ProbMap;
 use crate::error::Error;
 use crate::page_read::PageRead;
 use crate::pipeline::{Engine as Core, ModelSource, ReadOptions};
@@ -37,7 +38,13 @@ struct JsOptions {
     beam: Option<usize>,
     #[serde(rename = "autoRotate")]
     auto_rotate: Option<bool>,
+    /// the worker pool's workers: the small-print look is cut in that many detector bands
+    #[serde(rename = "detectorBands")]
+    detector_bands: Option<usize>,
 }
+
+/// More bands than the pool has workers buy nothing (engine-client.js MAX_POOL is 3).
+const MAX_DETECTOR_BANDS: usize = 4;
 
 fn read_options(opts: JsValue) -> Result<ReadOptions, JsValue> {
     let o: JsOptions = if opts.is_undefined() || opts.is_null() {
@@ -55,6 +62,7 @@ fn read_options(opts: JsValue) -> Result<ReadOptions, JsValue> {
         decode,
         keep_crops: false,
         threads: 1,
+        detector_bands: o.detector_bands.unwrap_or(1).clamp(1, MAX_DETECTOR_BANDS),
     })
 }
 
@@ -179,6 +187,42 @@ impl Engine {
         read.supply(&self.core, readings.into_iter().map(|r| (r.latex, r.confidence)).collect()).map_err(to_js)
     }
 
+    /// The maps of the job's `bands()`, in their order (each `detectorMap`'s result, computed by any
+    /// worker): the job moves on to its crops (or, on a page found slanted, to its level canvas's bands).
+    #[wasm_bindgen(js_name = supplyPageMaps)]
+    pub fn supply_page_maps(&self, job: &mut PageJob, maps: js_sys::Array) -> Result<(), JsValue> {
+        let maps = maps
+            .iter()
+            .map(|m| {
+                let field = |name: &str| js_sys::Reflect::get(&m, &name.into()).ok();
+                let size = |name: &str| field(name).and_then(|v| v.as_f64()).filter(|v| *v >= 0.0).map(|v| v as usize);
+                let data = field("data").filter(|d| d.is_instance_of::<js_sys::Float32Array>());
+                match (size("width"), size("height"), data) {
+                    (Some(width), Some(height), Some(data)) => {
+                        Ok(ProbMap { width, height, data: js_sys::Float32Array::from(data).to_vec() })
+                    }
+                    _ => Err(to_js(Error::bad_input("a band's map is {width, height, data: Float32Array}"))),
+                }
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        let read = job.read.as_mut().ok_or_else(|| to_js(Error::bad_input("the page job is already finished")))?;
+        read.supply_maps(&self.core, maps).map_err(to_js)
+    }
+
+    /// The detector's probability map of one band a page job handed out (RGB, 3 bytes a pixel, at
+    /// the working size): `{width, height, data: Float32Array}`.
+    #[wasm_bindgen(js_name = detectorMap)]
+    pub fn detector_map(&self, rgb: Vec<u8>, width: u32, height: u32) -> Result<JsValue, JsValue> {
+        let band = rgb_image(rgb, width, height, "band")?;
+        let detector = self.core.detector().map_err(to_js)?;
+        let map = detector.band_map(&band).map_err(to_js)?;
+        let o = js_sys::Object::new();
+        let _ = js_sys::Reflect::set(&o, &"width".into(), &(map.width as u32).into());
+        let _ = js_sys::Reflect::set(&o, &"height".into(), &(map.height as u32).into());
+        let _ = js_sys::Reflect::set(&o, &"data".into(), &js_sys::Float32Array::from(map.data.as_slice()).into());
+        Ok(o.into())
+    }
+
     /// The page's result, once its job has no crops left to read (the same object as `recognizeEncoded`'s).
     #[wasm_bindgen(js_name = finishPage)]
     pub fn finish_page(&self, job: &mut PageJob) -> Result<JsValue, JsValue> {
@@ -193,15 +237,7 @@ impl Engine {
     #[wasm_bindgen(js_name = readCrop)]
     pub fn read_crop(&self, rgb: Vec<u8>, width: u32, height: u32, opts: JsValue) -> Result<JsValue, JsValue> {
         let opts = read_options(opts)?;
-        if width == 0 || height == 0 || rgb.len() as u64 != width as u64 * height as u64 * 3 {
-            return Err(to_js(Error::bad_input(format!(
-                "a {width}x{height} RGB crop needs {} bytes, got {}",
-                width as u64 * height as u64 * 3,
-                rgb.len()
-            ))));
-        }
-        let crop = image::RgbImage::from_raw(width, height, rgb)
-            .ok_or_else(|| to_js(Error::bad_input("the crop's pixels do not fit its size")))?;
+        let crop = rgb_image(rgb, width, height, "crop")?;
         let (latex, confidence) = self.core.recognize_crop(&crop, &opts.decode).map_err(to_js)?;
         #[derive(Serialize)]
         struct Out {
@@ -210,6 +246,19 @@ impl Engine {
         }
         to_value(&Out { latex, confidence })
     }
+}
+
+/// RGB pixels handed over by another worker (3 bytes a pixel), checked against their size.
+fn rgb_image(rgb: Vec<u8>, width: u32, height: u32, what: &str) -> Result<image::RgbImage, JsValue> {
+    if width == 0 || height == 0 || rgb.len() as u64 != width as u64 * height as u64 * 3 {
+        return Err(to_js(Error::bad_input(format!(
+            "a {width}x{height} RGB {what} needs {} bytes, got {}",
+            width as u64 * height as u64 * 3,
+            rgb.len()
+        ))));
+    }
+    image::RgbImage::from_raw(width, height, rgb)
+        .ok_or_else(|| to_js(Error::bad_input(format!("the {what}'s pixels do not fit its size"))))
 }
 
 /// A page being read by the worker pool: lives in the worker that located it until finished.
@@ -224,14 +273,26 @@ impl PageJob {
     /// The crops to read next, `[{width, height, rgb: Uint8Array}]` (RGB, 3 bytes a pixel), copied
     /// out of wasm memory so they can be transferred to other workers; empty when finished.
     pub fn crops(&self) -> js_sys::Array {
-        let out = js_sys::Array::new();
-        for crop in self.read.as_ref().map(|r| r.pending()).unwrap_or(&[]) {
-            let o = js_sys::Object::new();
-            let _ = js_sys::Reflect::set(&o, &"width".into(), &crop.width().into());
-            let _ = js_sys::Reflect::set(&o, &"height".into(), &crop.height().into());
-            let _ = js_sys::Reflect::set(&o, &"rgb".into(), &js_sys::Uint8Array::from(crop.as_raw().as_slice()).into());
-            out.push(&o);
-        }
-        out
+        images_out(self.read.as_ref().map(|r| r.pending()).unwrap_or(&[]).iter())
     }
+
+    /// The detector bands to compute next (`detectorMap` on any worker), `[{width, height, rgb}]`
+    /// as `crops()`; while there are any, `crops()` is empty.
+    pub fn bands(&self) -> js_sys::Array {
+        images_out(self.read.as_ref().map(|r| r.pending_bands()).unwrap_or(&[]).iter().map(|b| &b.image))
+    }
+}
+
+/// Images as `[{width, height, rgb: Uint8Array}]`, copied out of wasm memory so they can be
+/// transferred to other workers.
+fn images_out<'a>(images: impl Iterator<Item = &'a image::RgbImage>) -> js_sys::Array {
+    let out = js_sys::Array::new();
+    for img in images {
+        let o = js_sys::Object::new();
+        let _ = js_sys::Reflect::set(&o, &"width".into(), &img.width().into());
+        let _ = js_sys::Reflect::set(&o, &"height".into(), &img.height().into());
+        let _ = js_sys::Reflect::set(&o, &"rgb".into(), &js_sys::Uint8Array::from(img.as_raw().as_slice()).into());
+        out.push(&o);
+    }
+    out
 }

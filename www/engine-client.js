@@ -5,7 +5,8 @@
 // EngineClient is the pool the app, <math-snap> and create() use. Its first worker loads the engine
 // and answers everything; once it is ready, up to poolSize() - 1 more start with its compiled
 // WebAssembly.Module, and a page's formula crops are then read side by side on all of them
-// (worker.js page jobs, src/page_read.rs). A single crop, and a pool of one, read as before.
+// (worker.js page jobs, src/page_read.rs), as are the bands of a small-print page's larger detector
+// pass (src/detector/bands.rs). A single crop, and a pool of one, read as before.
 //
 // Events (EventTarget): 'progress' {detail:{file,loaded,total,overall}}, 'ready' {detail:info},
 // 'crash' {detail:{code,message}}, 'init-error' {detail:{code,message,url}}.
@@ -252,6 +253,8 @@ export class EngineClient extends EventTarget {
   get base() { return this.primary.base; }
   /** Crops each worker has read in this pool's pages, first worker first. */
   get cropsRead() { return [this.primary, ...this.helpers].map((w) => w.cropsRead || 0); }
+  /** Detector bands each worker has computed in this pool's pages, first worker first. */
+  get bandsDetected() { return [this.primary, ...this.helpers].map((w) => w.bandsDetected || 0); }
   /** Workers ready to read crops now (the first worker included). */
   get readyWorkers() { return 1 + this.helpers.filter((h) => h.ready).length; }
 
@@ -293,12 +296,20 @@ export class EngineClient extends EventTarget {
   /** A page through the pool, or through the first worker alone (single crops, a pool of one). */
   async _read(msg, transfer, opts, signal) {
     const p = this.primary;
-    if (opts.single || this.readyWorkers < 2) return p._job(msg, transfer, p.jobTimeoutMs, signal);
-    let step = await p._job({ ...msg, stepwise: true }, transfer, p.jobTimeoutMs, signal);
+    const workers = this.readyWorkers;
+    if (opts.single || workers < 2) return p._job(msg, transfer, p.jobTimeoutMs, signal);
+    // the small-print look's detector pass is cut in one band per worker (src/detector/bands.rs)
+    const start = { ...msg, opts: { ...msg.opts, detectorBands: workers }, stepwise: true };
+    let step = await p._job(start, transfer, p.jobTimeoutMs, signal);
     try {
       while (step.result === undefined) {
-        const readings = await this._readCrops(step.crops, opts, signal);
-        step = await p._job({ type: 'pageSupply', page: step.page, readings }, [], p.jobTimeoutMs, signal);
+        if (step.bands) {
+          const maps = await this._share(step.bands, (w, band) => this._detectBand(w, band, signal));
+          step = await p._job({ type: 'pageSupplyMaps', page: step.page, maps }, maps.map((m) => m.data.buffer), p.jobTimeoutMs, signal);
+        } else {
+          const readings = await this._share(step.crops, (w, crop) => this._readCrop(w, crop, opts, signal));
+          step = await p._job({ type: 'pageSupply', page: step.page, readings }, [], p.jobTimeoutMs, signal);
+        }
       }
     } catch (e) {
       // free the page job the first worker still holds (gone anyway if that worker crashed)
@@ -308,26 +319,36 @@ export class EngineClient extends EventTarget {
     return step.result;
   }
 
-  /** Every crop read by whichever worker is free next; readings in the crops' order. */
-  async _readCrops(crops, opts, signal) {
+  /** `work(worker, item)` for every item, each done by whichever ready worker is free next; results in the items' order. */
+  async _share(items, work) {
     const workers = [this.primary, ...this.helpers.filter((h) => h.ready)];
-    const readings = new Array(crops.length);
+    const results = new Array(items.length);
     let next = 0;
     await Promise.all(workers.map(async (w) => {
-      while (next < crops.length) {
+      while (next < items.length) {
         const i = next++;
-        readings[i] = await this._readCrop(w, crops[i], opts, signal);
+        results[i] = await work(w, items[i]);
       }
     }));
-    return readings;
+    return results;
   }
 
-  async _readCrop(worker, crop, opts, signal) {
+  /** One detector band's map, computed by `worker`. */
+  _detectBand(worker, band, signal) {
+    worker.bandsDetected = (worker.bandsDetected || 0) + 1; // how the pool shared the work (tests, benchmark)
+    return this._onWorker(worker, { type: 'detectBand', rgb: band.rgb, width: band.width, height: band.height }, signal);
+  }
+
+  /** One formula crop read by `worker`. */
+  _readCrop(worker, crop, opts, signal) {
     worker.cropsRead = (worker.cropsRead || 0) + 1; // how the pool shared the work (tests, benchmark)
-    const msg = { type: 'readCrop', rgb: crop.rgb, width: crop.width, height: crop.height, opts: { beam: opts.beam } };
+    return this._onWorker(worker, { type: 'readCrop', rgb: crop.rgb, width: crop.width, height: crop.height, opts: { beam: opts.beam } }, signal);
+  }
+
+  /** A job on `worker`; a helper that fails hands it back to the first worker (its pixels are copied, not transferred, for that). */
+  async _onWorker(worker, msg, signal) {
     if (worker === this.primary) return this.primary._job(msg, [], this.primary.jobTimeoutMs, signal);
     try {
-      // copied, not transferred: a helper that fails hands its crop back to the first worker
       return await worker._job(msg, [], worker.jobTimeoutMs, signal);
     } catch (e) {
       if (signal?.aborted) throw e;

@@ -14,7 +14,9 @@ export class BadInput extends Error {
   }
 }
 
-const JOB_TYPES = ['recognize', 'recognizeRgba', 'recognizeBitmap', 'detectBitmap', 'pageSupply', 'pageDrop', 'readCrop'];
+const JOB_TYPES = ['recognize', 'recognizeRgba', 'recognizeBitmap', 'detectBitmap', 'pageSupply', 'pageSupplyMaps', 'pageDrop', 'readCrop', 'detectBand'];
+// the most detector bands a page job is cut into (src/wasm.rs MAX_DETECTOR_BANDS)
+export const MAX_DETECTOR_BANDS = 4;
 
 function side(name, v) {
   if (typeof v !== 'number' || !Number.isInteger(v)) throw new BadInput(`${name} must be an integer, got ${describe(v)}.`);
@@ -53,6 +55,12 @@ function options(v) {
     }
     out.beam = v.beam;
   }
+  if (v.detectorBands !== undefined) {
+    if (!Number.isInteger(v.detectorBands) || v.detectorBands < 1 || v.detectorBands > MAX_DETECTOR_BANDS) {
+      throw new BadInput(`opts.detectorBands must be an integer from 1 to ${MAX_DETECTOR_BANDS}, got ${describe(v.detectorBands)}.`);
+    }
+    out.detectorBands = v.detectorBands;
+  }
   return out;
 }
 
@@ -83,6 +91,32 @@ function readings(v) {
     }
     return { latex: r.latex, confidence: r.confidence };
   });
+}
+
+/** Maps of a page job's detector bands: [{width, height, data: Float32Array of width × height}]. */
+function maps(v) {
+  if (!Array.isArray(v)) throw new BadInput(`maps must be an array, got ${describe(v)}.`);
+  return v.map((m, i) => {
+    if (!m || typeof m !== 'object') throw new BadInput(`maps[${i}] must be an object, got ${describe(m)}.`);
+    const width = side(`maps[${i}].width`, m.width);
+    const height = side(`maps[${i}].height`, m.height);
+    if (!(m.data instanceof Float32Array) || m.data.length !== width * height) {
+      throw new BadInput(`maps[${i}].data must be a Float32Array of ${width}×${height} values, got ${describe(m.data)}${m.data && m.data.length !== undefined ? ` of ${m.data.length}` : ''}.`);
+    }
+    return { width, height, data: m.data };
+  });
+}
+
+/** RGB pixels handed from worker to worker (a crop, a detector band): width × height × 3 bytes. */
+function rgbPixels(msg, what) {
+  const width = side('width', msg.width);
+  const height = side('height', msg.height);
+  const rgb = bytesOf('rgb', msg.rgb);
+  const want = width * height * 3;
+  if (rgb.length !== want) {
+    throw new BadInput(`rgb has ${rgb.length} bytes but a ${width}×${height} RGB ${what} needs ${want} (width × height × 3).`);
+  }
+  return { rgb, width, height };
 }
 
 /** `stepwise: true` asks for a page job (the worker pool reads its crops) instead of the whole read. */
@@ -137,16 +171,12 @@ export function validateJob(msg) {
       return { type: msg.type, page: pageId(msg.page), readings: readings(msg.readings) };
     case 'pageDrop':
       return { type: msg.type, page: pageId(msg.page) };
-    case 'readCrop': {
-      const width = side('width', msg.width);
-      const height = side('height', msg.height);
-      const rgb = bytesOf('rgb', msg.rgb);
-      const want = width * height * 3;
-      if (rgb.length !== want) {
-        throw new BadInput(`rgb has ${rgb.length} bytes but a ${width}×${height} RGB crop needs ${want} (width × height × 3).`);
-      }
-      return { type: msg.type, rgb, width, height, opts: options(msg.opts) };
-    }
+    case 'readCrop':
+      return { type: msg.type, ...rgbPixels(msg, 'crop'), opts: options(msg.opts) };
+    case 'detectBand':
+      return { type: msg.type, ...rgbPixels(msg, 'band') };
+    case 'pageSupplyMaps':
+      return { type: msg.type, page: pageId(msg.page), maps: maps(msg.maps) };
     case 'detectBitmap': {
       let longSide;
       if (msg.longSide !== undefined && msg.longSide !== null) {

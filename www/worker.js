@@ -15,6 +15,10 @@
 //   main -> worker  {id, type:'readCrop', rgb:ArrayBuffer, width, height, opts}  -> {latex, confidence}   (any worker)
 //                   {id, type:'pageSupply', page, readings:[{latex,confidence}]}   -> the next {page, crops} or {result}
 //                   {id, type:'pageDrop', page}   (a page abandoned: its job is freed)
+// A page whose small-print look is cut in detector bands (opts.detectorBands, one per worker) first hands out bands:
+//   worker -> main  {id, ok:true, result:{page, bands:[{width,height,rgb:Uint8Array}]}}
+//   main -> worker  {id, type:'detectBand', rgb:ArrayBuffer, width, height}  -> {width, height, data:Float32Array}   (any worker)
+//                   {id, type:'pageSupplyMaps', page, maps:[{width,height,data}]}   -> the next {page, bands|crops} or {result}
 // Every message is validated first (worker-messages.js): a malformed one is answered with
 // {id, ok:false, error:{code:'bad_input', message}}; one without an id with {type:'error', id:null, ok:false, error}.
 // A wasm trap (WebAssembly.RuntimeError) is reported with code 'crash': the main thread then
@@ -266,6 +270,14 @@ async function runJob(msg) {
       engine.supplyPage(page, job.readings);
       return pageStep(page, job.page);
     }
+    case 'detectBand':
+      maybeTrap();
+      return new BandMap(engine.detectorMap(job.rgb, job.width, job.height));
+    case 'pageSupplyMaps': {
+      const page = pageJob(job.page);
+      engine.supplyPageMaps(page, job.maps);
+      return pageStep(page, job.page);
+    }
     case 'pageDrop':
       pages.get(job.page)?.free();
       pages.delete(job.page);
@@ -285,12 +297,25 @@ function pageJob(id) {
   return page;
 }
 
-/** A page job's next crops to read ({page, crops}), or its result once it has none ({result}). */
+/** A page job's next detector bands ({page, bands}) or crops to read ({page, crops}), or its result once it has none ({result}). */
 class PageStep {
   constructor(fields) { Object.assign(this, fields); }
 }
 
+/** A detector band's map: its Float32Array is transferred, not made plain. */
+class BandMap {
+  constructor(fields) { Object.assign(this, fields); }
+}
+
 function pageStep(page, id) {
+  const bands = typeof page.bands === 'function' ? page.bands() : []; // engines before detector bands have none
+  if (bands.length) {
+    if (id === undefined) {
+      id = nextPage++;
+      pages.set(id, page);
+    }
+    return new PageStep({ page: id, bands });
+  }
   const crops = page.crops();
   if (crops.length === 0) {
     if (id !== undefined) pages.delete(id);
@@ -307,9 +332,12 @@ function pageStep(page, id) {
   return new PageStep({ page: id, crops });
 }
 
-/** The crops' pixel buffers, transferred to the main thread rather than copied. */
+/** The crops', bands' and maps' pixel buffers, transferred to the main thread rather than copied. */
 function transferables(result) {
-  return result && Array.isArray(result.crops) ? result.crops.map((c) => c.rgb.buffer) : [];
+  if (!result) return [];
+  if (result.data instanceof Float32Array) return [result.data.buffer];
+  const images = result.crops || result.bands;
+  return Array.isArray(images) ? images.map((c) => c.rgb.buffer) : [];
 }
 
 const validId = (id) => (typeof id === 'number' && Number.isFinite(id)) || (typeof id === 'string' && id !== '');
@@ -345,7 +373,7 @@ self.onmessage = async (ev) => {
   try {
     const raw = await runJob(msg);
     // a page step's crops are pixels: posted as typed arrays and transferred, not made plain
-    const result = raw instanceof PageStep ? { ...raw } : plain(raw);
+    const result = raw instanceof PageStep || raw instanceof BandMap ? { ...raw } : plain(raw);
     post({ id: msg.id, ok: true, result }, transferables(result));
   } catch (e) {
     if (msg.bitmap && typeof msg.bitmap.close === 'function') msg.bitmap.close();

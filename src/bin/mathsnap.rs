@@ -28,6 +28,10 @@ struct Cli {
     /// Threads reading a page's formulas side by side (0 = one per core, up to 4).
     #[arg(long, global = true, default_value_t = 0)]
     threads: usize,
+    /// Cut the small-print look's detector pass into this many bands computed side by side, as the
+    /// browser's worker pool does (1 = one pass, spread over the cores by tract).
+    #[arg(long, global = true, default_value_t = 1)]
+    detector_bands: usize,
     #[command(subcommand)]
     command: Command,
 }
@@ -236,12 +240,25 @@ fn main() -> ExitCode {
                 None => None,
             };
             let keep_crops = batch.is_some();
-            let opts = ReadOptions { single, auto_rotate: !cli.no_rotate, decode, keep_crops, threads: cli.threads };
+            let opts = ReadOptions {
+                single,
+                auto_rotate: !cli.no_rotate,
+                decode,
+                keep_crops,
+                threads: cli.threads,
+                detector_bands: cli.detector_bands,
+            };
             cmd_read(&engine, &images, &opts, batch)
         }
         Command::Eval { labels, single, predictions, dir } => {
-            let opts =
-                ReadOptions { single, auto_rotate: !cli.no_rotate, decode, keep_crops: false, threads: cli.threads };
+            let opts = ReadOptions {
+                single,
+                auto_rotate: !cli.no_rotate,
+                decode,
+                keep_crops: false,
+                threads: cli.threads,
+                detector_bands: cli.detector_bands,
+            };
             cmd_eval(&engine, &dir, labels, &opts, predictions)
         }
     }

@@ -3,6 +3,7 @@
 //! the core of a formula (each formula's quad inset by `inset` of its height on every side, so
 //! neighbours stay apart); post-processing (postprocess.rs) turns that map into quads.
 
+pub mod bands;
 pub mod close_up;
 pub mod postprocess;
 pub mod scale;
@@ -54,7 +55,7 @@ impl Detector {
     pub fn detect_at(&self, img: &RgbImage, long_side: u32) -> Result<Vec<Region>> {
         let input = self.prepare(img, long_side)?;
         let map = self.infer(&input)?;
-        Ok(self.locate(&input, &map))
+        Ok(self.locate(input.scale, input.image_size, &map))
     }
 
     /// Stage 1: the page scaled so its long side is `long_side`, padded with white paper to
@@ -64,26 +65,26 @@ impl Detector {
         let (w, h) = (img.width(), img.height());
         let scale = long_side as f32 / w.max(h) as f32;
         let (sw, sh) = scale::fit(w, h, long_side);
-        // pad up to a multiple of 32 with white paper
-        let (pw, ph) = (sw.div_ceil(32) * 32, sh.div_ceil(32) * 32);
         let small = scale::scale(img, sw, sh);
-        let mut data = vec![1.0f32; 3 * (pw * ph) as usize];
-        let plane = (pw * ph) as usize;
-        for (x, y, p) in small.enumerate_pixels() {
-            let i = (y * pw + x) as usize;
-            for c in 0..3 {
-                data[c * plane + i] = p.0[c] as f32 / 255.0;
-            }
-        }
-        let tensor = onnx::tensor_f32(&[1, 3, ph as usize, pw as usize], &data)?;
+        let tensor = model_input(&small)?;
         Ok(DetectorInput { tensor, scale, image_size: (w, h) })
     }
 
     /// Stage 2: the model: probability of "formula core" at 1/stride resolution.
     pub fn infer(&self, input: &DetectorInput) -> Result<ProbMap> {
-        let shape = input.tensor.shape().to_vec();
+        self.infer_tensor(&input.tensor)
+    }
+
+    /// The probability map of one band of a canvas (`bands::Band::image`, already at the working
+    /// size): what a worker of the browser's pool computes for the worker reading the page.
+    pub fn band_map(&self, band: &RgbImage) -> Result<ProbMap> {
+        self.infer_tensor(&model_input(band)?)
+    }
+
+    fn infer_tensor(&self, tensor: &Tensor) -> Result<ProbMap> {
+        let shape = tensor.shape().to_vec();
         let plan = self.plans.plan(&[&shape])?;
-        let out = plan.run(tvec!(input.tensor.clone().into())).map_err(|e| Error::model(format!("detector: {e}")))?;
+        let out = plan.run(tvec!(tensor.clone().into())).map_err(|e| Error::model(format!("detector: {e}")))?;
         let prob = onnx::output_f32(&out, 0, "detector")?;
         let s = self.config.stride as usize;
         let (mw, mh) = (shape[3] / s, shape[2] / s);
@@ -93,10 +94,11 @@ impl Detector {
         Ok(ProbMap { width: mw, height: mh, data: prob })
     }
 
-    /// Stage 3: the map's formula cores as quads in the photo's pixels, in reading order.
-    pub fn locate(&self, input: &DetectorInput, map: &ProbMap) -> Vec<Region> {
-        let (w, h) = input.image_size;
-        let to_image = self.config.stride as f32 / input.scale;
+    /// Stage 3: the map's formula cores as quads in the photo's pixels, in reading order (`scale`:
+    /// working size / photo size; `image_size`: the photo's width and height).
+    pub fn locate(&self, scale: f32, image_size: (u32, u32), map: &ProbMap) -> Vec<Region> {
+        let (w, h) = image_size;
+        let to_image = self.config.stride as f32 / scale;
         let mut regions = postprocess::regions(map, self.config.threshold, self.config.inset);
         for r in &mut regions {
             for p in &mut r.quad {
@@ -106,6 +108,21 @@ impl Detector {
         }
         postprocess::reading_order(regions)
     }
+}
+
+/// The model's input for an image already at the working size: planar RGB in [0, 1], padded with
+/// white paper to multiples of 32 (the model downsamples by 32).
+fn model_input(img: &RgbImage) -> Result<Tensor> {
+    let (pw, ph) = (img.width().div_ceil(32) * 32, img.height().div_ceil(32) * 32);
+    let mut data = vec![1.0f32; 3 * (pw * ph) as usize];
+    let plane = (pw * ph) as usize;
+    for (x, y, p) in img.enumerate_pixels() {
+        let i = (y * pw + x) as usize;
+        for c in 0..3 {
+            data[c * plane + i] = p.0[c] as f32 / 255.0;
+        }
+    }
+    onnx::tensor_f32(&[1, 3, ph as usize, pw as usize], &data)
 }
 
 /// The detector's model input for one photo, and what maps its output back to the photo.

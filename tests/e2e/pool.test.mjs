@@ -65,6 +65,30 @@ describe('engine worker pool', () => {
     assert.ok(read_ > 2 * pool.latex.length, `crops read upright, probed and read again: ${read_}`);
   });
 
+  test('a small-print page: its larger detector pass computed in bands on both workers', { timeout: SLOW }, async () => {
+    // the worksheet's left column stacked four times: formulas too small for the working size, so the
+    // page takes the small-print look, which the pool cuts in one band per worker (src/detector/bands.rs)
+    const bytes = fs.readFileSync(fixture('page-worksheet.jpg'));
+    const r = await page.evaluate(async (bytes) => {
+      const bitmap = await createImageBitmap(new Blob([new Uint8Array(bytes)]));
+      const canvas = new OffscreenCanvas(320, 4 * 515);
+      const c = canvas.getContext('2d');
+      for (let k = 0; k < 4; k++) c.drawImage(bitmap, 0, 0, 320, 515, 0, k * 515, 320, 515);
+      const img = c.getImageData(0, 0, canvas.width, canvas.height);
+      const before = window.__pool.bandsDetected;
+      const one = await window.__one.recognizeRgba(new Uint8ClampedArray(img.data), img.width, img.height, { beam: 3 });
+      const pool = await window.__pool.recognizeRgba(new Uint8ClampedArray(img.data), img.width, img.height, { beam: 3 });
+      const bands = window.__pool.bandsDetected.map((n, i) => n - before[i]);
+      return { one: one.formulas.map((f) => f.latex), pool: pool.formulas.map((f) => f.latex), work: [one.work, pool.work], bands };
+    }, [...bytes]);
+    assert.equal(r.work[0].banded_passes, 0, 'one worker: the pass whole');
+    assert.equal(r.work[1].banded_passes, 1, `the pool: the small-print look in bands: ${JSON.stringify(r.work[1])}`);
+    assert.equal(r.work[1].detector_passes, r.work[0].detector_passes);
+    assert.deepEqual(r.bands, [1, 1], 'each worker computed one band');
+    assert.ok(r.one.length >= 8, `${r.one.length} formulas`);
+    assert.deepEqual(r.pool, r.one);
+  });
+
   test('page-job messages out of step are refused clearly', { timeout: SLOW }, async () => {
     const errors = await page.evaluate(async () => {
       const w = window.__pool.primary;
@@ -76,12 +100,16 @@ describe('engine worker pool', () => {
       await tryJob({ type: 'pageSupply', page: 0, readings: [] });
       await tryJob({ type: 'pageSupply', page: 1, readings: [{ latex: 'x', confidence: 2 }] });
       await tryJob({ type: 'readCrop', rgb: new Uint8Array(10), width: 2, height: 2 });
+      await tryJob({ type: 'pageSupplyMaps', page: 1, maps: [{ width: 2, height: 2, data: new Float32Array(3) }] });
+      await tryJob({ type: 'detectBand', rgb: new Uint8Array(10), width: 2, height: 2 });
       return out;
     });
     assert.match(errors[0], /^bad_input: no page job 999/);
     assert.match(errors[1], /^bad_input: page must be a positive integer/);
     assert.match(errors[2], /^bad_input: readings\[0\]\.confidence must be a number from 0 to 1/);
     assert.match(errors[3], /^bad_input: rgb has 10 bytes but a 2×2 RGB crop needs 12/);
+    assert.match(errors[4], /^bad_input: maps\[0\]\.data must be a Float32Array of 2×2 values, got Float32Array of 3/);
+    assert.match(errors[5], /^bad_input: rgb has 10 bytes but a 2×2 RGB band needs 12/);
   });
 
   test('a wrong count of readings is refused and the page job can be dropped', { timeout: SLOW }, async () => {

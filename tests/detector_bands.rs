@@ -1,0 +1,100 @@
+//! A detector pass cut in bands (src/detector/bands.rs), as the browser's worker pool computes a
+//! small-print page's larger pass, finds what the whole pass finds; a page read with its small-print
+//! look cut in bands gives the page the whole pass gives.
+
+use image::RgbImage;
+use mathsnap::detector::{Detector, Region};
+use mathsnap::models::Manifest;
+use mathsnap::pipeline::{Engine, ReadOptions, ReadResult};
+use mathsnap::ErrorKind;
+use std::borrow::Cow;
+use std::path::Path;
+
+fn detector() -> Detector {
+    let manifest = Manifest::parse(&std::fs::read_to_string("models/manifest.json").unwrap()).unwrap();
+    let entry = manifest.detector.expect("the committed models include the detector");
+    Detector::new(entry.config, &std::fs::read(Path::new("models").join(&entry.file)).unwrap()).unwrap()
+}
+
+fn worksheet() -> RgbImage {
+    image::open("tests/fixtures/page-worksheet.jpg").unwrap().to_rgb8()
+}
+
+fn resized(img: &RgbImage, long_side: u32) -> RgbImage {
+    let s = long_side as f32 / img.width().max(img.height()) as f32;
+    let (w, h) = ((img.width() as f32 * s).round() as u32, (img.height() as f32 * s).round() as u32);
+    image::imageops::resize(img, w, h, image::imageops::FilterType::Triangle)
+}
+
+/// The worksheet's left column stacked four times: a tall page of small formulas, under 14 px tall
+/// at the working size, so the read takes the small-print look.
+fn small_print_page() -> RgbImage {
+    let column = image::imageops::crop_imm(&worksheet(), 0, 0, 320, 515).to_image();
+    let mut page = RgbImage::new(320, 4 * 515);
+    for k in 0..4 {
+        image::imageops::replace(&mut page, &column, 0, k * 515);
+    }
+    page
+}
+
+fn corners_apart(a: &Region, b: &Region) -> f32 {
+    a.quad.iter().zip(&b.quad).map(|(p, q)| (p[0] - q[0]).hypot(p[1] - q[1])).fold(0.0, f32::max)
+}
+
+#[test]
+fn a_pass_cut_in_bands_finds_what_the_whole_pass_finds() {
+    let detector = detector();
+    for (canvas, bands) in [(resized(&worksheet(), 1600), 2), (resized(&worksheet(), 1600), 3), (resized(&worksheet(), 1024), 2)] {
+        let long = canvas.width().max(canvas.height());
+        let whole = detector.detect_at(&canvas, long).unwrap();
+        assert!(whole.len() >= 3, "the worksheet's formulas are found: {}", whole.len());
+        let banded = detector.cut_bands(&canvas, bands);
+        assert_eq!(banded.bands.len(), bands);
+        // computed last band first, as a pool's workers may finish them; supplied in the bands' order
+        let mut maps: Vec<_> = banded.bands.iter().rev().map(|b| detector.band_map(&b.image).unwrap()).collect();
+        maps.reverse();
+        let stitched = detector.locate_bands(&banded, &maps).unwrap();
+        assert_eq!(stitched.len(), whole.len(), "{long} px in {bands} bands");
+        for (a, b) in stitched.iter().zip(&whole) {
+            // a pixel of the 1/4-resolution map is 4 canvas pixels
+            assert!(corners_apart(a, b) <= 8.0, "{long} px in {bands} bands: {:?} against {:?}", a.quad, b.quad);
+        }
+        // maps that do not fit the bands are refused, not stitched
+        let err = detector.locate_bands(&banded, &maps[1..]).unwrap_err();
+        assert_eq!(err.kind, ErrorKind::BadInput);
+    }
+}
+
+fn latex(r: &ReadResult) -> Vec<String> {
+    r.formulas.iter().map(|f| f.latex.clone()).collect()
+}
+
+#[test]
+fn a_page_read_with_its_small_print_look_in_bands_reads_the_same_formulas() {
+    let engine = Engine::load_dir(Path::new("models")).expect("committed models load");
+    let page = small_print_page();
+    let whole = engine.read(&page, &ReadOptions { threads: 1, ..ReadOptions::default() }).unwrap();
+    assert_eq!(whole.work.banded_passes, 0);
+    assert!(whole.work.detector_passes >= 3, "the close-up probe, the working size, the small-print look: {:?}", whole.work);
+    assert!(whole.formulas.len() >= 3, "{:?}", latex(&whole));
+
+    let opts = ReadOptions { threads: 1, detector_bands: 2, ..ReadOptions::default() };
+    let banded = engine.read(&page, &opts).unwrap();
+    assert_eq!(banded.work.banded_passes, 1, "{:?}", banded.work);
+    assert_eq!(banded.work.detector_passes, whole.work.detector_passes);
+    assert_eq!(latex(&banded), latex(&whole));
+
+    // step by step, as the pool drives it: bands first, no crops meanwhile; crops refused until then
+    let detector = detector();
+    let mut steps = engine.start_page(Cow::Borrowed(&page), &opts).unwrap();
+    assert_eq!(steps.pending_bands().len(), 2);
+    assert!(steps.pending().is_empty());
+    let early = steps.supply(&engine, Vec::new()).unwrap_err();
+    assert_eq!(early.kind, ErrorKind::BadInput);
+    let maps = steps.pending_bands().iter().map(|b| detector.band_map(&b.image).unwrap()).collect();
+    steps.supply_maps(&engine, maps).unwrap();
+    assert!(steps.pending_bands().is_empty());
+    assert_eq!(steps.pending().len(), banded.formulas.len());
+    let again = steps.supply_maps(&engine, Vec::new()).unwrap_err();
+    assert_eq!(again.kind, ErrorKind::BadInput, "no bands are pending any more");
+}
