@@ -176,13 +176,19 @@ impl<'a> PageRead<'a> {
     /// them, and their crops are then pending (or, on a page found slanted at this size, the bands of
     /// its level canvas).
     pub fn supply_maps(&mut self, engine: &Engine, maps: Vec<ProbMap>) -> Result<()> {
-        let Step::LookCloser { banded, .. } = &self.step else {
+        let detector = engine.detector()?;
+        let step = std::mem::replace(&mut self.step, Step::Done);
+        let Step::LookCloser { mut finer, detection, banded } = step else {
+            self.step = step;
             return Err(Error::bad_input("the page read has no detector bands to supply maps for"));
         };
-        let detector = engine.detector()?;
-        let regions = detector.locate_bands(banded, &maps)?;
-        let Step::LookCloser { mut finer, detection, .. } = std::mem::replace(&mut self.step, Step::Done) else {
-            unreachable!("matched above")
+        let regions = match detector.locate_bands(&banded, &maps) {
+            Ok(regions) => regions,
+            Err(e) => {
+                // malformed maps: the bands are still pending, to be supplied again
+                self.step = Step::LookCloser { finer, detection, banded };
+                return Err(e);
+            }
         };
         self.work.detector_pass(detection.canvas());
         self.work.banded_passes += 1;

@@ -44,7 +44,9 @@ fn corners_apart(a: &Region, b: &Region) -> f32 {
 #[test]
 fn a_pass_cut_in_bands_finds_what_the_whole_pass_finds() {
     let detector = detector();
-    for (canvas, bands) in [(resized(&worksheet(), 1600), 2), (resized(&worksheet(), 1600), 3), (resized(&worksheet(), 1024), 2)] {
+    for (canvas, bands) in
+        [(resized(&worksheet(), 1600), 2), (resized(&worksheet(), 1600), 3), (resized(&worksheet(), 1024), 2)]
+    {
         let long = canvas.width().max(canvas.height());
         let whole = detector.detect_at(&canvas, long).unwrap();
         assert!(whole.len() >= 3, "the worksheet's formulas are found: {}", whole.len());
@@ -75,7 +77,11 @@ fn a_page_read_with_its_small_print_look_in_bands_reads_the_same_formulas() {
     let page = small_print_page();
     let whole = engine.read(&page, &ReadOptions { threads: 1, ..ReadOptions::default() }).unwrap();
     assert_eq!(whole.work.banded_passes, 0);
-    assert!(whole.work.detector_passes >= 3, "the close-up probe, the working size, the small-print look: {:?}", whole.work);
+    assert!(
+        whole.work.detector_passes >= 3,
+        "the close-up probe, the working size, the small-print look: {:?}",
+        whole.work
+    );
     assert!(whole.formulas.len() >= 3, "{:?}", latex(&whole));
 
     let opts = ReadOptions { threads: 1, detector_bands: 2, ..ReadOptions::default() };
@@ -91,7 +97,11 @@ fn a_page_read_with_its_small_print_look_in_bands_reads_the_same_formulas() {
     assert!(steps.pending().is_empty());
     let early = steps.supply(&engine, Vec::new()).unwrap_err();
     assert_eq!(early.kind, ErrorKind::BadInput);
-    let maps = steps.pending_bands().iter().map(|b| detector.band_map(&b.image).unwrap()).collect();
+    let maps: Vec<_> = steps.pending_bands().iter().map(|b| detector.band_map(&b.image).unwrap()).collect();
+    // a map short (a worker's answer lost): refused, and the bands stay pending to be supplied again
+    let short = steps.supply_maps(&engine, maps[1..].to_vec()).unwrap_err();
+    assert_eq!(short.kind, ErrorKind::BadInput);
+    assert_eq!(steps.pending_bands().len(), 2);
     steps.supply_maps(&engine, maps).unwrap();
     assert!(steps.pending_bands().is_empty());
     assert_eq!(steps.pending().len(), banded.formulas.len());

@@ -61,13 +61,9 @@ impl Detector {
     /// Stage 1: the page scaled so its long side is `long_side`, padded with white paper to
     /// multiples of 32, as the model's planar RGB input.
     pub fn prepare(&self, img: &RgbImage, long_side: u32) -> Result<DetectorInput> {
-        let long_side = (long_side / 32).max(1) * 32;
-        let (w, h) = (img.width(), img.height());
-        let scale = long_side as f32 / w.max(h) as f32;
-        let (sw, sh) = scale::fit(w, h, long_side);
-        let small = scale::scale(img, sw, sh);
+        let (small, scale) = scale::to_working_size(img, long_side);
         let tensor = model_input(&small)?;
-        Ok(DetectorInput { tensor, scale, image_size: (w, h) })
+        Ok(DetectorInput { tensor, scale, image_size: img.dimensions() })
     }
 
     /// Stage 2: the model: probability of "formula core" at 1/stride resolution.

@@ -6,6 +6,7 @@ use super::Region;
 use crate::components::components;
 use crate::geometry::{min_area_rect, quad_centre, quad_size, rect_corners, Point, Quad};
 
+#[derive(Clone)]
 pub struct ProbMap {
     pub width: usize,
     pub height: usize,

@@ -7,6 +7,7 @@ use crate::stats::upper_median;
 use fast_image_resize::images::{Image, ImageRef};
 use fast_image_resize::{FilterType, PixelType, ResizeAlg, ResizeOptions, Resizer};
 use image::{imageops, RgbImage};
+use std::borrow::Cow;
 
 /// The size of a `width` x `height` image scaled so that its longer side is `long_side`.
 pub fn fit(width: u32, height: u32, long_side: u32) -> (u32, u32) {
@@ -58,6 +59,20 @@ pub fn small_print_side(heights: &[f32], long_side: u32, photo_long_side: u32) -
 /// close-up's: their median is taller than any page's formulas.
 pub fn looks_close_up(region_heights: &[f32]) -> bool {
     upper_median(region_heights).is_some_and(|median| median > CLOSE_UP_REGION_HEIGHT)
+}
+
+/// `img` at the detector's working size: scaled so that its longer side is `long_side` rounded down to
+/// a multiple of 32 (the model downsamples by 32), and that scale (working size / `img`'s size).
+/// Every pass after the first is on a copy already at its working size (`pipeline::Working`, a
+/// level canvas): that one is taken as it is, not copied.
+pub fn to_working_size(img: &RgbImage, long_side: u32) -> (Cow<'_, RgbImage>, f32) {
+    let side = (long_side / 32).max(1) * 32;
+    let (w, h) = (img.width(), img.height());
+    if w.max(h) == side {
+        return (Cow::Borrowed(img), 1.0);
+    }
+    let (sw, sh) = fit(w, h, side);
+    (Cow::Owned(scale(img, sw, sh)), side as f32 / w.max(h).max(1) as f32)
 }
 
 /// `img` scaled to `width` x `height` with a triangle (bilinear convolution) filter.
