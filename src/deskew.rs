@@ -145,16 +145,7 @@ pub fn detect_level(
     known_slant: Option<f32>,
     work: &mut Work,
 ) -> Result<(Vec<Region>, Option<f32>)> {
-    let mut detection = LevelDetection::start(Cow::Borrowed(page), known_slant);
-    loop {
-        let canvas = detection.canvas();
-        work.detector_pass(canvas);
-        let regions = detector.detect_at(canvas, canvas.width().max(canvas.height()))?;
-        match detection.advance(regions) {
-            LevelStep::Done { regions, slant } => return Ok((regions, slant)),
-            LevelStep::Again(next) => detection = next,
-        }
-    }
+    LevelDetection::start(Cow::Borrowed(page), known_slant).run_whole(detector, work)
 }
 
 /// `detect_level` as steps, for a driver that runs the detector passes itself (the browser's worker
@@ -193,6 +184,20 @@ impl<'a> LevelDetection<'a> {
         match &self.stage {
             Stage::Measure(page) => page,
             Stage::Level(level, _) => &level.image,
+        }
+    }
+
+    /// Every pass run whole, one after the other: the regions in the page's pixels and the slant
+    /// the page was levelled by, if it was.
+    pub fn run_whole(mut self, detector: &Detector, work: &mut Work) -> Result<(Vec<Region>, Option<f32>)> {
+        loop {
+            let canvas = self.canvas();
+            work.detector_pass(canvas);
+            let regions = detector.detect_at(canvas, canvas.width().max(canvas.height()))?;
+            match self.advance(regions) {
+                LevelStep::Done { regions, slant } => return Ok((regions, slant)),
+                LevelStep::Again(next) => self = next,
+            }
         }
     }
 

@@ -12,14 +12,13 @@
 //! `finish` gives the result once nothing is pending.
 
 use crate::clock::now_ms;
-use crate::deskew::{LevelDetection, LevelStep};
 use crate::detector::bands::{Band, Banded};
 use crate::detector::postprocess::ProbMap;
 use crate::detector::Region;
 use crate::error::{Error, Result};
 use crate::geometry::quad_size;
 use crate::orientation::{self, PageTurn};
-use crate::pipeline::{Engine, Formula, ReadOptions, ReadResult, Timings, Work, Working};
+use crate::pipeline::{Engine, Formula, ReadOptions, ReadResult, Timings, TurnedDetection, TurnedStep, Work, Working};
 use crate::rectify;
 use image::{imageops, RgbImage};
 use std::borrow::Cow;
@@ -59,7 +58,7 @@ enum Step {
     /// maps of `banded`'s bands, which `detection` (on the larger copy `finer`) then takes
     LookCloser {
         finer: Working,
-        detection: LevelDetection<'static>,
+        detection: TurnedDetection,
         banded: Banded,
     },
     /// the crops of `regions`; `turned_round`: the page was already found upside down
@@ -120,7 +119,7 @@ impl Engine {
         };
         let (working, regions, step) = match finer {
             Some(finer) => {
-                let detection = LevelDetection::start(Cow::Owned(turn.straighten(&finer.image)), finer.slant);
+                let detection = TurnedDetection::start(&finer, turn);
                 let banded = self.detector()?.cut_bands(detection.canvas(), opts.detector_bands);
                 (working, regions, Step::LookCloser { finer, detection, banded })
             }
@@ -192,14 +191,14 @@ impl<'a> PageRead<'a> {
         };
         self.work.detector_pass(detection.canvas());
         self.work.banded_passes += 1;
-        match detection.advance(regions) {
-            LevelStep::Again(next) => {
+        let photo = (self.photo.width(), self.photo.height());
+        match detection.advance(regions, &mut finer, photo) {
+            TurnedStep::Again(next) => {
                 let banded = detector.cut_bands(next.canvas(), self.opts.detector_bands);
                 self.step = Step::LookCloser { finer, detection: next, banded };
             }
-            LevelStep::Done { regions, slant } => {
-                let (w, h) = (self.photo.width(), self.photo.height());
-                self.regions = finer.take_turned(self.turn, regions, slant, w, h);
+            TurnedStep::Done(regions) => {
+                self.regions = regions;
                 self.working = finer;
                 self.pending = crops_of(&self.photo, &self.regions);
                 self.step = Step::Regions { turned_round: false };

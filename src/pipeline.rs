@@ -2,6 +2,7 @@
 //! resolution, recognition of each crop, LaTeX repair. Used by the CLI and the wasm bindings.
 
 use crate::clock::now_ms;
+use crate::deskew::{LevelDetection, LevelStep};
 use crate::detector::{self, postprocess, Detector, Region};
 use crate::error::{Error, Result};
 use crate::geometry::{quad_size, Quad};
@@ -9,7 +10,7 @@ use crate::models::Manifest;
 use crate::orientation::PageTurn;
 use crate::recognizer::beam::{self, DecodeOptions};
 use crate::recognizer::Recognizer;
-use crate::{deskew, latex, parallel, preprocess};
+use crate::{latex, parallel, preprocess};
 use image::RgbImage;
 use serde::Serialize;
 use std::borrow::Cow;
@@ -128,7 +129,7 @@ impl Working {
     /// The regions a detection of this copy turned by `turn` found, levelled by `slant` if it was,
     /// which the copy keeps from now on; back in the pixels of the `w` x `h` photo, corners in each
     /// formula's own order.
-    pub(crate) fn take_turned(
+    fn take_turned(
         &mut self,
         turn: PageTurn,
         regions: Vec<Region>,
@@ -359,7 +360,7 @@ impl Engine {
 
     /// Regions of the page turned by `turn`, detected on the working copy (levelled when slanted, by
     /// the slant it already knows if it does, which it then keeps), in the pixels of the `w` x `h`
-    /// photo, corners in each formula's own order.
+    /// photo, corners in each formula's own order. Every pass is run whole (`TurnedDetection`).
     pub(crate) fn detect_turned(
         &self,
         working: &mut Working,
@@ -368,11 +369,68 @@ impl Engine {
         h: u32,
         work: &mut Work,
     ) -> Result<Vec<Region>> {
-        let upright = turn.straighten(&working.image);
-        let (mut regions, slant) = deskew::detect_level(self.detector()?, &upright, working.slant, work)?;
-        if working.close_up {
-            regions = close_up_formulas(&upright, regions);
-        }
-        Ok(working.take_turned(turn, regions, slant, w, h))
+        let TurnedDetection { turn, level } = TurnedDetection::start(working, turn);
+        let (regions, slant) = level.run_whole(self.detector()?, work)?;
+        Ok(turned_back(turn, regions, slant, working, (w, h)))
     }
+}
+
+/// A detection of the working copy turned by `turn`: the copy straightened, the passes
+/// `deskew::LevelDetection` asks for (the page as it is; turned level when slanted), and the regions
+/// taken back to the photo (`turned_back`). `Engine::detect_turned` runs the passes whole; a page read
+/// whose small-print look is cut in bands (page_read.rs) has the worker pool compute them, and steps
+/// it here.
+pub(crate) struct TurnedDetection {
+    turn: PageTurn,
+    level: LevelDetection<'static>,
+}
+
+/// Where a turned detection is after one pass.
+pub(crate) enum TurnedStep {
+    /// another pass, on the level canvas
+    Again(TurnedDetection),
+    /// the regions in the photo's pixels
+    Done(Vec<Region>),
+}
+
+impl TurnedDetection {
+    pub(crate) fn start(working: &Working, turn: PageTurn) -> TurnedDetection {
+        let upright = Cow::Owned(turn.straighten(&working.image));
+        TurnedDetection { turn, level: LevelDetection::start(upright, working.slant) }
+    }
+
+    /// What the next detector pass looks at, at its own size.
+    pub(crate) fn canvas(&self) -> &RgbImage {
+        self.level.canvas()
+    }
+
+    /// The regions the detector found on `canvas()`; `working` is the copy this detection started
+    /// from, and `photo` the photo's width and height.
+    pub(crate) fn advance(self, regions: Vec<Region>, working: &mut Working, photo: (u32, u32)) -> TurnedStep {
+        match self.level.advance(regions) {
+            LevelStep::Again(level) => TurnedStep::Again(TurnedDetection { level, ..self }),
+            LevelStep::Done { regions, slant } => {
+                TurnedStep::Done(turned_back(self.turn, regions, slant, working, photo))
+            }
+        }
+    }
+}
+
+/// The regions a detection of `working` turned by `turn` found (levelled by `slant` if it was), made
+/// whole if the copy is a close-up's, in the pixels of the photo (`photo`: its width and height); the
+/// copy keeps the slant.
+fn turned_back(
+    turn: PageTurn,
+    regions: Vec<Region>,
+    slant: Option<f32>,
+    working: &mut Working,
+    photo: (u32, u32),
+) -> Vec<Region> {
+    let regions = if working.close_up {
+        // a close-up's copy is small (`CLOSE_UP_PROBE_SIDE` on its long side): straightened again
+        close_up_formulas(&turn.straighten(&working.image), regions)
+    } else {
+        regions
+    };
+    working.take_turned(turn, regions, slant, photo.0, photo.1)
 }
