@@ -40,9 +40,44 @@ pub fn load(name: &str, bytes: &[u8], input_shape: Option<&[usize]>) -> Result<P
 }
 
 /// How many concrete plans a [`ShapedPlans`] keeps (the detector sees a few page shapes, the
-/// GRU decoder one per live beam width, the transformer one per width and cache capacity); the oldest
-/// is dropped beyond this.
+/// GRU decoder one per live beam width, the transformer one per width and cache capacity); the one
+/// unused longest is dropped beyond this.
 const MAX_PLANS: usize = 16;
+
+/// At most `capacity` values by key; a value used moves to the back, so that the one unused longest
+/// is dropped first. Why not first-in first-out: the live preview's detector shape is made first and
+/// used 30 times a second, while pages of other sizes, turns and slants each add shapes; dropped, it
+/// would be optimised again (tens of milliseconds, several times that in wasm) mid-preview.
+struct RecentlyUsed<K, V> {
+    capacity: usize,
+    entries: Vec<(K, V)>,
+}
+
+impl<K: PartialEq, V: Clone> RecentlyUsed<K, V> {
+    fn new(capacity: usize) -> Self {
+        RecentlyUsed { capacity: capacity.max(1), entries: Vec::new() }
+    }
+
+    /// The value for `key`, made by `make` if there is none (an error is passed on, nothing stored).
+    fn get_or_try_insert<E>(
+        &mut self,
+        key: K,
+        make: impl FnOnce(&K) -> std::result::Result<V, E>,
+    ) -> std::result::Result<V, E> {
+        if let Some(i) = self.entries.iter().position(|(k, _)| *k == key) {
+            let entry = self.entries.remove(i);
+            let value = entry.1.clone();
+            self.entries.push(entry);
+            return Ok(value);
+        }
+        let value = make(&key)?;
+        if self.entries.len() >= self.capacity {
+            self.entries.remove(0);
+        }
+        self.entries.push((key, value.clone()));
+        Ok(value)
+    }
+}
 
 /// A model whose input sizes are only known at run time (the detector's height and width, the
 /// decoder's beam width and cache capacity). tract runs a graph with symbolic dimensions through
@@ -59,7 +94,7 @@ const MAX_PLANS: usize = 16;
 pub struct ShapedPlans {
     name: String,
     model: InferenceModel,
-    plans: Mutex<Vec<(Vec<Vec<usize>>, Plan)>>,
+    plans: Mutex<RecentlyUsed<Vec<Vec<usize>>, Plan>>,
     /// the runtime options its plans are made with (natively, which threads run their matrix products)
     run_options: RunOptions,
 }
@@ -70,7 +105,7 @@ impl ShapedPlans {
         Ok(ShapedPlans {
             name: name.to_string(),
             model,
-            plans: Mutex::new(Vec::new()),
+            plans: Mutex::new(RecentlyUsed::new(MAX_PLANS)),
             run_options: RunOptions::default(),
         })
     }
@@ -88,15 +123,7 @@ impl ShapedPlans {
     pub fn plan(&self, shapes: &[&[usize]]) -> Result<Plan> {
         let key: Vec<Vec<usize>> = shapes.iter().map(|s| s.to_vec()).collect();
         let mut plans = self.plans.lock().unwrap_or_else(|p| p.into_inner());
-        if let Some((_, plan)) = plans.iter().find(|(k, _)| *k == key) {
-            return Ok(plan.clone());
-        }
-        let plan = self.specialise(&key)?;
-        if plans.len() >= MAX_PLANS {
-            plans.remove(0);
-        }
-        plans.push((key, plan.clone()));
-        Ok(plan)
+        plans.get_or_try_insert(key, |key| self.specialise(key))
     }
 
     /// Pin every input to its concrete shape (keeping the element type the file declares), then
@@ -165,4 +192,34 @@ pub fn output_f32(outputs: &TVec<TValue>, index: usize, name: &str) -> Result<Ve
     let t = outputs.get(index).ok_or_else(|| Error::model(format!("{name}: missing output {index}")))?;
     let view = t.to_plain_array_view::<f32>().map_err(|e| Error::model(format!("{name}: output {index}: {e}")))?;
     Ok(view.iter().copied().collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::RecentlyUsed;
+
+    /// The value for `key`, noting in `made` each key whose value had to be made.
+    fn get(cache: &mut RecentlyUsed<String, String>, made: &mut Vec<String>, key: &str) -> String {
+        cache
+            .get_or_try_insert(key.to_string(), |k| {
+                made.push(k.clone());
+                Ok::<_, ()>(k.to_uppercase())
+            })
+            .unwrap()
+    }
+
+    #[test]
+    fn the_value_unused_longest_is_dropped_first() {
+        let (mut cache, mut made) = (RecentlyUsed::new(2), Vec::new());
+        assert_eq!(get(&mut cache, &mut made, "preview"), "PREVIEW");
+        get(&mut cache, &mut made, "page");
+        get(&mut cache, &mut made, "preview"); // used again: now the most recent
+        get(&mut cache, &mut made, "level"); // drops "page", the one unused longest
+        get(&mut cache, &mut made, "preview");
+        get(&mut cache, &mut made, "page");
+        assert_eq!(made, ["preview", "page", "level", "page"]);
+        // a value that cannot be made is not stored
+        assert!(cache.get_or_try_insert("broken".to_string(), |_| Err::<String, _>("no")).is_err());
+        assert_eq!(cache.entries.len(), 2);
+    }
 }

@@ -129,14 +129,7 @@ impl Working {
     /// The regions a detection of this copy turned by `turn` found, levelled by `slant` if it was,
     /// which the copy keeps from now on; back in the pixels of the `w` x `h` photo, corners in each
     /// formula's own order.
-    fn take_turned(
-        &mut self,
-        turn: PageTurn,
-        regions: Vec<Region>,
-        slant: Option<f32>,
-        w: u32,
-        h: u32,
-    ) -> Vec<Region> {
+    fn take_turned(&mut self, turn: PageTurn, regions: Vec<Region>, slant: Option<f32>, w: u32, h: u32) -> Vec<Region> {
         self.slant = slant;
         let (ww, wh) = (self.image.width() as f32, self.image.height() as f32);
         let (sx, sy) = (w as f32 / ww, h as f32 / wh);
