@@ -129,16 +129,8 @@ fn worth_levelling(slant: f32) -> bool {
     slant.abs() >= MIN_SLANT_DEG.to_radians()
 }
 
-/// Regions of `page` (the photo already scaled to the detector's working size) in reading order, found
-/// on the page turned level when the first pass says it is slanted by `MIN_SLANT_DEG` or more. The level
-/// canvas keeps the page's pixel scale (its side grows by up to √2, then to a multiple of
-/// `CANVAS_STEP`), so the formulas are not shrunk by the turn. Quads come back in `page`'s pixels.
-///
-/// `known_slant` is the slant an earlier pass on the same page levelled it by (`pipeline::Working::slant`):
-/// a larger copy of the page, or the page turned by quarter or half turns, has the same slant
-/// (`page_slant` folds it modulo a quarter turn), so the first pass, which would only measure it
-/// again, is skipped. On a page that takes the small-print look that pass is the size of the whole
-/// page at 1,600 pixels. Returns the regions and the slant the page was levelled by, if it was.
+/// Regions of `page` and the slant it was levelled by, if it was, with every pass run whole
+/// (`LevelDetection::run_whole`; what `pipeline::Engine::detect_turned` runs on a page's working copy).
 pub fn detect_level(
     detector: &Detector,
     page: &RgbImage,
@@ -148,9 +140,21 @@ pub fn detect_level(
     LevelDetection::start(Cow::Borrowed(page), known_slant).run_whole(detector, work)
 }
 
-/// `detect_level` as steps, for a driver that runs the detector passes itself (the browser's worker
-/// pool cuts the large ones in bands, src/page_read.rs): `canvas()` is what the next pass looks at,
-/// `advance` takes the regions the detector found on it.
+/// Regions of `page` (the photo already scaled to the detector's working size) in reading order, found
+/// on the page turned level when the first pass says it is slanted by `MIN_SLANT_DEG` or more. The level
+/// canvas keeps the page's pixel scale (its side grows by up to √2, then to a multiple of
+/// `CANVAS_STEP`), so the formulas are not shrunk by the turn. Quads come back in `page`'s pixels.
+///
+/// As steps, for whoever runs the detector passes: `canvas()` is what the next pass looks at,
+/// `advance` takes the regions the detector found on it; `run_whole` runs every pass whole, and the
+/// browser's worker pool computes the small-print look's passes in bands (`pipeline::TurnedDetection`,
+/// src/page_read.rs).
+///
+/// `known_slant` (`start`) is the slant an earlier pass on the same page levelled it by
+/// (`pipeline::Working::slant`): a larger copy of the page, or the page turned by quarter or half
+/// turns, has the same slant (`page_slant` folds it modulo a quarter turn), so the first pass, which
+/// would only measure it again, is skipped. On a page that takes the small-print look that pass is the
+/// size of the whole page at 1,600 pixels.
 pub struct LevelDetection<'a> {
     stage: Stage<'a>,
 }

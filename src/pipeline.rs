@@ -397,8 +397,9 @@ impl TurnedDetection {
         self.level.canvas()
     }
 
-    /// The regions the detector found on `canvas()`; `working` is the copy this detection started
-    /// from, and `photo` the photo's width and height.
+    /// The regions the detector found on `canvas()`. `working` must be the copy this detection was
+    /// started from (it keeps the slant, and its size maps the regions back); `photo` is the photo's
+    /// width and height.
     pub(crate) fn advance(self, regions: Vec<Region>, working: &mut Working, photo: (u32, u32)) -> TurnedStep {
         match self.level.advance(regions) {
             LevelStep::Again(level) => TurnedStep::Again(TurnedDetection { level, ..self }),

@@ -63,8 +63,9 @@ pub fn looks_close_up(region_heights: &[f32]) -> bool {
 
 /// `img` at the detector's working size: scaled so that its longer side is `long_side` rounded down to
 /// a multiple of 32 (the model downsamples by 32), and that scale (working size / `img`'s size).
-/// Every pass after the first is on a copy already at its working size (`pipeline::Working`, a
-/// level canvas): that one is taken as it is, not copied.
+/// In a page read every pass is on a copy already at its working size (`pipeline::Working`, a level
+/// canvas): that one is taken as it is, not copied; only a photo given to the detector directly (the
+/// live preview's frame, `Detector::detect`) is scaled here.
 pub fn to_working_size(img: &RgbImage, long_side: u32) -> (Cow<'_, RgbImage>, f32) {
     let side = (long_side / 32).max(1) * 32;
     let (w, h) = (img.width(), img.height());
