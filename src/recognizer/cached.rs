@@ -2,8 +2,9 @@
 //! (training/mathsnap_train/cached_decoder.py exports it).
 //!
 //! Each step feeds the graph the hypotheses' last tokens, their position, the cache of every
-//! earlier token's self-attention keys and values (one row of layers × width per token) and a mask
-//! over the cache's rows. The cache is passed at a capacity bucket (a power of two from 16 up to
+//! earlier token's self-attention keys and values (one row of layers × width per token), a mask
+//! over the cache's rows, and the crop's cross-attention keys and values once, shared by the
+//! hypotheses (not tiled across the beam as the GRU decoder's memory is). The cache is passed at a capacity bucket (a power of two from 16 up to
 //! `max_tokens`), so a reading of a few tokens does not pay for the longest one, and tract optimises
 //! one plan per (beam width, capacity) pair. The mask is an input, not built in the graph: tract
 //! 0.23.9 folds a causal mask built from a symbolic length into all-true (tests/tract_parity.rs
@@ -92,15 +93,17 @@ pub(crate) fn advance(
     }
     let mask: Vec<f32> = (0..capacity).map(|r| if r < read { 0.0 } else { MASKED }).collect();
     let s = rec.config.slots;
-    let (memory, keys) = enc.for_batch(b, s)?;
+    // the crop's memory once, shared by the b hypotheses (cached_decoder.py: tiled, tract packed and
+    // sliced it b times at every step)
+    let (memory, keys) = enc.for_batch(1, s)?;
     let plan = rec.decoder.plan(&[
         &[b],
         &[1],
         &[1, capacity],
         &[b, capacity, row],
         &[b, capacity, row],
-        &[b, s, enc.memory_dim],
-        &[b, s, enc.key_dim],
+        &[1, s, enc.memory_dim],
+        &[1, s, enc.key_dim],
     ])?;
     let inputs = tvec!(
         Tensor::from_shape(&[b], tokens).map_err(|e| Error::model(e.to_string()))?.into(),

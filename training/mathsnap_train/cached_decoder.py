@@ -4,10 +4,17 @@ key/value cache, in two graphs.
 * `CrossMemory` runs once per crop (inside the encoder's ONNX graph): each layer's cross-attention keys
   and values of the encoder's memory slots, packed token-major as [B, S, L*d] so that the engine tiles
   them for a beam exactly as it tiles the GRU decoder's memory and keys.
-* `CachedStep` runs once per output token for a batch of hypotheses: the token, its position, the
-  self-attention keys and values of every earlier token (the cache, [B, C, L*d], C a capacity bucket of
-  which only the first `t` rows are real) and an additive mask over the C cache rows (the token always
-  attends itself) -> log-probabilities and this token's keys and values for the cache.
+* `CachedStep` runs once per output token for a batch of hypotheses of one crop: the token, its position,
+  the self-attention keys and values of every earlier token (the cache, [B, C, L*d], C a capacity bucket
+  of which only the first `t` rows are real), an additive mask over the C cache rows (the token always
+  attends itself) and the crop's cross-attention keys and values once ([1, S, L*d], shared by the B
+  hypotheses) -> log-probabilities and this token's keys and values for the cache.
+
+Why the crop's memory is passed once and not once per hypothesis: tract packs the right-hand operand of
+every matrix product that is not a constant, at every step, and takes the layers and heads out of the
+memory at every step too; with the memory tiled across a beam of B that was done B times (more than half
+of a step's time, training/MODEL_CARD.md). Shared, each head attends with the hypotheses as the rows of
+one matrix product.
 
 Why the mask is an input: tract 0.23.9 folds a causal mask built inside the graph from a symbolic length
 into all-true (wrong logits, no error). With the mask and the cache passed in, the graph has no
@@ -50,6 +57,19 @@ def _attend(q, k, v, heads, mask=None):
     return out.transpose(1, 2).reshape(q.shape[0], -1)
 
 
+def _attend_shared(q, keys, values, heads):
+    """q [B, d], B hypotheses attending the keys/values [1, N, d] they share -> [B, d]: per head one
+    matrix product with the hypotheses as its rows."""
+    b, d = q.shape
+    n, dh = keys.shape[1], d // heads
+    qh = q.reshape(b, heads, dh).transpose(0, 1)                              # H x B x dh
+    kh = keys.reshape(n, heads, dh).permute(1, 2, 0)                          # H x dh x N
+    vh = values.reshape(n, heads, dh).transpose(0, 1)                         # H x N x dh
+    scores = torch.matmul(qh, kh) / math.sqrt(dh)                             # H x B x N
+    out = torch.matmul(torch.softmax(scores, dim=-1), vh)                     # H x B x dh
+    return out.transpose(0, 1).reshape(b, d)
+
+
 class CrossMemory(nn.Module):
     """Encoder memory [B, S, d_memory] -> (cross keys, cross values), each [B, S, L*d]."""
 
@@ -79,7 +99,8 @@ class CachedStep(nn.Module):
     def forward(self, token, position, mask, past_keys, past_values, cross_keys, cross_values):
         """token [B] int64, position [1] int64 (the token's index, <s> = 0), mask [1, C] (0 = attend,
         MASKED = not: the cache rows not yet written), past_keys/past_values [B, C, L*d],
-        cross_keys/cross_values [B, S, L*d] -> (logprobs [B, V], keys [B, L*d], values [B, L*d])."""
+        cross_keys/cross_values [1, S, L*d] (the crop's, shared) -> (logprobs [B, V], keys [B, L*d],
+        values [B, L*d])."""
         dec, d = self.decoder, self.width
         self_mask = torch.cat([mask, torch.zeros_like(mask[:, :1])], 1)   # 1 x C+1: the token sees itself
         x = dec.embed(token) * dec.scale + torch.index_select(dec.pos, 0, position)   # B x d
@@ -99,8 +120,8 @@ class CachedStep(nn.Module):
             h = layer.norm2(x)
             (wq, bq), _, _ = _layer_parts(layer.multihead_attn)
             q = F.linear(h, wq, bq)
-            x = x + layer.multihead_attn.out_proj(_attend(q[:, None], cross_keys[:, :, sl], cross_values[:, :, sl],
-                                                          self.heads))
+            x = x + layer.multihead_attn.out_proj(_attend_shared(q, cross_keys[:, :, sl], cross_values[:, :, sl],
+                                                                 self.heads))
             x = x + layer.linear2(F.relu(layer.linear1(layer.norm3(x))))
         logprobs = torch.log_softmax(dec.classify(dec.norm(x)), dim=-1)
         return logprobs, torch.cat(new_keys, -1), torch.cat(new_values, -1)
@@ -115,8 +136,12 @@ def step_mask(t, capacity):
 
 
 def read_forced(decoder, memory, tokens, capacity):
-    """Log-probabilities [B, T, V] of a forced token sequence [B, T] stepped through the cache: what the
-    engine computes, for tests against the teacher-forced pass."""
+    """Log-probabilities [B, T, V] of forced token sequences [B, T] stepped through the cache: what the
+    engine computes, for tests against the teacher-forced pass. `memory` [1, S, d_memory] is one crop's,
+    which all B sequences read (as a beam's hypotheses do), or [B, S, d_memory], one crop each."""
+    if memory.shape[0] > 1:
+        return torch.cat([read_forced(decoder, memory[i:i + 1], tokens[i:i + 1], capacity)
+                          for i in range(memory.shape[0])])
     cross_keys, cross_values = CrossMemory(decoder)(memory)
     step = CachedStep(decoder)
     b, width = tokens.shape[0], cross_keys.shape[-1]

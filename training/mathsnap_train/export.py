@@ -167,9 +167,9 @@ def export_cached_decoder(model, path, raw_memory, check, fp16_weights):
         keys, memory = CrossMemory(model.decoder)(raw_memory)
     width = keys.shape[-1]
     args = (torch.tensor([1, 5, 9]), torch.tensor([t]), step_mask(t, capacity), torch.randn(b, capacity, width),
-            torch.randn(b, capacity, width), memory.expand(b, -1, -1).contiguous(), keys.expand(b, -1, -1).contiguous())
+            torch.randn(b, capacity, width), memory, keys)
     axes = {"token": {0: "beam"}, "mask": {1: "capacity"}, "past_keys": {0: "beam", 1: "capacity"},
-            "past_values": {0: "beam", 1: "capacity"}, "memory": {0: "beam"}, "keys": {0: "beam"},
+            "past_values": {0: "beam", 1: "capacity"},
             "logprobs": {0: "beam"}, "keys_out": {0: "beam"}, "values_out": {0: "beam"}}
     torch.onnx.export(CachedStepGraph(model).eval(), args, path, input_names=names, output_names=outputs,
                       opset_version=17, dynamo=False, dynamic_axes=axes)
@@ -202,7 +202,7 @@ def cached_decoder_drift(model, path, raw_memory, length=24):
             lp, k, v = session.run(None, {
                 "token": tokens[:, t].numpy(), "position": np.array([t], np.int64),
                 "mask": step_mask(t, capacity).numpy(), "past_keys": past_keys, "past_values": past_values,
-                "memory": memory.expand(2, -1, -1).numpy(), "keys": keys.expand(2, -1, -1).numpy()})
+                "memory": memory.numpy(), "keys": keys.numpy()})
             past_keys[:, t], past_values[:, t] = k, v
             worst = max(worst, float(np.abs(lp - want[:, t]).max()))
     return worst

@@ -24,6 +24,17 @@ def test_cached_steps_equal_the_teacher_forced_pass_at_several_lengths():
                 assert torch.allclose(got, want, atol=1e-4), (length, capacity, (got - want).abs().max())
 
 
+def test_hypotheses_sharing_one_crops_memory_read_as_if_each_had_its_own():
+    model = _model(2)
+    with torch.no_grad():
+        memory, _ = model.encoder(torch.rand(1, 1, 64, 256))
+        tokens = torch.randint(3, 40, (3, 9))
+        tokens[:, 0] = 1
+        want = model.decoder(tokens, memory.expand(3, -1, -1))
+        got = read_forced(model.decoder, memory, tokens, 16)
+    assert torch.allclose(got, want, atol=1e-4), (got - want).abs().max()
+
+
 def test_unused_cache_rows_are_ignored():
     model = _model(1)
     with torch.no_grad():
