@@ -112,8 +112,11 @@ export class OfflineSupport extends EventTarget {
   async removeOfflineData() {
     try { localStorage.setItem(OPT_OUT_KEY, 'off'); } catch { /* private mode: removal still happens */ }
     await removeAllCorrectionData().catch(() => {});
-    const regs = await navigator.serviceWorker.getRegistrations();
-    await Promise.all(regs.filter((r) => r.scope === this.scope).map((r) => r.unregister()));
+    const regs = (await navigator.serviceWorker.getRegistrations()).filter((r) => r.scope === this.scope);
+    // The worker first, answered before anything is deleted: a request of this page still on its way
+    // (a pool worker loading its models) must not open the cache again once it is gone (sw.js).
+    await Promise.all(regs.map((r) => forgetInWorker(r.active)));
+    await Promise.all(regs.map((r) => r.unregister()));
     const keys = await caches.keys();
     await Promise.all(keys.filter((k) => k.startsWith(CACHE_PREFIX)).map((k) => caches.delete(k)));
     this.persisted = false;
@@ -125,4 +128,21 @@ export class OfflineSupport extends EventTarget {
     try { localStorage.removeItem(OPT_OUT_KEY); } catch { /* ignore */ }
     return this.start();
   }
+}
+
+/**
+ * Ask a service worker to stop writing to its cache (sw.js, 'forget'); resolves once it has answered,
+ * or after a second without an answer (a worker of an older build that does not know the message).
+ */
+function forgetInWorker(worker) {
+  if (!worker) return Promise.resolve();
+  return new Promise((resolve) => {
+    const channel = new MessageChannel();
+    const timer = setTimeout(resolve, 1000);
+    channel.port1.onmessage = () => {
+      clearTimeout(timer);
+      resolve();
+    };
+    worker.postMessage({ type: 'forget' }, [channel.port2]);
+  });
 }

@@ -34,13 +34,27 @@ self.addEventListener('activate', (event) => {
   })());
 });
 
+// Set when the page is about to remove its offline data ("Remove offline data", www/offline.js): no fetch
+// opens this build's cache from then on.
+let forgotten = false;
+
+self.addEventListener('message', (event) => {
+  if (event.data?.type !== 'forget') return;
+  forgotten = true;
+  event.ports[0]?.postMessage('forgotten');
+});
+
 /**
  * This build's cache if it exists. A fetch never creates it: after "Remove offline data" deleted it, the
  * page stays controlled by this worker until it navigates, and a request still on its way (a pool
- * worker loading its models, a font) would otherwise bring the cache back.
+ * worker loading its models, a font) would otherwise bring the cache back. `caches.open` creates a
+ * cache that is missing, so checking `caches.has` first is not enough alone: a deletion between the two
+ * would be undone. Hence `forgotten`, set before the page deletes anything: there is no await between
+ * its last check and `open`, so an open that passed it was asked for before the page's deletion.
  */
 async function ownCache() {
-  return (await caches.has(CACHE)) ? caches.open(CACHE) : null;
+  if (forgotten || !(await caches.has(CACHE))) return null;
+  return forgotten ? null : caches.open(CACHE);
 }
 
 async function networkFirst(request, fallbackUrl) {
