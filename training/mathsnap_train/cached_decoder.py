@@ -2,8 +2,9 @@
 key/value cache, in two graphs.
 
 * `CrossMemory` runs once per crop (inside the encoder's ONNX graph): each layer's cross-attention keys
-  and values of the encoder's memory slots, packed token-major as [B, S, L*d] so that the engine tiles
-  them for a beam exactly as it tiles the GRU decoder's memory and keys.
+  and values of the encoder's memory slots, packed token-major as [B, S, L*d], in the places of the GRU
+  encoder's memory and keys (the engine passes them to each step once, untiled, where it tiles the GRU
+  decoder's across the beam).
 * `CachedStep` runs once per output token for a batch of hypotheses of one crop: the token, its position,
   the self-attention keys and values of every earlier token (the cache, [B, C, L*d], C a capacity bucket
   of which only the first `t` rows are real), an additive mask over the C cache rows (the token always

@@ -43,7 +43,8 @@ class EncoderGraph(torch.nn.Module):
 
 class CachedEncoderGraph(torch.nn.Module):
     """Recognizer v2's encoder graph: the image -> each decoder layer's cross-attention values and keys
-    ([1, S, L*d] each, in the places of the GRU encoder's memory and keys, so the engine tiles them alike)."""
+    ([1, S, L*d] each, in the places of the GRU encoder's memory and keys; the cached step takes them once,
+    shared by the beam, not tiled)."""
 
     def __init__(self, model):
         super().__init__()
