@@ -33,4 +33,5 @@ pub mod zeroed_alloc;
 static ALLOCATOR: zeroed_alloc::ZeroedAlloc = zeroed_alloc::ZeroedAlloc;
 
 pub use error::{Error, ErrorKind, Result};
-pub use pipeline::{Engine, Formula, ModelDir, ModelSource, ReadOptions, ReadResult};
+pub use pipeline::{CropReading, Engine, Formula, ModelDir, ModelSource, ReadOptions, ReadResult};
+pub use recognizer::calibration::Evidence;

@@ -9,6 +9,7 @@ use crate::geometry::{quad_size, Quad};
 use crate::models::Manifest;
 use crate::orientation::PageTurn;
 use crate::recognizer::beam::{self, DecodeOptions};
+use crate::recognizer::calibration::Evidence;
 use crate::recognizer::Recognizer;
 use crate::{latex, parallel, preprocess};
 use image::RgbImage;
@@ -25,6 +26,15 @@ pub struct Formula {
     /// normalisation. Only with `ReadOptions::keep_crops` (e.g. `mathsnap read --save-crops`); never serialised.
     #[serde(skip)]
     pub crop: Option<RgbImage>,
+}
+
+/// One crop as the recognizer read it.
+#[derive(Clone, Debug)]
+pub struct CropReading {
+    /// empty when the crop holds no ink
+    pub latex: String,
+    pub confidence: f32,
+    pub evidence: Evidence,
 }
 
 #[derive(Clone, Debug, Default, Serialize)]
@@ -193,13 +203,19 @@ impl Engine {
         self.detector.is_some()
     }
 
-    /// Recognise one upright formula crop.
+    /// Recognise one upright formula crop: its LaTeX and confidence.
     /// An empty string when the crop holds no ink at all (a blank photo is "no formula", not a guess).
     pub fn recognize_crop(&self, crop: &RgbImage, opts: &DecodeOptions) -> Result<(String, f32)> {
+        self.read_crop(crop, opts).map(|r| (r.latex, r.confidence))
+    }
+
+    /// `recognize_crop` with what the confidence was computed from (`mathsnap eval --predictions`
+    /// writes it for the calibrator; training/mathsnap_train/calibrate.py).
+    pub fn read_crop(&self, crop: &RgbImage, opts: &DecodeOptions) -> Result<CropReading> {
         // blank or not is judged on the crop as it came: framing would blow a speck up to a formula's size
         let gray = preprocess::to_gray(crop);
         if preprocess::prepare_gray(&gray).iter().filter(|&&v| v > 0.5).count() < MIN_INK_PIXELS {
-            return Ok((String::new(), 0.0));
+            return Ok(CropReading { latex: String::new(), confidence: 0.0, evidence: Evidence::NONE });
         }
         let config = &self.recognizer.config;
         let views = preprocess::gray_views(&gray, config.frame_margin, &config.view_scales);
@@ -207,7 +223,7 @@ impl Engine {
         let decoded = beam::decode(&self.recognizer, &encoded, opts)?;
         let vocab = &self.recognizer.config.vocab;
         let tokens: Vec<&str> = decoded.tokens.iter().filter_map(|&i| vocab.get(i).map(String::as_str)).collect();
-        Ok((latex::to_latex(&tokens), decoded.confidence))
+        Ok(CropReading { latex: latex::to_latex(&tokens), confidence: decoded.confidence, evidence: decoded.evidence })
     }
 
     pub(crate) fn detector(&self) -> Result<&Detector> {

@@ -6,6 +6,8 @@
 mod support;
 use support::*;
 
+use mathsnap::recognizer::calibration::Calibration;
+use mathsnap::Evidence;
 use std::path::Path;
 
 fn labels(dir: &Path) -> Vec<(String, String)> {
@@ -128,10 +130,35 @@ fn saved_crops_are_a_labelling_batch_that_eval_reads_back() {
         .map(|l| {
             let v: serde_json::Value = serde_json::from_str(l).unwrap();
             assert_eq!(v["edit"], 0, "{l}");
+            evidence_explains_the_score(&v);
             (v["image"].as_str().unwrap().to_string(), v["truth"].as_str().unwrap().to_string())
         })
         .collect();
     assert_eq!(predicted, all);
+}
+
+/// A prediction's evidence (what the calibrator weighs) is whole and consistent, and the shipped
+/// calibration applied to it gives the score reported.
+fn evidence_explains_the_score(prediction: &serde_json::Value) {
+    let e = &prediction["evidence"];
+    let feature = |name: &str| e[name].as_f64().unwrap_or_else(|| panic!("no {name} in {prediction}")) as f32;
+    for name in Evidence::FEATURES {
+        assert!(feature(name).is_finite(), "{name} in {prediction}");
+    }
+    let evidence = Evidence {
+        ln_score: feature("ln_score"),
+        weakest: feature("weakest"),
+        closest: feature("closest"),
+        ln_tokens: feature("ln_tokens"),
+    };
+    // no token of a path is more likely than their geometric mean says the weakest one is
+    assert!(evidence.weakest <= evidence.ln_score + 1e-5 && evidence.ln_score <= 0.0, "{prediction}");
+    assert!(evidence.closest <= Evidence::CLEAR_CALL && evidence.ln_tokens > 0.0, "{prediction}");
+    let manifest: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string("models/manifest.json").unwrap()).unwrap();
+    let calibration: Calibration = serde_json::from_value(manifest["recognizer"]["calibration"].clone()).unwrap();
+    let score = prediction["score"].as_f64().unwrap() as f32;
+    assert!((calibration.apply(&evidence) - score).abs() < 1e-4, "{prediction}");
 }
 
 #[test]

@@ -60,7 +60,8 @@ enum Command {
         labels: Option<PathBuf>,
         #[arg(long)]
         single: bool,
-        /// Write each prediction as a JSON line to this file.
+        /// Write each prediction as a JSON line to this file: {"image", "truth", "latex", "edit", "score"}, with
+        /// --single also "evidence", what the confidence was computed from (training's calibrate.py fits on it).
         #[arg(long)]
         predictions: Option<PathBuf>,
         dir: PathBuf,
@@ -87,6 +88,13 @@ fn read_one(engine: &Engine, path: &Path, opts: &ReadOptions) -> Result<mathsnap
     let bytes =
         std::fs::read(path).map_err(|e| Error::bad_image(format!("cannot read file {}: {e}", path.display())))?;
     engine.read_encoded(&bytes, opts)
+}
+
+/// One image read as one formula crop (as `read --single`), with the evidence behind its confidence.
+fn read_crop(engine: &Engine, path: &Path, opts: &ReadOptions) -> Result<mathsnap::CropReading, Error> {
+    let bytes =
+        std::fs::read(path).map_err(|e| Error::bad_image(format!("cannot read file {}: {e}", path.display())))?;
+    engine.read_crop(&mathsnap::input::decode(&bytes)?, &opts.decode)
 }
 
 fn cmd_read(
@@ -187,17 +195,22 @@ fn cmd_eval(
         let mut parts = row.splitn(3, '\t');
         let (name, truth, cell) = (parts.next().unwrap_or(""), parts.next().unwrap_or(""), parts.next());
         // the score of what was read: the lowest of its formulas' (one formula with --single)
-        let (got, score) = match read_one(engine, &dir.join(name), opts) {
-            Ok(r) => (
-                r.formulas.iter().map(|f| f.latex.as_str()).collect::<Vec<_>>().join(" "),
-                r.formulas.iter().map(|f| f.score).reduce(f32::min),
-            ),
-            Err(e) => {
-                errors += 1;
-                eprintln!("{name}: {e}");
-                (String::new(), None)
-            }
+        let read = if opts.single {
+            read_crop(engine, &dir.join(name), opts).map(|r| {
+                let score = (!r.latex.is_empty()).then_some(r.confidence);
+                (r.latex, score, Some(r.evidence))
+            })
+        } else {
+            read_one(engine, &dir.join(name), opts).map(|r| {
+                let got = r.formulas.iter().map(|f| f.latex.as_str()).collect::<Vec<_>>().join(" ");
+                (got, r.formulas.iter().map(|f| f.score).reduce(f32::min), None)
+            })
         };
+        let (got, score, evidence) = read.unwrap_or_else(|e| {
+            errors += 1;
+            eprintln!("{name}: {e}");
+            (String::new(), None, None)
+        });
         let (a, b) = (texnorm::norm(&got), texnorm::norm(truth));
         let e = texnorm::edit(&a, &b);
         all.add(e, a.len().max(b.len()));
@@ -205,7 +218,11 @@ fn cmd_eval(
             cells.entry(c.trim().to_string()).or_default().add(e, a.len().max(b.len()));
         }
         if let Some(f) = pred_out.as_mut() {
-            let _ = writeln!(f, "{}", json!({"image": name, "truth": truth, "latex": got, "edit": e, "score": score}));
+            let _ = writeln!(
+                f,
+                "{}",
+                json!({"image": name, "truth": truth, "latex": got, "edit": e, "score": score, "evidence": evidence})
+            );
         }
     }
     for (c, t) in &cells {

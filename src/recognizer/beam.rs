@@ -2,6 +2,7 @@
 //! repetition loops (the classic failure of attention decoders on hard inputs: better to stop
 //! and report low confidence than to emit "1111111..." for 200 tokens).
 
+use super::calibration::Evidence;
 use super::{rescore, DecoderState, Encoded, Recognizer};
 use crate::error::{Error, Result};
 
@@ -21,19 +22,40 @@ impl Default for DecodeOptions {
 #[derive(Clone, Debug)]
 pub struct Decoded {
     pub tokens: Vec<usize>,
-    /// Geometric-mean token probability of the chosen hypothesis, 0..1.
+    /// The probability that the reading is exactly right, where the manifest has a calibration
+    /// (calibration.rs); without one, the geometric-mean token probability, 0..1.
     pub confidence: f32,
     /// The hypothesis was cut by the loop guard or the length limit.
     pub truncated: bool,
+    /// What the confidence is computed from (the calibrator's features).
+    pub evidence: Evidence,
 }
 
 /// A hypothesis carries one decoder state (GRU hidden + attention coverage, or the transformer's
-/// key/value cache) per view of the crop.
+/// key/value cache) per view of the crop, and what its path says about its own reliability.
 #[derive(Clone)]
 struct Hyp {
     tokens: Vec<usize>,
     logp: f32,
     states: Vec<DecoderState>,
+    /// the lowest (view-averaged) log-probability of a token on its path, end token included
+    weakest: f32,
+    /// the closest call on its path: min over steps of its token's log-probability minus that of
+    /// the best other token (negative where the beam kept a token that was not the step's first)
+    closest: f32,
+}
+
+impl Hyp {
+    fn evidence(&self, truncated: bool) -> Evidence {
+        let n = self.tokens.len() as f32 + 1.0;
+        Evidence {
+            // a truncated reading's score is halved: it ended on the guard, not on the model's word
+            ln_score: (length_normalised(self) + if truncated { 0.5f32.ln() } else { 0.0 }).min(0.0),
+            weakest: self.weakest.min(0.0),
+            closest: self.closest.min(Evidence::CLEAR_CALL),
+            ln_tokens: n.ln(),
+        }
+    }
 }
 
 /// Repeats of one unit that make a hypothesis a loop. Ordinary maths repeats a unit four or five
@@ -68,7 +90,14 @@ pub fn decode(rec: &Recognizer, views: &[Encoded], opts: &DecodeOptions) -> Resu
     let beam = opts.beam.clamp(1, 16);
     let (bos, eos, v) = (rec.config.bos, rec.config.eos, rec.vocab_size());
     let k = views.len();
-    let mut alive = vec![Hyp { tokens: vec![], logp: 0.0, states: vec![rec.initial_state(); k] }];
+    let start = Hyp {
+        tokens: vec![],
+        logp: 0.0,
+        states: vec![rec.initial_state(); k],
+        weakest: 0.0,
+        closest: Evidence::CLEAR_CALL,
+    };
+    let mut alive = vec![start];
     let mut finished: Vec<(Hyp, bool)> = Vec::new();
     for _ in 0..opts.max_tokens.min(rec.max_tokens()) {
         let tokens: Vec<i64> = alive.iter().map(|h| *h.tokens.last().unwrap_or(&bos) as i64).collect();
@@ -83,24 +112,31 @@ pub fn decode(rec: &Recognizer, views: &[Encoded], opts: &DecodeOptions) -> Resu
             logprobs.iter_mut().zip(out).for_each(|(a, b)| *a += b);
         }
         logprobs.iter_mut().for_each(|a| *a /= k as f32);
-        // candidates: (hypothesis index, token, total log-probability)
-        let mut cands: Vec<(usize, usize, f32)> = Vec::with_capacity(alive.len() * beam);
+        // candidates: (hypothesis index, token, total log-probability, margin over the best other token)
+        let mut cands: Vec<(usize, usize, f32, f32)> = Vec::with_capacity(alive.len() * beam);
         for (b, h) in alive.iter().enumerate() {
             let row = &logprobs[b * v..(b + 1) * v];
             let mut idx: Vec<usize> = (0..v).filter(|&t| t != bos && row[t].is_finite()).collect();
             idx.sort_by(|&x, &y| row[y].total_cmp(&row[x]));
-            cands.extend(idx.into_iter().take(beam).map(|t| (b, t, h.logp + row[t])));
+            let (first, second) = (idx.first().map(|&t| row[t]), idx.get(1).map(|&t| row[t]));
+            cands.extend(idx.iter().take(beam).enumerate().map(|(rank, &t)| {
+                let other = if rank == 0 { second } else { first };
+                (b, t, h.logp + row[t], other.map_or(Evidence::CLEAR_CALL, |o| row[t] - o))
+            }));
         }
         cands.sort_by(|a, b| b.2.total_cmp(&a.2));
         let mut next = Vec::with_capacity(beam);
-        for (b, t, logp) in cands {
+        for (b, t, logp, margin) in cands {
             if next.len() >= beam {
                 break;
             }
+            let parent = &alive[b];
             let mut h = Hyp {
-                tokens: alive[b].tokens.clone(),
+                tokens: parent.tokens.clone(),
                 logp,
                 states: outs.iter().map(|(_, states)| states[b].clone()).collect(),
+                weakest: parent.weakest.min(logp - parent.logp),
+                closest: parent.closest.min(margin),
             };
             if t == eos {
                 finished.push((h, false));
@@ -142,14 +178,19 @@ pub fn decode(rec: &Recognizer, views: &[Encoded], opts: &DecodeOptions) -> Resu
             let partial = alive.into_iter().chain(finished.into_iter().map(|(h, _)| h));
             match partial.max_by(|a, b| length_normalised(a).total_cmp(&length_normalised(b))) {
                 Some(h) => (h, true),
-                None => return Ok(Decoded { tokens: vec![], confidence: 0.0, truncated: true }),
+                None => {
+                    return Ok(Decoded { tokens: vec![], confidence: 0.0, truncated: true, evidence: Evidence::NONE })
+                }
             }
         }
     };
-    // the left-to-right decoder's own confidence, with or without rescoring: one scale for every model
-    let raw = (length_normalised(&best).exp() * if truncated { 0.5 } else { 1.0 }).clamp(0.0, 1.0);
-    let confidence = rec.config.calibration.map_or(raw, |c| c.apply(raw));
-    Ok(Decoded { tokens: best.tokens, confidence, truncated })
+    // the left-to-right decoder's own evidence, with or without rescoring: one scale for every model
+    let evidence = best.evidence(truncated);
+    let confidence = match &rec.config.calibration {
+        Some(c) => c.apply(&evidence),
+        None => evidence.raw(),
+    };
+    Ok(Decoded { tokens: best.tokens, confidence, truncated, evidence })
 }
 
 #[cfg(test)]

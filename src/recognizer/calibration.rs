@@ -1,43 +1,146 @@
-//! The confidence the engine reports: the beam's geometric-mean token probability mapped to the
-//! probability that the reading is exactly right (Platt scaling, fitted on held-out training-side
-//! crops by training/mathsnap_train/calibrate.py and written into the manifest). Without a
-//! calibration in the manifest the raw score is reported, as before.
+//! The confidence the engine reports: what the beam saw while reading a crop (its evidence) mapped
+//! to the probability that the reading is exactly right, by a logistic regression fitted on held-out
+//! training-side crops (training/mathsnap_train/calibrate.py) and written into the manifest.
+//! Without a calibration in the manifest the raw score (geometric-mean token probability) is reported.
 //!
 //! Why: the raw score is not a probability. Of the readings the app called "high confidence" (raw
 //! score >= 0.85) on held-out printed photos and phone photos of handwriting, only 56% were right.
+//! And the mean alone hides the one token the decoder hesitated over, which is how a long formula
+//! that is nearly all certain goes wrong, and a long formula has more places to go wrong than a
+//! short one at the same mean: the weakest token, the closest call and the length say so.
 
-/// p = sigmoid(slope * ln(raw) + bias), the manifest's `recognizer.calibration`.
-#[derive(Clone, Copy, Debug, serde::Deserialize)]
+use serde::Serialize;
+use std::collections::BTreeMap;
+
+/// What the beam saw on the path it chose: the calibrator's features, by their manifest names.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+pub struct Evidence {
+    /// ln of the raw score: the mean token log-probability (end token included), ln 0.5 lower when
+    /// the reading was cut by the loop guard or the length limit
+    pub ln_score: f32,
+    /// the lowest token log-probability on the path
+    pub weakest: f32,
+    /// min over the path of its token's log-probability minus the best other token's, capped at
+    /// CLEAR_CALL (negative where the beam kept a token that was not the step's first choice)
+    pub closest: f32,
+    /// ln(tokens + 1)
+    pub ln_tokens: f32,
+}
+
+impl Evidence {
+    /// A margin beyond which a step is no call at all (e^10: the other token is 22,000 times less likely).
+    pub const CLEAR_CALL: f32 = 10.0;
+    /// Nothing was read: the floor of every feature (finite, so that a zero weight stays zero).
+    pub const NONE: Evidence =
+        Evidence { ln_score: Self::FLOOR, weakest: Self::FLOOR, closest: -Self::CLEAR_CALL, ln_tokens: 0.0 };
+    /// The lowest log-probability a feature reports (ln 1e-6).
+    pub const FLOOR: f32 = -13.815_51;
+    /// The feature names a calibration may weigh, as the manifest and `eval --predictions` spell them.
+    pub const FEATURES: [&'static str; 4] = ["ln_score", "weakest", "closest", "ln_tokens"];
+
+    pub fn feature(&self, name: &str) -> Option<f32> {
+        Some(match name {
+            "ln_score" => self.ln_score.max(Self::FLOOR),
+            "weakest" => self.weakest.max(Self::FLOOR),
+            "closest" => self.closest,
+            "ln_tokens" => self.ln_tokens,
+            _ => return None,
+        })
+    }
+
+    /// The raw score, 0..1.
+    pub fn raw(&self) -> f32 {
+        self.ln_score.exp().clamp(0.0, 1.0)
+    }
+}
+
+/// p = sigmoid(bias + Σ weight × feature), the manifest's `recognizer.calibration`:
+/// `{"bias": b, "weights": {"ln_score": w, "weakest": w, ...}}`. The first calibrations wrote
+/// `{"slope": s, "bias": b}`: a weight on `ln_score` alone, still read.
+#[derive(Clone, Debug, serde::Deserialize)]
 pub struct Calibration {
-    pub slope: f32,
     pub bias: f32,
+    #[serde(default)]
+    pub slope: Option<f32>,
+    #[serde(default)]
+    pub weights: BTreeMap<String, f32>,
 }
 
 impl Calibration {
-    pub fn is_valid(&self) -> bool {
-        self.slope.is_finite() && self.bias.is_finite() && self.slope >= 0.0
+    /// Why the calibration cannot be used, if it cannot: an unknown feature, a weight that is not a
+    /// number, or a score weighed against itself (a higher raw score must not lower the confidence).
+    pub fn problem(&self) -> Option<String> {
+        if let Some(name) = self.weights.keys().find(|k| !Evidence::FEATURES.contains(&k.as_str())) {
+            return Some(format!("unknown feature {name:?} (known: {})", Evidence::FEATURES.join(", ")));
+        }
+        let numbers = self.weights.values().chain(self.slope.iter()).chain([&self.bias]);
+        if numbers.into_iter().any(|w| !w.is_finite()) {
+            return Some("a weight or the bias is not a finite number".into());
+        }
+        if self.score_weight() < 0.0 {
+            return Some("the raw score's weight (slope) must be from 0 up".into());
+        }
+        None
     }
 
-    /// The calibrated confidence of a raw score in [0, 1]; monotonic, so rankings do not change.
-    pub fn apply(&self, raw: f32) -> f32 {
-        let z = self.slope * raw.max(1e-6).ln() + self.bias;
+    fn score_weight(&self) -> f32 {
+        self.slope.unwrap_or(0.0) + self.weights.get("ln_score").copied().unwrap_or(0.0)
+    }
+
+    /// The calibrated confidence of a reading, in [0, 1].
+    pub fn apply(&self, evidence: &Evidence) -> f32 {
+        let others = self.weights.iter().filter(|(k, _)| k.as_str() != "ln_score");
+        let z = self.bias
+            + self.score_weight() * evidence.ln_score.max(Evidence::FLOOR)
+            + others.map(|(k, w)| w * evidence.feature(k).unwrap_or(0.0)).sum::<f32>();
         (1.0 / (1.0 + (-z).exp())).clamp(0.0, 1.0)
     }
 }
 
 #[cfg(test)]
 mod tests {
-    use super::Calibration;
+    use super::{Calibration, Evidence};
+
+    fn evidence(raw: f32) -> Evidence {
+        Evidence { ln_score: raw.max(1e-9).ln(), weakest: -1.0, closest: 1.0, ln_tokens: 2.0 }
+    }
 
     #[test]
-    fn calibration_is_monotonic_and_bounded() {
-        let c = Calibration { slope: 8.0, bias: 2.0 };
-        let ps: Vec<f32> = [0.0, 0.2, 0.5, 0.8, 0.9, 0.99, 1.0].iter().map(|&s| c.apply(s)).collect();
+    fn a_slope_alone_is_monotonic_and_bounded() {
+        let c: Calibration = serde_json::from_str(r#"{"slope": 8.0, "bias": 2.0}"#).unwrap();
+        assert_eq!(c.problem(), None);
+        let ps: Vec<f32> = [0.0, 0.2, 0.5, 0.8, 0.9, 0.99, 1.0].iter().map(|&s| c.apply(&evidence(s))).collect();
         assert!(ps.windows(2).all(|w| w[0] <= w[1]), "{ps:?}");
         assert!(ps.iter().all(|p| (0.0..=1.0).contains(p)));
-        // a perfect raw score maps to sigmoid(bias)
-        assert!((c.apply(1.0) - 1.0 / (1.0 + (-2.0f32).exp())).abs() < 1e-6);
-        assert!(!Calibration { slope: f32::NAN, bias: 0.0 }.is_valid());
-        assert!(!Calibration { slope: -1.0, bias: 0.0 }.is_valid());
+        // a perfect raw score maps to sigmoid(bias), whatever the other features say
+        assert!((c.apply(&evidence(1.0)) - 1.0 / (1.0 + (-2.0f32).exp())).abs() < 1e-6);
+    }
+
+    #[test]
+    fn weights_read_their_features() {
+        let c: Calibration =
+            serde_json::from_str(r#"{"bias": 0.5, "weights": {"ln_score": 4.0, "weakest": 1.0, "ln_tokens": -0.5}}"#)
+                .unwrap();
+        assert_eq!(c.problem(), None);
+        let e = evidence(0.9);
+        let z = 0.5 + 4.0 * 0.9f32.ln() + 1.0 * e.weakest - 0.5 * e.ln_tokens;
+        assert!((c.apply(&e) - 1.0 / (1.0 + (-z).exp())).abs() < 1e-6);
+        // a weaker weakest token lowers the confidence
+        assert!(c.apply(&Evidence { weakest: -4.0, ..e }) < c.apply(&e));
+        // nothing read: no confidence to speak of
+        assert!(c.apply(&Evidence::NONE) < 0.01);
+        for name in Evidence::FEATURES {
+            assert!(e.feature(name).is_some(), "{name}");
+        }
+    }
+
+    #[test]
+    fn unusable_calibrations_say_why() {
+        let bad = |json: &str| serde_json::from_str::<Calibration>(json).unwrap().problem();
+        assert!(bad(r#"{"slope": -1.0, "bias": 0.0}"#).unwrap().contains("slope"));
+        assert!(bad(r#"{"bias": 0.0, "weights": {"ln_score": -2.0}}"#).is_some());
+        assert!(bad(r#"{"bias": 0.0, "weights": {"vibes": 1.0}}"#).unwrap().contains("vibes"));
+        let not_a_number = Calibration { bias: f32::NAN, slope: None, weights: Default::default() };
+        assert!(not_a_number.problem().unwrap().contains("finite"));
     }
 }

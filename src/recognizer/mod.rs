@@ -36,7 +36,7 @@ pub struct RecognizerConfig {
     /// beam is rescored (rescore.rs); chosen on the training side's hold-out, written by the export.
     #[serde(default = "equal_weight")]
     pub r2l_weight: f32,
-    /// Maps the beam's raw score to the probability of an exact reading (calibration.rs); absent:
+    /// Maps the beam's evidence to the probability of an exact reading (calibration.rs); absent:
     /// the raw score is reported.
     #[serde(default)]
     pub calibration: Option<calibration::Calibration>,
@@ -143,8 +143,8 @@ impl Recognizer {
         if config.view_scales.is_empty() || config.view_scales.iter().any(|s| !(*s > 0.0 && *s <= 1.0)) {
             return Err(Error::model("recognizer view_scales must be one or more sizes in (0, 1]"));
         }
-        if config.calibration.is_some_and(|c| !c.is_valid()) {
-            return Err(Error::model("recognizer calibration must have a finite slope from 0 up and a finite bias"));
+        if let Some(problem) = config.calibration.as_ref().and_then(|c| c.problem()) {
+            return Err(Error::model(format!("recognizer calibration in the manifest: {problem}")));
         }
         if !(config.r2l_weight >= 0.0 && config.r2l_weight.is_finite()) {
             return Err(Error::model("recognizer r2l_weight must be a finite number from 0 up"));

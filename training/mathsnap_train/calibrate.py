@@ -1,13 +1,17 @@
-"""Calibrate the engine's confidence: fit p(exact) = sigmoid(slope * ln(raw score) + bias) on held-out
-training-side crops read through the engine, write it into a models folder's manifest
-(`recognizer.calibration`, applied by src/recognizer/calibration.rs), and print reliability tables.
+"""Calibrate the engine's confidence: fit p(exact) = sigmoid(bias + sum of weight x feature) over the beam's
+evidence (the features `mathsnap eval --single --predictions` writes: the mean and the weakest token
+log-probability, the closest call, the length; src/recognizer/calibration.rs) on held-out training-side
+crops read through the engine, write it into a models folder's manifest (`recognizer.calibration`, applied
+by the engine), and print reliability tables. Which features it weighs is chosen by 5-fold cross-validation
+on the same crops: the fewest that come within CV_TOLERANCE of the best held-out log loss.
 
     python3 -m training.mathsnap_train.calibrate --models models            # build the set, fit, write
     python3 -m training.mathsnap_train.calibrate --reliability P.jsonl ...  # tables of eval predictions
 
 The calibration set never touches an evaluation set: the CROHME *train* hold-out (300 crops the
-trainer never trains on), the data pack's synth-val (300, through a seeded noise cell), and 300
-school_train formulas outside the TeX training pack typeset by TeX in the training families and
+trainer never trains on, once as they are and once through the training augmentation's photo look:
+thicker strokes, paper, shadow, blur), the data pack's synth-val (300, through a seeded noise cell), and
+300 school_train formulas outside the TeX training pack typeset by TeX in the training families and
 photographed by the camera model. The app's levels come from the calibrated probability: "high"
 from HIGH up (the share of readings at that level that should be exactly right), "low" below LOW.
 """
@@ -23,10 +27,12 @@ import tempfile
 import cv2
 import numpy as np
 
-from .data import Vocab, coverage_set, crohme_train_split, sample_image
+from .data import Vocab, augment, coverage_set, crohme_train_split, load_image, sample_image
 from .latex import ROOT, canonical, canonical_tokens
 
 HIGH, LOW = 0.9, 0.6  # www/lib/formula.js reads the same levels
+# the evidence the engine reports for each reading (src/recognizer/calibration.rs, Evidence::FEATURES)
+FEATURES = ("ln_score", "weakest", "closest", "ln_tokens")
 CACHE = os.path.join(ROOT, "..", "cache")
 
 
@@ -42,6 +48,13 @@ def build_set(out, pack, seed=11, n=300):
         name = f"crohme/{k:04d}.png"
         shutil.copy(path, os.path.join(out, name))
         rows.append((name, latex, "crohme-train hold-out"))
+    # the same handwriting as a phone sees it: real photos of handwriting read far worse than scans
+    os.makedirs(os.path.join(out, "crohme-photo"), exist_ok=True)
+    for k, (path, _ids, latex, _cell) in enumerate(holdout.items[:n]):
+        name = f"crohme-photo/{k:04d}.png"
+        photo = augment(load_image(path), random.Random(seed * 1000 + 500 + k), True, photo_share=1.0)
+        cv2.imwrite(os.path.join(out, name), cv2.cvtColor(photo, cv2.COLOR_RGB2BGR))
+        rows.append((name, latex, "crohme-train hold-out, photographed"))
     synth = coverage_set(vocab, os.path.join(pack, "synth-val"))
     os.makedirs(os.path.join(out, "synth"), exist_ok=True)
     for k in range(min(n, len(synth))):
@@ -94,22 +107,67 @@ def read_raw(models, directory, exe, beam=3):
         return [json.loads(line) for line in open(preds, encoding="utf-8")]
 
 
-def fit_platt(scores, exact, iterations=100):
-    """(slope, bias) of sigmoid(slope * ln(score) + bias) by Newton's method on the log loss."""
-    x = np.log(np.maximum(np.asarray(scores, np.float64), 1e-6))
-    y = np.asarray(exact, np.float64)
-    w = np.zeros(2)
-    X = np.stack([x, np.ones_like(x)], 1)
+def design(rows, features):
+    """The feature matrix (one column per feature, then a column of ones) of eval predictions."""
+    return np.array([[r["evidence"][f] for f in features] + [1.0] for r in rows], np.float64)
+
+
+def fit_logistic(X, y, ridge=1e-2, iterations=100):
+    """Weights of sigmoid(X @ w) by Newton's method on the log loss, with a small ridge on all but the
+    last column (the bias) so that a feature the set cannot tell apart stays near 0."""
+    y = np.asarray(y, np.float64)
+    w = np.zeros(X.shape[1])
+    penalty = ridge * np.eye(X.shape[1])
+    penalty[-1, -1] = 1e-9
     for _ in range(iterations):
         p = 1 / (1 + np.exp(-(X @ w)))
-        grad = X.T @ (p - y)
-        hess = X.T @ (X * (p * (1 - p))[:, None]) + 1e-6 * np.eye(2)
-        w -= np.linalg.solve(hess, grad)
-    return float(max(w[0], 0.0)), float(w[1])
+        grad = X.T @ (p - y) + penalty @ w
+        hess = X.T @ (X * (p * (1 - p))[:, None]) + penalty
+        step = np.linalg.solve(hess, grad)
+        w -= step
+        if np.abs(step).max() < 1e-9:
+            break
+    return w
 
 
-def apply(slope, bias, scores):
-    return 1 / (1 + np.exp(-(slope * np.log(np.maximum(np.asarray(scores, np.float64), 1e-6)) + bias)))
+CV_TOLERANCE = 0.001  # nats per reading: a feature must buy more than this to be weighed
+
+
+def cross_validated_loss(rows, features, folds=5, seed=0):
+    """Mean log loss of the fit on held-out folds of `rows`."""
+    order = list(range(len(rows)))
+    random.Random(seed).shuffle(order)
+    total = 0.0
+    for f in range(folds):
+        test = [rows[i] for i in order[f::folds]]
+        train = [rows[i] for j, i in enumerate(order) if j % folds != f]
+        p = np.clip(apply(fit(train, features), test), 1e-6, 1 - 1e-6)
+        y = np.array([r["edit"] == 0 for r in test])
+        total -= np.sum(y * np.log(p) + (1 - y) * np.log(1 - p))
+    return total / len(rows)
+
+
+def choose_features(rows):
+    """The raw score and the fewest other features within CV_TOLERANCE of the best cross-validated loss."""
+    from itertools import combinations
+    others = [f for f in FEATURES if f != "ln_score"]
+    subsets = [("ln_score",) + c for k in range(len(others) + 1) for c in combinations(others, k)]
+    losses = {s: cross_validated_loss(rows, s) for s in subsets}
+    best = min(losses.values())
+    return min((s for s in subsets if losses[s] <= best + CV_TOLERANCE), key=lambda s: (len(s), losses[s])), losses
+
+
+def fit(rows, features=FEATURES):
+    """The manifest's calibration fitted on eval predictions: {"bias", "weights": {feature: weight}}."""
+    w = fit_logistic(design(rows, features), [r["edit"] == 0 for r in rows])
+    return {"bias": round(float(w[-1]), 4), "weights": {f: round(float(x), 4) for f, x in zip(features, w)}}
+
+
+def apply(calibration, rows):
+    """The calibrated confidence of each eval prediction (as the engine computes it)."""
+    weights = calibration["weights"]
+    X = design(rows, list(weights))
+    return 1 / (1 + np.exp(-(X @ np.array(list(weights.values()) + [calibration["bias"]]))))
 
 
 def reliability(rows, title):
@@ -123,6 +181,20 @@ def reliability(rows, title):
     return lines
 
 
+def sharpness(rows):
+    """How well the scores tell right readings from wrong ones, beyond the levels: log loss and Brier score
+    of the score as the probability of an exact reading (lower is better), and the ranking's AUC."""
+    p = np.clip(np.array([r["score"] if r["score"] is not None else 0.0 for r in rows], np.float64), 1e-6, 1 - 1e-6)
+    y = np.array([r["edit"] == 0 for r in rows])
+    loss = float(-np.mean(y * np.log(p) + (1 - y) * np.log(1 - p)))
+    brier = float(np.mean((p - y) ** 2))
+    ranks = np.empty(len(p))
+    ranks[np.argsort(p, kind="stable")] = np.arange(len(p))
+    pairs = y.sum() * (~y).sum()
+    auc = float((ranks[y].sum() - y.sum() * (y.sum() - 1) / 2) / pairs) if pairs else float("nan")
+    return f"log loss {loss:.3f}, Brier {brier:.3f}, AUC {auc:.3f}"
+
+
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--models", default=os.path.join(ROOT, "models"))
@@ -134,20 +206,25 @@ def main(argv=None):
     if a.reliability:
         for path in a.reliability:
             rows = [json.loads(line) for line in open(path, encoding="utf-8")]
-            print("\n".join(reliability(rows, os.path.basename(path))), "\n")
+            print("\n".join(reliability(rows, os.path.basename(path))))
+            print(sharpness(rows), "\n")
         return
     if not os.path.exists(os.path.join(a.set, "labels.tsv")):
         print(f"calibrate: {build_set(a.set, a.pack)} crops -> {a.set}", file=sys.stderr)
     rows = read_raw(a.models, a.set, a.bin)
-    scores = [r["score"] if r["score"] is not None else 0.0 for r in rows]
-    slope, bias = fit_platt(scores, [r["edit"] == 0 for r in rows])
-    for r, p in zip(rows, apply(slope, bias, scores)):
+    if any(r.get("evidence") is None for r in rows):
+        sys.exit("calibrate: the engine wrote no evidence for some readings (a mathsnap built before it did?)")
+    features, losses = choose_features(rows)
+    for subset, loss in sorted(losses.items(), key=lambda kv: kv[1]):
+        print(f"  cross-validated log loss {loss:.4f}: {', '.join(subset)}")
+    calibration = fit(rows, features)
+    for r, p in zip(rows, apply(calibration, rows)):
         r["score"] = float(p)
     man_path = os.path.join(a.models, "manifest.json")
     man = json.load(open(man_path))
-    man["recognizer"]["calibration"] = {"slope": round(slope, 4), "bias": round(bias, 4)}
+    man["recognizer"]["calibration"] = calibration
     json.dump(man, open(man_path, "w"), indent=1)
-    print(f"calibration: slope {slope:.4f}, bias {bias:.4f} from {len(rows)} crops -> {man_path}")
+    print(f"calibration: {calibration} from {len(rows)} crops -> {man_path}")
     print("\n".join(reliability(rows, "calibration set")))
 
 

@@ -14,7 +14,7 @@ import subprocess
 import tempfile
 import time
 
-from .calibrate import HIGH, LOW, reliability
+from .calibrate import HIGH, LOW, reliability, sharpness
 from .latex import ROOT
 
 SETS = [("CROHME 2014 test (real handwriting)", "../shared/data/crohme/test2014", None),
@@ -110,10 +110,12 @@ def main():
     titles[d] = f"synthetic test ({args.synth_limit} a cell)"
     lines += ["", f"Confidence levels as the app shows them (the engine's calibrated score; high from {HIGH}, low below "
               f"{LOW}; `python3 -m training.mathsnap_train.calibrate`): how many readings reach each level and how many "
-              "of those are exactly right.", ""]
+              "of those are exactly right; under each table, the score as a probability of an exact reading over the "
+              "whole set (log loss and Brier score: lower is better; AUC: how often a right reading outscores a wrong one).",
+              ""]
     for directory, predictions in RELIABILITY:
         table = reliability(predictions, titles.get(directory, directory))
-        lines += table[:1] + ["|---|---|---|---|"] + table[1:] + [""]
+        lines += table[:1] + ["|---|---|---|---|"] + table[1:] + ["", sharpness(predictions) + ".", ""]
     card = open(args.out, encoding="utf-8").read() if os.path.exists(args.out) else ""
     start, end = "<!-- eval:start -->", "<!-- eval:end -->"
     block = (f"{start}\nMeasured {time.strftime('%Y-%m-%d')} through the Rust engine (beam 3), model trained on "
