@@ -46,16 +46,35 @@ struct Hyp {
 }
 
 impl Hyp {
+    /// What the path says, in the ranges the calibration is fitted in (`Evidence::clamped`): the
+    /// engine reports exactly what it weighs.
     fn evidence(&self, truncated: bool) -> Evidence {
-        let n = self.tokens.len() as f32 + 1.0;
         Evidence {
             // a truncated reading's score is halved: it ended on the guard, not on the model's word
-            ln_score: (length_normalised(self) + if truncated { 0.5f32.ln() } else { 0.0 }).min(0.0),
-            weakest: self.weakest.min(0.0),
-            closest: self.closest.min(Evidence::CLEAR_CALL),
-            ln_tokens: n.ln(),
+            ln_score: length_normalised(self) + if truncated { 0.5f32.ln() } else { 0.0 },
+            weakest: self.weakest,
+            closest: self.closest,
+            ln_tokens: (self.tokens.len() as f32 + 1.0).ln(),
         }
+        .clamped()
     }
+}
+
+/// A beam step's candidates from one hypothesis's row of token log-probabilities: the `beam` most
+/// likely tokens (never `bos`), each with its log-probability and its margin over the best other
+/// token (the row's first choice, or for the first choice the runner-up; `CLEAR_CALL` without one).
+fn candidates(row: &[f32], bos: usize, beam: usize) -> Vec<(usize, f32, f32)> {
+    let mut idx: Vec<usize> = (0..row.len()).filter(|&t| t != bos && row[t].is_finite()).collect();
+    idx.sort_by(|&x, &y| row[y].total_cmp(&row[x]));
+    let (first, second) = (idx.first().map(|&t| row[t]), idx.get(1).map(|&t| row[t]));
+    idx.iter()
+        .take(beam)
+        .enumerate()
+        .map(|(rank, &t)| {
+            let other = if rank == 0 { second } else { first };
+            (t, row[t], other.map_or(Evidence::CLEAR_CALL, |o| row[t] - o))
+        })
+        .collect()
 }
 
 /// Repeats of one unit that make a hypothesis a loop. Ordinary maths repeats a unit four or five
@@ -112,30 +131,24 @@ pub fn decode(rec: &Recognizer, views: &[Encoded], opts: &DecodeOptions) -> Resu
             logprobs.iter_mut().zip(out).for_each(|(a, b)| *a += b);
         }
         logprobs.iter_mut().for_each(|a| *a /= k as f32);
-        // candidates: (hypothesis index, token, total log-probability, margin over the best other token)
+        // candidates: (hypothesis index, token, its log-probability, margin over the best other token)
         let mut cands: Vec<(usize, usize, f32, f32)> = Vec::with_capacity(alive.len() * beam);
-        for (b, h) in alive.iter().enumerate() {
+        for b in 0..alive.len() {
             let row = &logprobs[b * v..(b + 1) * v];
-            let mut idx: Vec<usize> = (0..v).filter(|&t| t != bos && row[t].is_finite()).collect();
-            idx.sort_by(|&x, &y| row[y].total_cmp(&row[x]));
-            let (first, second) = (idx.first().map(|&t| row[t]), idx.get(1).map(|&t| row[t]));
-            cands.extend(idx.iter().take(beam).enumerate().map(|(rank, &t)| {
-                let other = if rank == 0 { second } else { first };
-                (b, t, h.logp + row[t], other.map_or(Evidence::CLEAR_CALL, |o| row[t] - o))
-            }));
+            cands.extend(candidates(row, bos, beam).into_iter().map(|(t, lp, margin)| (b, t, lp, margin)));
         }
-        cands.sort_by(|a, b| b.2.total_cmp(&a.2));
+        cands.sort_by(|x, y| (alive[y.0].logp + y.2).total_cmp(&(alive[x.0].logp + x.2)));
         let mut next = Vec::with_capacity(beam);
-        for (b, t, logp, margin) in cands {
+        for (b, t, lp, margin) in cands {
             if next.len() >= beam {
                 break;
             }
             let parent = &alive[b];
             let mut h = Hyp {
                 tokens: parent.tokens.clone(),
-                logp,
+                logp: parent.logp + lp,
                 states: outs.iter().map(|(_, states)| states[b].clone()).collect(),
-                weakest: parent.weakest.min(logp - parent.logp),
+                weakest: parent.weakest.min(lp),
                 closest: parent.closest.min(margin),
             };
             if t == eos {
@@ -195,7 +208,20 @@ pub fn decode(rec: &Recognizer, views: &[Encoded], opts: &DecodeOptions) -> Resu
 
 #[cfg(test)]
 mod tests {
-    use super::{is_looping, LOOP_REPEATS};
+    use super::{candidates, is_looping, Evidence, LOOP_REPEATS};
+
+    #[test]
+    fn candidates_carry_their_margin_over_the_best_other_token() {
+        let (bos, ninf) = (1, f32::NEG_INFINITY);
+        // token 1 (bos) would be the first choice: never a candidate, nor anyone's rival
+        let row = [-2.0, -0.1, -0.5, -1.5, ninf];
+        assert_eq!(candidates(&row, bos, 3), vec![(2, -0.5, 1.0), (3, -1.5, -1.0), (0, -2.0, -1.5)]);
+        // greedy: the first choice's margin is still over the runner-up
+        assert_eq!(candidates(&row, bos, 1), vec![(2, -0.5, 1.0)]);
+        // one finite token: no rival, a clear call; none: no candidate
+        assert_eq!(candidates(&[ninf, ninf, -0.2], bos, 3), vec![(2, -0.2, Evidence::CLEAR_CALL)]);
+        assert!(candidates(&[ninf, 0.0, ninf], bos, 3).is_empty());
+    }
 
     #[test]
     fn loop_guard_sees_repeated_units() {

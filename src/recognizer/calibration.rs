@@ -9,19 +9,19 @@
 //! that is nearly all certain goes wrong, and a long formula has more places to go wrong than a
 //! short one at the same mean: the weakest token, the closest call and the length say so.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
 /// What the beam saw on the path it chose: the calibrator's features, by their manifest names.
-#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Evidence {
     /// ln of the raw score: the mean token log-probability (end token included), ln 0.5 lower when
     /// the reading was cut by the loop guard or the length limit
     pub ln_score: f32,
     /// the lowest token log-probability on the path
     pub weakest: f32,
-    /// min over the path of its token's log-probability minus the best other token's, capped at
-    /// CLEAR_CALL (negative where the beam kept a token that was not the step's first choice)
+    /// min over the path of its token's log-probability minus the best other token's, within
+    /// ±CLEAR_CALL (negative where the beam kept a token that was not the step's first choice)
     pub closest: f32,
     /// ln(tokens + 1)
     pub ln_tokens: f32,
@@ -38,10 +38,23 @@ impl Evidence {
     /// The feature names a calibration may weigh, as the manifest and `eval --predictions` spell them.
     pub const FEATURES: [&'static str; 4] = ["ln_score", "weakest", "closest", "ln_tokens"];
 
+    /// Within the ranges a calibration is fitted in: log-probabilities from FLOOR to 0, the closest
+    /// call within ±CLEAR_CALL. The beam reports its evidence clamped, so what `eval --predictions`
+    /// writes is what the calibration weighs (calibrate.py fits on it as written).
+    pub fn clamped(self) -> Evidence {
+        let log_p = |x: f32| if x.is_nan() { Self::FLOOR } else { x.clamp(Self::FLOOR, 0.0) };
+        Evidence {
+            ln_score: log_p(self.ln_score),
+            weakest: log_p(self.weakest),
+            closest: if self.closest.is_nan() { 0.0 } else { self.closest.clamp(-Self::CLEAR_CALL, Self::CLEAR_CALL) },
+            ln_tokens: self.ln_tokens.max(0.0),
+        }
+    }
+
     pub fn feature(&self, name: &str) -> Option<f32> {
         Some(match name {
-            "ln_score" => self.ln_score.max(Self::FLOOR),
-            "weakest" => self.weakest.max(Self::FLOOR),
+            "ln_score" => self.ln_score,
+            "weakest" => self.weakest,
             "closest" => self.closest,
             "ln_tokens" => self.ln_tokens,
             _ => return None,
@@ -56,8 +69,10 @@ impl Evidence {
 
 /// p = sigmoid(bias + Σ weight × feature), the manifest's `recognizer.calibration`:
 /// `{"bias": b, "weights": {"ln_score": w, "weakest": w, ...}}`. The first calibrations wrote
-/// `{"slope": s, "bias": b}`: a weight on `ln_score` alone, still read.
-#[derive(Clone, Debug, serde::Deserialize)]
+/// `{"slope": s, "bias": b}`: a weight on `ln_score` alone, still read. A misspelt field is an
+/// error, not a calibration that silently weighs nothing.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Calibration {
     pub bias: f32,
     #[serde(default)]
@@ -77,6 +92,9 @@ impl Calibration {
         if numbers.into_iter().any(|w| !w.is_finite()) {
             return Some("a weight or the bias is not a finite number".into());
         }
+        if self.slope.is_some() && !self.weights.is_empty() {
+            return Some("either a slope (the first calibrations) or weights, not both".into());
+        }
         if self.score_weight() < 0.0 {
             return Some("the raw score's weight (slope) must be from 0 up".into());
         }
@@ -89,10 +107,11 @@ impl Calibration {
 
     /// The calibrated confidence of a reading, in [0, 1].
     pub fn apply(&self, evidence: &Evidence) -> f32 {
+        let e = evidence.clamped();
         let others = self.weights.iter().filter(|(k, _)| k.as_str() != "ln_score");
         let z = self.bias
-            + self.score_weight() * evidence.ln_score.max(Evidence::FLOOR)
-            + others.map(|(k, w)| w * evidence.feature(k).unwrap_or(0.0)).sum::<f32>();
+            + self.score_weight() * e.ln_score
+            + others.map(|(k, w)| w * e.feature(k).unwrap_or(0.0)).sum::<f32>();
         (1.0 / (1.0 + (-z).exp())).clamp(0.0, 1.0)
     }
 }
@@ -135,11 +154,33 @@ mod tests {
     }
 
     #[test]
+    fn evidence_is_reported_in_the_ranges_it_is_weighed_in() {
+        let wild = Evidence { ln_score: -40.0, weakest: f32::NAN, closest: -25.0, ln_tokens: 3.0 };
+        let e = wild.clamped();
+        assert_eq!(
+            e,
+            Evidence {
+                ln_score: Evidence::FLOOR,
+                weakest: Evidence::FLOOR,
+                closest: -Evidence::CLEAR_CALL,
+                ln_tokens: 3.0
+            }
+        );
+        assert_eq!(e.clamped(), e);
+        let c: Calibration =
+            serde_json::from_str(r#"{"bias": 1.0, "weights": {"ln_score": 2.0, "closest": 0.5}}"#).unwrap();
+        assert_eq!(c.apply(&wild), c.apply(&e));
+        assert!(c.apply(&wild).is_finite());
+    }
+
+    #[test]
     fn unusable_calibrations_say_why() {
         let bad = |json: &str| serde_json::from_str::<Calibration>(json).unwrap().problem();
         assert!(bad(r#"{"slope": -1.0, "bias": 0.0}"#).unwrap().contains("slope"));
         assert!(bad(r#"{"bias": 0.0, "weights": {"ln_score": -2.0}}"#).is_some());
         assert!(bad(r#"{"bias": 0.0, "weights": {"vibes": 1.0}}"#).unwrap().contains("vibes"));
+        assert!(bad(r#"{"slope": 2.0, "bias": 0.0, "weights": {"ln_score": 2.0}}"#).unwrap().contains("not both"));
+        assert!(serde_json::from_str::<Calibration>(r#"{"bias": 2.0, "weigths": {"ln_score": 2.0}}"#).is_err());
         let not_a_number = Calibration { bias: f32::NAN, slope: None, weights: Default::default() };
         assert!(not_a_number.problem().unwrap().contains("finite"));
     }

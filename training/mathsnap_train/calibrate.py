@@ -164,8 +164,10 @@ def fit(rows, features=FEATURES):
 
 
 def apply(calibration, rows):
-    """The calibrated confidence of each eval prediction (as the engine computes it)."""
-    weights = calibration["weights"]
+    """The calibrated confidence of each eval prediction, as the engine computes it from the evidence it
+    wrote (already in the ranges it weighs: Evidence::clamped). The first calibrations' {"slope", "bias"}
+    is a weight on ln_score alone."""
+    weights = calibration.get("weights") or {"ln_score": calibration["slope"]}
     X = design(rows, list(weights))
     return 1 / (1 + np.exp(-(X @ np.array(list(weights.values()) + [calibration["bias"]]))))
 
@@ -212,19 +214,27 @@ def main(argv=None):
     if not os.path.exists(os.path.join(a.set, "labels.tsv")):
         print(f"calibrate: {build_set(a.set, a.pack)} crops -> {a.set}", file=sys.stderr)
     rows = read_raw(a.models, a.set, a.bin)
-    if any(r.get("evidence") is None for r in rows):
-        sys.exit("calibrate: the engine wrote no evidence for some readings (a mathsnap built before it did?)")
-    features, losses = choose_features(rows)
+    if rows and all(r.get("evidence") is None for r in rows):
+        sys.exit("calibrate: the engine wrote no evidence (a mathsnap built before it did?)")
+    failed = [r["image"] for r in rows if r.get("evidence") is None]
+    if failed:
+        print(f"calibrate: {len(failed)} crops could not be read, left out: {', '.join(failed[:5])}", file=sys.stderr)
+    # a crop read as blank has no reading to be sure of: the engine reports no score for it, so it is
+    # not fitted either (it still counts as a wrong reading in the tables)
+    read = [r for r in rows if r.get("evidence") is not None and r["latex"]]
+    features, losses = choose_features(read)
     for subset, loss in sorted(losses.items(), key=lambda kv: kv[1]):
         print(f"  cross-validated log loss {loss:.4f}: {', '.join(subset)}")
-    calibration = fit(rows, features)
-    for r, p in zip(rows, apply(calibration, rows)):
+    calibration = fit(read, features)
+    if calibration["weights"]["ln_score"] < 0:
+        sys.exit(f"calibrate: the fit weighs the raw score against itself ({calibration}); not written")
+    for r, p in zip(read, apply(calibration, read)):
         r["score"] = float(p)
     man_path = os.path.join(a.models, "manifest.json")
     man = json.load(open(man_path))
     man["recognizer"]["calibration"] = calibration
     json.dump(man, open(man_path, "w"), indent=1)
-    print(f"calibration: {calibration} from {len(rows)} crops -> {man_path}")
+    print(f"calibration: {calibration} from {len(read)} crops read ({len(rows)} in the set) -> {man_path}")
     print("\n".join(reliability(rows, "calibration set")))
 
 

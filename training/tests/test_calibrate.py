@@ -20,6 +20,13 @@ def test_the_fit_recovers_the_weights_readings_were_drawn_from():
         assert abs(got["weights"][f] - w) < 0.25 * max(abs(w), 2.0), (f, got["weights"][f], w)
 
 
+def test_the_first_calibrations_slope_is_a_weight_on_the_raw_score():
+    rows = [{"evidence": {"ln_score": -0.2, "weakest": -1.0, "closest": 2.0, "ln_tokens": 2.0}}]
+    old = apply({"slope": 12.0, "bias": 2.0}, rows)
+    assert np.allclose(old, apply({"bias": 2.0, "weights": {"ln_score": 12.0}}, rows))
+    assert np.allclose(old, 1 / (1 + np.exp(-(12.0 * -0.2 + 2.0))))
+
+
 def test_features_that_buy_nothing_are_left_out():
     rng = np.random.default_rng(1)
     rows = [{"evidence": {"ln_score": float(np.log(rng.uniform(0.3, 1.0))), "weakest": float(-rng.exponential(1.0)),

@@ -21,7 +21,7 @@ export interface Formula {
   latex: string;
   /** The same formula as a MathML <math> element (markup string). */
   mathml: string;
-  /** Confidence 0..1 (geometric-mean token probability). */
+  /** Confidence 0..1: the probability that the reading is exactly right, calibrated on held-out data (0.9 and up: "high", below 0.6: "low"). */
   score: number;
   quad: Quad;
 }
