@@ -173,6 +173,24 @@ mod tests {
         assert!(c.apply(&wild).is_finite());
     }
 
+    /// The fit's own apply (training/mathsnap_train/calibrate.py wrote these cases; its test reads
+    /// them too) and the engine's give the same confidence.
+    #[test]
+    fn the_engine_applies_the_curve_as_the_fit_does() {
+        let text =
+            std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/calibration_cases.json"))
+                .unwrap();
+        let cases: serde_json::Value = serde_json::from_str(&text).unwrap();
+        let cases = cases["cases"].as_array().unwrap();
+        assert!(cases.len() >= 10);
+        for case in cases {
+            let c: Calibration = serde_json::from_value(case["calibration"].clone()).unwrap();
+            let e: Evidence = serde_json::from_value(case["evidence"].clone()).unwrap();
+            let want = case["p"].as_f64().unwrap() as f32;
+            assert!((c.apply(&e) - want).abs() < 2e-5, "{case}: {}", c.apply(&e));
+        }
+    }
+
     #[test]
     fn unusable_calibrations_say_why() {
         let bad = |json: &str| serde_json::from_str::<Calibration>(json).unwrap().problem();

@@ -75,3 +75,14 @@ def test_the_app_reads_the_same_levels():
     js = open(os.path.join(ROOT, "www", "lib", "formula.js"), encoding="utf-8").read()
     assert float(re.search(r"HIGH_CONFIDENCE = ([\d.]+)", js).group(1)) == HIGH
     assert float(re.search(r"LOW_CONFIDENCE = ([\d.]+)", js).group(1)) == LOW
+
+
+def test_the_fit_applies_the_curve_as_the_engine_does():
+    """tests/fixtures/calibration_cases.json: the cases src/recognizer/calibration.rs is tested against."""
+    import json
+    import os
+    from training.mathsnap_train.latex import ROOT
+    cases = json.load(open(os.path.join(ROOT, "tests", "fixtures", "calibration_cases.json")))["cases"]
+    for case in cases:
+        p = apply(case["calibration"], [{"evidence": case["evidence"]}])[0]
+        assert abs(p - case["p"]) < 1e-6, case
