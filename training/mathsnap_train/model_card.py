@@ -57,6 +57,10 @@ def katex_renders(outputs):
 def synth_subset(limit):
     """The synthetic test split, at most `limit` samples per cell (evaluation time on 2 cores)."""
     d = os.path.join(ROOT, "..", "cache", "rec", "synth-test")
+    if not os.path.exists(os.path.join(d, "labels.tsv")):
+        # built here, as the printed-photo set is, rather than failing after the other sets' evaluations
+        from training.datagen import make_rec
+        make_rec.main(["--split", "test", "--out", d, "--count", "1080"])
     per_cell, rows = {}, []
     for line in open(os.path.join(d, "labels.tsv"), encoding="utf-8"):
         name, latex, cell = line.rstrip("\n").split("\t")
