@@ -84,17 +84,18 @@ fn models_dir(arg: Option<PathBuf>) -> PathBuf {
         .unwrap_or(here)
 }
 
+/// An image file's bytes; an unreadable file is the image's error, reported like an undecodable one.
+fn image_bytes(path: &Path) -> Result<Vec<u8>, Error> {
+    std::fs::read(path).map_err(|e| Error::bad_image(format!("cannot read file {}: {e}", path.display())))
+}
+
 fn read_one(engine: &Engine, path: &Path, opts: &ReadOptions) -> Result<mathsnap::ReadResult, Error> {
-    let bytes =
-        std::fs::read(path).map_err(|e| Error::bad_image(format!("cannot read file {}: {e}", path.display())))?;
-    engine.read_encoded(&bytes, opts)
+    engine.read_encoded(&image_bytes(path)?, opts)
 }
 
 /// One image read as one formula crop (as `read --single`), with the evidence behind its confidence.
 fn read_crop(engine: &Engine, path: &Path, opts: &ReadOptions) -> Result<mathsnap::CropReading, Error> {
-    let bytes =
-        std::fs::read(path).map_err(|e| Error::bad_image(format!("cannot read file {}: {e}", path.display())))?;
-    engine.read_crop(&mathsnap::input::decode(&bytes)?, &opts.decode)
+    engine.read_crop(&mathsnap::input::decode(&image_bytes(path)?)?, &opts.decode)
 }
 
 fn cmd_read(

@@ -131,22 +131,25 @@ pub fn decode(rec: &Recognizer, views: &[Encoded], opts: &DecodeOptions) -> Resu
             logprobs.iter_mut().zip(out).for_each(|(a, b)| *a += b);
         }
         logprobs.iter_mut().for_each(|a| *a /= k as f32);
-        // candidates: (hypothesis index, token, its log-probability, margin over the best other token)
-        let mut cands: Vec<(usize, usize, f32, f32)> = Vec::with_capacity(alive.len() * beam);
-        for b in 0..alive.len() {
+        // candidates: (hypothesis index, token, its log-probability, the path's total with it, margin
+        // over the best other token); sorted by the total, computed once per candidate
+        let mut cands: Vec<(usize, usize, f32, f32, f32)> = Vec::with_capacity(alive.len() * beam);
+        for (b, parent) in alive.iter().enumerate() {
             let row = &logprobs[b * v..(b + 1) * v];
-            cands.extend(candidates(row, bos, beam).into_iter().map(|(t, lp, margin)| (b, t, lp, margin)));
+            cands.extend(
+                candidates(row, bos, beam).into_iter().map(|(t, lp, margin)| (b, t, lp, parent.logp + lp, margin)),
+            );
         }
-        cands.sort_by(|x, y| (alive[y.0].logp + y.2).total_cmp(&(alive[x.0].logp + x.2)));
+        cands.sort_by(|x, y| y.3.total_cmp(&x.3));
         let mut next = Vec::with_capacity(beam);
-        for (b, t, lp, margin) in cands {
+        for (b, t, lp, total, margin) in cands {
             if next.len() >= beam {
                 break;
             }
             let parent = &alive[b];
             let mut h = Hyp {
                 tokens: parent.tokens.clone(),
-                logp: parent.logp + lp,
+                logp: total,
                 states: outs.iter().map(|(_, states)| states[b].clone()).collect(),
                 weakest: parent.weakest.min(lp),
                 closest: parent.closest.min(margin),

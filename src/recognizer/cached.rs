@@ -6,9 +6,10 @@
 //! over the cache's rows, and the crop's cross-attention keys and values once, shared by the
 //! hypotheses (not tiled across the beam as the GRU decoder's memory is). The cache is passed at a
 //! capacity bucket (a power of two from 16 up to `max_tokens`), so a reading of a few tokens does
-//! not pay for the longest one, and tract optimises one plan per (beam width, capacity) pair. The mask is an input, not built in the graph: tract
-//! 0.23.9 folds a causal mask built from a symbolic length into all-true (tests/tract_parity.rs
-//! checks this path against onnxruntime at several lengths).
+//! not pay for the longest one, and tract optimises one plan per (beam width, capacity) pair. The
+//! mask is an input, not built in the graph: tract 0.23.9 folds a causal mask built from a
+//! symbolic length into all-true (tests/tract_parity.rs checks this path against onnxruntime at
+//! several lengths).
 
 use super::{DecoderState, Encoded, Recognizer};
 use crate::error::{Error, Result};
