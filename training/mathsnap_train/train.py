@@ -264,22 +264,23 @@ def main():
             say(r.line())
 
     if args.commercial_ok:
-        for directory in [args.pack or ""] + [e.rsplit("=", 1)[0] for e in args.extra_coverage]:
-            if noncommercial_pack(directory):
-                raise SystemExit(f"--commercial-ok: {directory} was drawn with CROHME's glyph bank (non-commercial)")
+        try:
+            refuse_noncommercial([args.pack or ""] + [e.rsplit("=", 1)[0] for e in args.extra_coverage])
+        except ValueError as e:
+            raise SystemExit(f"--commercial-ok: {e}")
 
     def build_stream():
         synth = training_sets()
-        share = 0.0 if args.commercial_ok else args.crohme_share if synth else 1.0
-        if not synth and args.commercial_ok:
-            raise SystemExit("--commercial-ok: no synthetic training set to train on without CROHME")
-        parts = ([(crohme, share)] if share else []) + [(s, (1 - share) / len(synth)) for s in synth]
+        extras = []
         for spec in args.extra_coverage:
             directory, weight = spec.rsplit("=", 1)
-            extra = coverage_set(vocab, os.path.join(directory, "synth"), os.path.basename(os.path.normpath(directory)))
-            parts = [(s, w * (1 - float(weight))) for s, w in parts] + [(extra, float(weight))]
-        if real is not None and len(real):  # mixed in as --extra-coverage is, at --real-share
-            parts = [(s, w * (1 - args.real_share)) for s, w in parts] + [(real, args.real_share)]
+            extras.append((coverage_set(vocab, os.path.join(directory, "synth"),
+                                        os.path.basename(os.path.normpath(directory))), float(weight)))
+        try:
+            parts = training_mixture(crohme, synth, extras, real, args.crohme_share, args.real_share,
+                                     args.commercial_ok)
+        except ValueError as e:
+            raise SystemExit(str(e))
         say("training sets: " + ", ".join(f"{s.name}={len(s)}" for s, _ in parts))
         return batches(parts, args, vocab, state["seen"]), len(synth)
 
@@ -335,6 +336,30 @@ def noncommercial_pack(directory):
     """A pack made with CROHME's glyph bank carries its licence (make_pack records glyph_bank in pack.json)."""
     stats = os.path.join(directory, "pack.json")
     return bool(directory) and os.path.exists(stats) and bool(json.load(open(stats)).get("glyph_bank"))
+
+
+def refuse_noncommercial(directories):
+    """ValueError naming the first pack drawn with CROHME's glyph bank ('' is no pack: the cache)."""
+    for directory in directories:
+        if noncommercial_pack(directory):
+            raise ValueError(f"{directory} was drawn with CROHME's glyph bank (non-commercial)")
+
+
+def training_mixture(crohme, synth, extras, real, crohme_share, real_share, commercial_ok=False):
+    """[(set, share)] that the batches draw from, shares summing to 1: CROHME train at crohme_share (all
+    of it when there is no synthetic set), the synthetic sets splitting the rest; each (set, weight) of
+    extras then takes its weight and the others shrink in proportion, and a non-empty real set likewise
+    takes real_share. commercial_ok leaves CROHME out (research and non-commercial use only): its share
+    goes to the synthetic sets, and without one there is nothing to train on (ValueError)."""
+    if commercial_ok and not synth:
+        raise ValueError("--commercial-ok: no synthetic training set to train on without CROHME")
+    share = 0.0 if commercial_ok else crohme_share if synth else 1.0
+    parts = ([(crohme, share)] if share else []) + [(s, (1 - share) / len(synth)) for s in synth]
+    for extra, weight in extras:
+        parts = [(s, w * (1 - weight)) for s, w in parts] + [(extra, weight)]
+    if real is not None and len(real):  # mixed in as the extras are, at real_share
+        parts = [(s, w * (1 - real_share)) for s, w in parts] + [(real, real_share)]
+    return parts
 
 
 def load_encoder(model, path):
