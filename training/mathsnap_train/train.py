@@ -271,14 +271,16 @@ def main():
 
     def build_stream():
         synth = training_sets()
+        if args.commercial_ok and not synth:  # before the extras are loaded: nothing to train on
+            raise SystemExit(NOTHING_COMMERCIAL)
         extras = []
         for spec in args.extra_coverage:
             directory, weight = spec.rsplit("=", 1)
             extras.append((coverage_set(vocab, os.path.join(directory, "synth"),
                                         os.path.basename(os.path.normpath(directory))), float(weight)))
         try:
-            parts = training_mixture(crohme, synth, extras, real, args.crohme_share, args.real_share,
-                                     args.commercial_ok)
+            parts = training_mixture(crohme, synth, extras, real, crohme_share=args.crohme_share,
+                                     real_share=args.real_share, commercial_ok=args.commercial_ok)
         except ValueError as e:
             raise SystemExit(str(e))
         say("training sets: " + ", ".join(f"{s.name}={len(s)}" for s, _ in parts))
@@ -332,10 +334,20 @@ def main():
     say(f"stopped at {state['seen']} samples after {time.time() - started:.0f}s")
 
 
+NOTHING_COMMERCIAL = "--commercial-ok: no synthetic training set to train on without CROHME"
+
+
 def noncommercial_pack(directory):
-    """A pack made with CROHME's glyph bank carries its licence (make_pack records glyph_bank in pack.json)."""
+    """A pack made with CROHME's glyph bank carries its licence (make_pack records glyph_bank in pack.json).
+    A pack.json that cannot be read is a ValueError naming it: its licence cannot be known."""
     stats = os.path.join(directory, "pack.json")
-    return bool(directory) and os.path.exists(stats) and bool(json.load(open(stats)).get("glyph_bank"))
+    if not directory or not os.path.exists(stats):
+        return False
+    try:
+        with open(stats, encoding="utf-8") as f:
+            return bool(json.load(f).get("glyph_bank"))
+    except (ValueError, AttributeError) as e:  # not JSON, not UTF-8, or not an object
+        raise ValueError(f"{stats} cannot be read ({e}), so the pack's licence is unknown") from e
 
 
 def refuse_noncommercial(directories):
@@ -345,14 +357,15 @@ def refuse_noncommercial(directories):
             raise ValueError(f"{directory} was drawn with CROHME's glyph bank (non-commercial)")
 
 
-def training_mixture(crohme, synth, extras, real, crohme_share, real_share, commercial_ok=False):
+def training_mixture(crohme, synth, extras, real, *, crohme_share, real_share, commercial_ok=False):
     """[(set, share)] that the batches draw from, shares summing to 1: CROHME train at crohme_share (all
     of it when there is no synthetic set), the synthetic sets splitting the rest; each (set, weight) of
     extras then takes its weight and the others shrink in proportion, and a non-empty real set likewise
-    takes real_share. commercial_ok leaves CROHME out (research and non-commercial use only): its share
-    goes to the synthetic sets, and without one there is nothing to train on (ValueError)."""
+    takes real_share. commercial_ok leaves out CROHME (licensed for research and non-commercial use
+    only): its share goes to the synthetic sets, and without one there is nothing to train on
+    (ValueError)."""
     if commercial_ok and not synth:
-        raise ValueError("--commercial-ok: no synthetic training set to train on without CROHME")
+        raise ValueError(NOTHING_COMMERCIAL)
     share = 0.0 if commercial_ok else crohme_share if synth else 1.0
     parts = ([(crohme, share)] if share else []) + [(s, (1 - share) / len(synth)) for s in synth]
     for extra, weight in extras:
