@@ -1,0 +1,76 @@
+"""Teacher-forced loss of checkpoints on labelled sets: the mean negative log-likelihood of each label
+token given the ones before it, and the share of tokens the model ranks first. Unlike ExpRate it still
+separates models trained too briefly to read whole formulas (the short licence runs in MODEL_CARD,
+'Data licences').
+
+    python3 -m training.mathsnap_train.forced_loss runs/a/validated.pt runs/b/validated.pt \\
+        --set crohme2014=../shared/data/crohme/test2014 --set printed=DIR:LABELS.tsv
+
+A set is NAME=DIR (DIR/labels.tsv) or NAME=DIR:LABELS (a labels file whose paths are relative to DIR).
+Labels outside the vocabulary or longer than the model's limit are left out, as in training.
+"""
+import argparse
+import os
+
+import numpy as np
+import torch
+
+from .data import LabelledSet, Vocab, image_subdir, load_image, make_input, read_labels
+from .model import Recognizer
+
+
+def load_checkpoint(path, vocab):
+    ck = torch.load(path, map_location="cpu")
+    model = Recognizer(len(vocab.itos), ck.get("size", "base"))
+    model.load_state_dict(ck["model"])
+    return model.eval()
+
+
+def forced_loss(model, labelled, vocab, batch=16):
+    """(mean NLL per token, share of tokens ranked first) over the set's labels, end token included."""
+    total, tokens, first = 0.0, 0, 0
+    with torch.no_grad():
+        for i in range(0, len(labelled.items), batch):
+            items = labelled.items[i:i + batch]
+            x = torch.from_numpy(np.stack([make_input(load_image(path)) for path, *_ in items])[:, None]).float()
+            length = max(len(ids) for _, ids, *_ in items) + 1
+            inp = torch.full((len(items), length), vocab.pad, dtype=torch.long)
+            tgt = torch.full((len(items), length), vocab.pad, dtype=torch.long)
+            for j, (_, ids, *_rest) in enumerate(items):
+                inp[j, :len(ids) + 1] = torch.tensor([vocab.bos] + ids)
+                tgt[j, :len(ids) + 1] = torch.tensor(ids + [vocab.eos])
+            logprobs = model(x, inp)
+            real = tgt != vocab.pad
+            total -= float(logprobs.gather(-1, tgt[..., None])[..., 0][real].sum())
+            tokens += int(real.sum())
+            first += int(((logprobs.argmax(-1) == tgt) & real).sum())
+    return total / max(tokens, 1), first / max(tokens, 1)
+
+
+def labelled_set(spec, vocab):
+    name, where = spec.split("=", 1)
+    directory, _, labels = where.partition(":")
+    if labels:
+        return LabelledSet(name, directory, read_labels(labels), vocab)
+    return LabelledSet(name, directory, read_labels(os.path.join(directory, "labels.tsv")), vocab,
+                       image_subdir(directory))
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("checkpoints", nargs="+")
+    ap.add_argument("--set", action="append", required=True, metavar="NAME=DIR[:LABELS]")
+    args = ap.parse_args(argv)
+    torch.set_num_threads(int(os.environ.get("OMP_NUM_THREADS", "1")))
+    vocab = Vocab()
+    sets = [labelled_set(s, vocab) for s in args.set]
+    print("| checkpoint | set | labels | NLL per token | tokens ranked first |\n|---|---|---|---|---|")
+    for path in args.checkpoints:
+        model = load_checkpoint(path, vocab)
+        for labelled in sets:
+            nll, first = forced_loss(model, labelled, vocab)
+            print(f"| {path} | {labelled.name} | {len(labelled)} | {nll:.3f} | {100 * first:.1f}% |", flush=True)
+
+
+if __name__ == "__main__":
+    main()
