@@ -60,10 +60,19 @@ impl Hyp {
     }
 }
 
+/// A token one hypothesis may be extended by, with the two numbers its evidence needs.
+#[derive(Clone, Copy, Debug, PartialEq)]
+struct Candidate {
+    token: usize,
+    logp: f32,
+    /// its log-probability minus the best other token's (the closest call along a path)
+    margin: f32,
+}
+
 /// A beam step's candidates from one hypothesis's row of token log-probabilities: the `beam` most
 /// likely tokens (never `bos`), each with its log-probability and its margin over the best other
 /// token (the row's first choice, or for the first choice the runner-up; `CLEAR_CALL` without one).
-fn candidates(row: &[f32], bos: usize, beam: usize) -> Vec<(usize, f32, f32)> {
+fn candidates(row: &[f32], bos: usize, beam: usize) -> Vec<Candidate> {
     let mut idx: Vec<usize> = (0..row.len()).filter(|&t| t != bos && row[t].is_finite()).collect();
     idx.sort_by(|&x, &y| row[y].total_cmp(&row[x]));
     let (first, second) = (idx.first().map(|&t| row[t]), idx.get(1).map(|&t| row[t]));
@@ -72,7 +81,7 @@ fn candidates(row: &[f32], bos: usize, beam: usize) -> Vec<(usize, f32, f32)> {
         .enumerate()
         .map(|(rank, &t)| {
             let other = if rank == 0 { second } else { first };
-            (t, row[t], other.map_or(Evidence::CLEAR_CALL, |o| row[t] - o))
+            Candidate { token: t, logp: row[t], margin: other.map_or(Evidence::CLEAR_CALL, |o| row[t] - o) }
         })
         .collect()
 }
@@ -131,18 +140,16 @@ pub fn decode(rec: &Recognizer, views: &[Encoded], opts: &DecodeOptions) -> Resu
             logprobs.iter_mut().zip(out).for_each(|(a, b)| *a += b);
         }
         logprobs.iter_mut().for_each(|a| *a /= k as f32);
-        // candidates: (hypothesis index, token, its log-probability, the path's total with it, margin
-        // over the best other token); sorted by the total, computed once per candidate
-        let mut cands: Vec<(usize, usize, f32, f32, f32)> = Vec::with_capacity(alive.len() * beam);
+        // every hypothesis's candidates as (its index, the path's total with the candidate, the
+        // candidate), best total first; the total is computed once per candidate
+        let mut cands: Vec<(usize, f32, Candidate)> = Vec::with_capacity(alive.len() * beam);
         for (b, parent) in alive.iter().enumerate() {
             let row = &logprobs[b * v..(b + 1) * v];
-            cands.extend(
-                candidates(row, bos, beam).into_iter().map(|(t, lp, margin)| (b, t, lp, parent.logp + lp, margin)),
-            );
+            cands.extend(candidates(row, bos, beam).into_iter().map(|c| (b, parent.logp + c.logp, c)));
         }
-        cands.sort_by(|x, y| y.3.total_cmp(&x.3));
+        cands.sort_by(|x, y| y.1.total_cmp(&x.1));
         let mut next = Vec::with_capacity(beam);
-        for (b, t, lp, total, margin) in cands {
+        for (b, total, Candidate { token: t, logp: lp, margin }) in cands {
             if next.len() >= beam {
                 break;
             }
@@ -211,18 +218,22 @@ pub fn decode(rec: &Recognizer, views: &[Encoded], opts: &DecodeOptions) -> Resu
 
 #[cfg(test)]
 mod tests {
-    use super::{candidates, is_looping, Evidence, LOOP_REPEATS};
+    use super::{candidates, is_looping, Candidate, Evidence, LOOP_REPEATS};
+
+    fn cand(token: usize, logp: f32, margin: f32) -> Candidate {
+        Candidate { token, logp, margin }
+    }
 
     #[test]
     fn candidates_carry_their_margin_over_the_best_other_token() {
         let (bos, ninf) = (1, f32::NEG_INFINITY);
         // token 1 (bos) would be the first choice: never a candidate, nor anyone's rival
         let row = [-2.0, -0.1, -0.5, -1.5, ninf];
-        assert_eq!(candidates(&row, bos, 3), vec![(2, -0.5, 1.0), (3, -1.5, -1.0), (0, -2.0, -1.5)]);
+        assert_eq!(candidates(&row, bos, 3), vec![cand(2, -0.5, 1.0), cand(3, -1.5, -1.0), cand(0, -2.0, -1.5)]);
         // greedy: the first choice's margin is still over the runner-up
-        assert_eq!(candidates(&row, bos, 1), vec![(2, -0.5, 1.0)]);
+        assert_eq!(candidates(&row, bos, 1), vec![cand(2, -0.5, 1.0)]);
         // one finite token: no rival, a clear call; none: no candidate
-        assert_eq!(candidates(&[ninf, ninf, -0.2], bos, 3), vec![(2, -0.2, Evidence::CLEAR_CALL)]);
+        assert_eq!(candidates(&[ninf, ninf, -0.2], bos, 3), vec![cand(2, -0.2, Evidence::CLEAR_CALL)]);
         assert!(candidates(&[ninf, 0.0, ninf], bos, 3).is_empty());
     }
 
