@@ -16,14 +16,8 @@ import numpy as np
 import torch
 
 from .data import LabelledSet, Vocab, image_subdir, load_image, make_input, read_labels
-from .model import Recognizer
-
-
-def load_checkpoint(path, vocab):
-    ck = torch.load(path, map_location="cpu")
-    model = Recognizer(len(vocab.itos), ck.get("size", "base"))
-    model.load_state_dict(ck["model"])
-    return model.eval()
+from .export import load_checkpoint
+from .train import to_batch
 
 
 def forced_loss(model, labelled, vocab, batch=16):
@@ -32,14 +26,10 @@ def forced_loss(model, labelled, vocab, batch=16):
     with torch.no_grad():
         for i in range(0, len(labelled.items), batch):
             items = labelled.items[i:i + batch]
-            x = torch.from_numpy(np.stack([make_input(load_image(path)) for path, *_ in items])[:, None]).float()
-            length = max(len(ids) for _, ids, *_ in items) + 1
-            inp = torch.full((len(items), length), vocab.pad, dtype=torch.long)
-            tgt = torch.full((len(items), length), vocab.pad, dtype=torch.long)
-            for j, (_, ids, *_rest) in enumerate(items):
-                inp[j, :len(ids) + 1] = torch.tensor([vocab.bos] + ids)
-                tgt[j, :len(ids) + 1] = torch.tensor(ids + [vocab.eos])
-            logprobs = model(x, inp)
+            # the batch as training makes it (inputs stored as uint8, as train.py feeds them)
+            x, inp, tgt = to_batch(np.stack([make_input(load_image(path)) for path, *_ in items])[:, None],
+                                   [ids for _, ids, *_ in items], vocab)
+            logprobs = model(x.float() / 255.0, inp)
             real = tgt != vocab.pad
             total -= float(logprobs.gather(-1, tgt[..., None])[..., 0][real].sum())
             tokens += int(real.sum())
@@ -66,7 +56,7 @@ def main(argv=None):
     sets = [labelled_set(s, vocab) for s in args.set]
     print("| checkpoint | set | labels | NLL per token | tokens ranked first |\n|---|---|---|---|---|")
     for path in args.checkpoints:
-        model = load_checkpoint(path, vocab)
+        _, model = load_checkpoint(path, vocab, "l2r")
         for labelled in sets:
             nll, first = forced_loss(model, labelled, vocab)
             print(f"| {path} | {labelled.name} | {len(labelled)} | {nll:.3f} | {100 * first:.1f}% |", flush=True)

@@ -4,7 +4,8 @@ import numpy as np
 import torch
 
 from training.mathsnap_train.data import Vocab
-from training.mathsnap_train.forced_loss import forced_loss, labelled_set, load_checkpoint
+from training.mathsnap_train.export import load_checkpoint
+from training.mathsnap_train.forced_loss import forced_loss, labelled_set
 from training.mathsnap_train.model import Recognizer
 
 
@@ -19,7 +20,7 @@ def test_training_on_a_label_lowers_its_forced_loss(tmp_path):
     torch.save({"model": model.state_dict(), "size": "base"}, tmp_path / "ck.pt")
     labelled = labelled_set(f"one={tmp_path}", vocab)
     assert len(labelled) == 1
-    before, _ = forced_loss(load_checkpoint(tmp_path / "ck.pt", vocab), labelled, vocab)
+    before, _ = forced_loss(load_checkpoint(tmp_path / "ck.pt", vocab, "l2r")[1], labelled, vocab)
     assert before > 2.0  # about ln(vocabulary) untrained
 
     from training.mathsnap_train.data import load_image, make_input
@@ -34,5 +35,5 @@ def test_training_on_a_label_lowers_its_forced_loss(tmp_path):
         loss.backward()
         opt.step()
     torch.save({"model": model.state_dict(), "size": "base"}, tmp_path / "ck.pt")
-    after, first = forced_loss(load_checkpoint(tmp_path / "ck.pt", vocab), labelled, vocab)
+    after, first = forced_loss(load_checkpoint(tmp_path / "ck.pt", vocab, "l2r")[1], labelled, vocab)
     assert after < before / 2 and first > 0.5
