@@ -278,11 +278,8 @@ def main():
             directory, weight = spec.rsplit("=", 1)
             extras.append((coverage_set(vocab, os.path.join(directory, "synth"),
                                         os.path.basename(os.path.normpath(directory))), float(weight)))
-        try:
-            parts = training_mixture(crohme, synth, extras, real, crohme_share=args.crohme_share,
-                                     real_share=args.real_share, commercial_ok=args.commercial_ok)
-        except ValueError as e:
-            raise SystemExit(str(e))
+        parts = training_mixture(crohme, synth, extras, real, crohme_share=args.crohme_share,
+                                 real_share=args.real_share, commercial_ok=args.commercial_ok)
         say("training sets: " + ", ".join(f"{s.name}={len(s)}" for s, _ in parts))
         return batches(parts, args, vocab, state["seen"]), len(synth)
 
