@@ -1,6 +1,6 @@
 //! 8-connected components of a float map's pixels at or above a threshold: the detector's formula
-//! cores in its probability map (`detector::postprocess`) and the pieces of ink on a framing probe
-//! (`stray_marks`).
+//! cores in its probability map (`detector::postprocess`), a page's letters (`detector::writing`)
+//! and the pieces of ink on a framing probe (`stray_marks`).
 
 /// The components of the `width` x `height` row-major `data` at or above `threshold`, each as its
 /// pixels' indices, in order of each component's first pixel (row by row).

@@ -342,15 +342,21 @@ impl Engine {
     }
 
     /// The larger copy of the photo `look_closer` detects again when the `regions` found on
-    /// `working` are small print; None when they are not (or the photo is a close-up).
+    /// `working` are small print, or when the page's writing is (the regions may be the few large
+    /// formulas of a page whose small ones the detector missed, or none); None when neither is
+    /// (or the photo is a close-up).
     pub(crate) fn finer_copy(img: &RgbImage, working: &Working, regions: &[Region]) -> Option<Working> {
+        use detector::scale::{small_print_side, FORMULA_PER_WRITING};
         if working.close_up {
             return None;
         }
         let (w, h) = (img.width(), img.height());
         let side = working.image.width().max(working.image.height());
         let heights = Self::heights_at(regions, side as f32 / w.max(h).max(1) as f32);
-        let finer_side = detector::scale::small_print_side(&heights, side, w.max(h))?;
+        let finer_side = small_print_side(&heights, side, w.max(h)).or_else(|| {
+            let writing = detector::writing::writing_height(&working.image)?;
+            small_print_side(&[writing * FORMULA_PER_WRITING], side, w.max(h))
+        })?;
         // the slant measured at the working size holds at the larger one
         Some(Working { slant: working.slant, ..Working::new(Self::working_copy(img, finer_side)) })
     }

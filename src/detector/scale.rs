@@ -38,6 +38,11 @@ pub const SMALL_PRINT_HEIGHT: f32 = 14.0;
 /// The height small print is brought to in the second look: the middle of what the detector was
 /// trained on (the synthetic test pages' formulas are a median 25 px tall at 800).
 pub const SMALL_PRINT_TARGET: f32 = 22.0;
+/// A printed formula is about this many times as tall as the median piece of writing around it
+/// (`writing::writing_height`: letters, digits, symbols): on the data engine's pages at 800 px,
+/// formulas a median 25 px tall among pieces of 9-11 px; on whole A4 pages, 4-11 px among 2-6 px.
+/// How the writing's height stands in for formulas the detector did not find.
+pub const FORMULA_PER_WRITING: f32 = 2.0;
 /// The second look is never larger than this long side (4x the pixels of 800, and as many
 /// times the detector's work).
 pub const MAX_SMALL_PRINT_SIDE: u32 = 1600;
