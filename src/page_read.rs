@@ -55,11 +55,14 @@ struct RegionRead {
 /// Which readings `supply` (crops) or `supply_maps` (bands) expects next.
 enum Step {
     /// the small-print look's detector pass, cut in bands (`ReadOptions::detector_bands`): the
-    /// maps of `banded`'s bands, which `detection` (on the larger copy `finer`) then takes
+    /// maps of `banded`'s bands, which `detection` (on the larger copy `finer`) then takes;
+    /// `upright`: this pass is the quarter turn tried on the larger copy (`Engine::look_closer`),
+    /// and these are the regions found upright, which it must confirm it beats
     LookCloser {
         finer: Working,
         detection: TurnedDetection,
         banded: Banded,
+        upright: Option<Vec<Region>>,
     },
     /// the crops of `regions`; `turned_round`: the page was already found upside down
     Regions {
@@ -97,35 +100,30 @@ impl Engine {
             return Err(Error::bad_input("a single formula crop is read whole, not located as a page"));
         }
         let t = now_ms();
-        let (w, h) = (photo.width(), photo.height());
         // Turns are tried on the detector's downscaled copy of the photo, never on the photo itself (a
         // turned copy of a 50 MP photo would take 150 MB more); regions come back in the photo's pixels
         // with their corners in the formula's own order, so crops cut from the photo come out upright.
-        let mut turn = PageTurn::None;
         let mut work = Work::default();
-        let (mut working, mut regions) = self.detect_page(&photo, &mut work)?;
-        if opts.auto_rotate && orientation::looks_sideways(&regions) {
-            let turned_regions = self.detect_turned(&mut working, PageTurn::Cw90, w, h, &mut work)?;
-            // a steeply rotated (±45°) page can look sideways too: turn only if that helps
-            if orientation::confirms_quarter_turn(&regions, &turned_regions) {
-                turn = PageTurn::Cw90;
-                regions = turned_regions;
-            }
-        }
+        let (mut working, regions) = self.detect_page(&photo, &mut work)?;
+        let (turn, regions) = match opts.auto_rotate {
+            true => self.settle_quarter_turn(&mut working, regions, &photo, &mut work)?,
+            false => (PageTurn::None, regions),
+        };
         // the small-print look: done here, or cut in bands handed out to be computed side by side
         let finer = match opts.detector_bands {
             0 | 1 => None,
             _ => Self::finer_copy(&photo, &working, &regions),
         };
-        let (working, regions, step) = match finer {
+        let (working, turn, regions, step) = match finer {
             Some(finer) => {
                 let detection = TurnedDetection::start(&finer, turn);
                 let banded = self.detector()?.cut_bands(detection.canvas(), opts.detector_bands);
-                (working, regions, Step::LookCloser { finer, detection, banded })
+                (working, turn, regions, Step::LookCloser { finer, detection, banded, upright: None })
             }
             None => {
-                let (working, regions) = self.look_closer(&photo, working, turn, regions, &mut work)?;
-                (working, regions, Step::Regions { turned_round: false })
+                let (working, turn, regions) =
+                    self.look_closer(&photo, working, (turn, opts.auto_rotate), regions, &mut work)?;
+                (working, turn, regions, Step::Regions { turned_round: false })
             }
         };
         let ms = Timings { detect: now_ms() - t, ..Timings::default() };
@@ -177,7 +175,7 @@ impl<'a> PageRead<'a> {
     pub fn supply_maps(&mut self, engine: &Engine, maps: Vec<ProbMap>) -> Result<()> {
         let detector = engine.detector()?;
         let step = std::mem::replace(&mut self.step, Step::Done);
-        let Step::LookCloser { mut finer, detection, banded } = step else {
+        let Step::LookCloser { mut finer, detection, banded, upright } = step else {
             self.step = step;
             return Err(Error::bad_input("the page read has no detector bands to supply maps for"));
         };
@@ -185,20 +183,36 @@ impl<'a> PageRead<'a> {
             Ok(regions) => regions,
             Err(e) => {
                 // malformed maps: the bands are still pending, to be supplied again
-                self.step = Step::LookCloser { finer, detection, banded };
+                self.step = Step::LookCloser { finer, detection, banded, upright };
                 return Err(e);
             }
         };
         self.work.detector_pass(detection.canvas());
         self.work.banded_passes += 1;
         let photo = (self.photo.width(), self.photo.height());
-        match detection.advance(regions, &mut finer, photo) {
-            TurnedStep::Again(next) => {
+        match (detection.advance(regions, &mut finer, photo), upright) {
+            (TurnedStep::Again(next), upright) => {
                 let banded = detector.cut_bands(next.canvas(), self.opts.detector_bands);
-                self.step = Step::LookCloser { finer, detection: next, banded };
+                self.step = Step::LookCloser { finer, detection: next, banded, upright };
             }
-            TurnedStep::Done(regions) => {
-                self.regions = regions;
+            // the larger look shows a page still upright lying on its side: tried turned a quarter
+            // (as `Engine::settle_quarter_turn`, in bands)
+            (TurnedStep::Done(regions), None)
+                if self.opts.auto_rotate && self.turn == PageTurn::None && orientation::looks_sideways(&regions) =>
+            {
+                let next = TurnedDetection::start(&finer, PageTurn::Cw90);
+                let banded = detector.cut_bands(next.canvas(), self.opts.detector_bands);
+                self.step = Step::LookCloser { finer, detection: next, banded, upright: Some(regions) };
+            }
+            (TurnedStep::Done(regions), upright) => {
+                self.regions = match upright {
+                    Some(upright) if !orientation::confirms_quarter_turn(&upright, &regions) => upright,
+                    Some(_) => {
+                        self.turn = PageTurn::Cw90;
+                        regions
+                    }
+                    None => regions,
+                };
                 self.working = finer;
                 self.pending = crops_of(&self.photo, &self.regions);
                 self.step = Step::Regions { turned_round: false };

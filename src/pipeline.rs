@@ -7,7 +7,7 @@ use crate::detector::{self, postprocess, Detector, Region};
 use crate::error::{Error, Result};
 use crate::geometry::{quad_size, Quad};
 use crate::models::Manifest;
-use crate::orientation::PageTurn;
+use crate::orientation::{self, PageTurn};
 use crate::recognizer::beam::{self, DecodeOptions};
 use crate::recognizer::calibration::Evidence;
 use crate::recognizer::Recognizer;
@@ -240,7 +240,7 @@ impl Engine {
             None => {
                 let mut work = Work::default();
                 let (working, regions) = self.detect_page(img, &mut work)?;
-                Ok(self.look_closer(img, working, PageTurn::None, regions, &mut work)?.1)
+                Ok(self.look_closer(img, working, (PageTurn::None, false), regions, &mut work)?.2)
             }
         }
     }
@@ -298,23 +298,31 @@ impl Engine {
     /// The upright page's working copy and its regions (in the photo's pixels). A small probe comes
     /// first: when its regions are taller than a page's formulas could be at the working size, the
     /// photo is a close-up and the probe's size is the one its formula is found at
-    /// (`detector::scale::CLOSE_UP_PROBE_SIDE`); otherwise the page is detected at the working size.
+    /// (`detector::scale::CLOSE_UP_PROBE_SIDE`), unless the page's writing is small print (a whole
+    /// page whose table of large words or heading the probe took for a formula); otherwise the page
+    /// is detected at the working size.
     pub(crate) fn detect_page(&self, img: &RgbImage, work: &mut Work) -> Result<(Working, Vec<Region>)> {
         let (w, h) = (img.width(), img.height());
         let long_side = self.detector()?.config.long_side;
         let probe_side = detector::scale::CLOSE_UP_PROBE_SIDE;
+        let mut working_image = None;
         if probe_side < long_side {
             let mut probe = Working::new(Self::working_copy(img, probe_side));
             let regions = self.detect_turned(&mut probe, PageTurn::None, w, h, work)?;
             // heights in the full working size's pixels
             let heights = Self::heights_at(&regions, long_side as f32 / w.max(h).max(1) as f32);
             if detector::scale::looks_close_up(&heights) {
-                // unturned, the photo's pixels are the probe's scaled: joining there is joining upright
-                let close_up = Working { close_up: true, ..probe };
-                return Ok((close_up, close_up_formulas(img, regions)));
+                let copy = Self::working_copy(img, long_side);
+                if !detector::scale::writing_is_small_print(detector::writing::writing_height(&copy)) {
+                    // unturned, the photo's pixels are the probe's scaled: joining there is joining upright
+                    let close_up = Working { close_up: true, ..probe };
+                    return Ok((close_up, close_up_formulas(img, regions)));
+                }
+                working_image = Some(copy);
             }
         }
-        let mut working = Working::new(Self::working_copy(img, long_side));
+        let image = working_image.unwrap_or_else(|| Self::working_copy(img, long_side));
+        let mut working = Working::new(image);
         let regions = self.detect_turned(&mut working, PageTurn::None, w, h, work)?;
         Ok((working, regions))
     }
@@ -323,22 +331,48 @@ impl Engine {
     /// are too small for the detector to read well, the page is detected again, turned by `turn`, on
     /// a larger copy (`detector::scale::small_print_side`), which later passes (a page turned round)
     /// then work on too. Called once the page's quarter turn is settled, so that the turn is tried
-    /// on the cheaper copy. Otherwise `working` and `regions` come back as they are.
+    /// on the cheaper copy; with `auto_rotate`, a page still upright there whose larger look's
+    /// regions show it lying on its side is turned then (`settle_quarter_turn`: small print at the
+    /// working size may show too little to tell). Otherwise `working`, `turn` and `regions` come
+    /// back as they are.
     pub(crate) fn look_closer(
         &self,
         img: &RgbImage,
         working: Working,
-        turn: PageTurn,
+        (turn, auto_rotate): (PageTurn, bool),
         regions: Vec<Region>,
         work: &mut Work,
-    ) -> Result<(Working, Vec<Region>)> {
-        match Self::finer_copy(img, &working, &regions) {
-            Some(mut finer) => {
-                let regions = self.detect_turned(&mut finer, turn, img.width(), img.height(), work)?;
-                Ok((finer, regions))
-            }
-            None => Ok((working, regions)),
+    ) -> Result<(Working, PageTurn, Vec<Region>)> {
+        let Some(mut finer) = Self::finer_copy(img, &working, &regions) else {
+            return Ok((working, turn, regions));
+        };
+        let regions = self.detect_turned(&mut finer, turn, img.width(), img.height(), work)?;
+        if auto_rotate && turn == PageTurn::None {
+            let (turn, regions) = self.settle_quarter_turn(&mut finer, regions, img, work)?;
+            return Ok((finer, turn, regions));
         }
+        Ok((finer, turn, regions))
+    }
+
+    /// A page whose `regions`, found on `working` upright, look sideways is detected again turned a
+    /// quarter, and the turn is kept when the turned regions confirm it (a steeply slanted page can
+    /// look sideways too): the page's turn and the regions to go on with.
+    pub(crate) fn settle_quarter_turn(
+        &self,
+        working: &mut Working,
+        regions: Vec<Region>,
+        img: &RgbImage,
+        work: &mut Work,
+    ) -> Result<(PageTurn, Vec<Region>)> {
+        if !orientation::looks_sideways(&regions) {
+            return Ok((PageTurn::None, regions));
+        }
+        let turned = self.detect_turned(working, PageTurn::Cw90, img.width(), img.height(), work)?;
+        Ok(if orientation::confirms_quarter_turn(&regions, &turned) {
+            (PageTurn::Cw90, turned)
+        } else {
+            (PageTurn::None, regions)
+        })
     }
 
     /// The larger copy of the photo `look_closer` detects again when the `regions` found on

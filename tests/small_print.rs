@@ -1,7 +1,8 @@
 //! The small-print look (`Engine::finer_copy`): a page whose writing is small is detected again
 //! larger even when the regions found at the working size are large (the page's one display
 //! formula) and say nothing about the small formulas the detector missed; a page of ordinary
-//! writing is not.
+//! writing is not. A page of small writing is not taken for a close-up, and one lying on its side
+//! is turned even when its small print shows too little at the working size to tell.
 
 use image::{imageops, Rgb, RgbImage};
 use mathsnap::pipeline::{Engine, ReadOptions, ReadResult};
@@ -24,6 +25,13 @@ fn display_formula_above_small_print() -> RgbImage {
     let mut page = RgbImage::from_pixel(1600, 2200, PAPER);
     let display = imageops::resize(&fixture("e2e-quadratic.png"), 600, 200, imageops::FilterType::Triangle);
     imageops::replace(&mut page, &display, 500, 150);
+    imageops::replace(&mut page, &fixture("page-worksheet.jpg"), 100, 700);
+    page
+}
+
+/// The worksheet alone on an A4-like photo, its formulas small print.
+fn small_print_only() -> RgbImage {
+    let mut page = RgbImage::from_pixel(1600, 2200, PAPER);
     imageops::replace(&mut page, &fixture("page-worksheet.jpg"), 100, 700);
     page
 }
@@ -62,4 +70,39 @@ fn ordinary_writing_is_not_looked_at_again() {
     let result = read(&engine, &ordinary_formulas());
     assert!(result.work.detector_megapixels < 1.0, "an unneeded larger look: {:?}", result.work);
     assert_eq!(result.formulas.len(), 3);
+}
+
+#[test]
+fn small_print_lying_on_its_side_is_turned_and_read_whole() {
+    let engine = Engine::load_dir(Path::new("models")).expect("committed models load");
+    // the probe saw the sideways lines as one tall formula (a close-up), and at the working size
+    // the small print did not look sideways; the worksheet's six formulas were read as one
+    for (turned, rotation) in
+        [(imageops::rotate90(&small_print_only()), 270), (imageops::rotate270(&small_print_only()), 90)]
+    {
+        let result = read(&engine, &turned);
+        assert_eq!(result.rotation, rotation, "{:?}", result.work);
+        assert!(result.formulas.len() >= 5, "{} formulas read: {:?}", result.formulas.len(), result.work);
+    }
+}
+
+#[test]
+fn a_turn_seen_only_on_the_larger_look_is_taken_there_whole_or_in_bands() {
+    let engine = Engine::load_dir(Path::new("models")).expect("committed models load");
+    // a page of the data engine's val split (`make_pages --split val --seed 12`, its 75th page) lying
+    // on its side, scaled to 1,600 px: at the working size its small print does not look sideways,
+    // on the larger look it does, and turned a quarter it confirms
+    let page = fixture("page-sideways-small-print.jpg");
+    let whole = read(&engine, &page);
+    assert_eq!(whole.rotation, 90, "{:?}", whole.work);
+    assert!(whole.formulas.len() >= 6, "{} formulas read", whole.formulas.len());
+    // the probe, the working size, the larger look upright, then turned
+    assert_eq!(whole.work.detector_passes, 4, "{:?}", whole.work);
+    let banded = engine.read(&page, &ReadOptions { threads: 1, detector_bands: 2, ..ReadOptions::default() }).unwrap();
+    // both larger passes cut in bands, as the browser's pool computes them, to the same reading
+    assert_eq!(banded.work.banded_passes, 2, "{:?}", banded.work);
+    assert_eq!(banded.work.detector_passes, whole.work.detector_passes);
+    assert_eq!(banded.rotation, whole.rotation);
+    let latex = |r: &ReadResult| r.formulas.iter().map(|f| f.latex.clone()).collect::<Vec<_>>();
+    assert_eq!(latex(&banded), latex(&whole));
 }

@@ -60,6 +60,12 @@ pub fn small_print_side(heights: &[f32], long_side: u32, photo_long_side: u32) -
     (side as f32 >= long_side as f32 * 1.2).then_some(side)
 }
 
+/// Whether writing pieces a median `writing` px tall (`writing::writing_height` at the working
+/// size) mean small print: the formulas among them would be under `SMALL_PRINT_HEIGHT`.
+pub fn writing_is_small_print(writing: Option<f32>) -> bool {
+    writing.is_some_and(|h| h * FORMULA_PER_WRITING < SMALL_PRINT_HEIGHT)
+}
+
 /// Whether regions of these heights (converted to the full working size's pixels) are a
 /// close-up's: their median is taller than any page's formulas.
 pub fn looks_close_up(region_heights: &[f32]) -> bool {
