@@ -31,7 +31,7 @@ const SKIP_SECTION = /^(levers tried|compared with the previous run)/i;
 const NUM = /(?<![\w.\-×/[,^])(\d+(?:\.\d+)?(?:e[-+]?\d+)?)(?![\w.×\]\-])/gi;
 const UNIT = /^\s*([a-z]+\/s|fps|ms|s|MB|KB|GB|MiB|KiB|GiB|bytes)\b/i;
 // what a figure is, judged on its own words first, then its column, row, table header, section prose
-const SKIP = /formulas read|\bruns\b|\bfiles\b|max abs|frames in|\bsessions\b|\bevery\b|load average|\bcommit\b|\bcores\b/i;
+const SKIP = /formulas read|crops read|formulas \(found\)|detector passes|\bruns\b|\bfiles\b|max abs|frames in|\bsessions\b|\bevery\b|load average|\bcommit\b|\bcores\b/i;
 const HIGHER = /\b[a-z]+\/s\b|\bfps\b|per second|throughput/i;
 const LOWER = /\bms\b|milliseconds|\bMB\b|\bKB\b|\bGB\b|\bMiB\b|\bKiB\b|\bbytes\b|\bratio\b|tract(?:-wasm)?\s*\/\s*(?:ort|onnxruntime)|\{\}\s*s\b|\bseconds\b/i;
 const UNIT_IN = /\b([a-z]+\/s|fps|ms|MB|KB|GB|MiB|KiB|bytes)\b|(milliseconds)/i;
