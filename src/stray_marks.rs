@@ -17,7 +17,7 @@
 //! the size of the largest, leaving out bars (fraction bars and minus signs) and so specks and the dots
 //! of i.
 
-use crate::components::components;
+use crate::components::{self, Piece};
 use crate::preprocess::Gray;
 use crate::stats::median;
 
@@ -37,16 +37,6 @@ const STRAY_BAR: usize = 4;
 const STRAY_SPECK: f64 = 0.5;
 /// Past this many pieces the probe is noise, not marks: it is left as it is.
 const STRAY_MAX_PIECES: usize = 2000;
-
-/// One connected piece of ink: its box (end-exclusive) and its pixel count.
-#[derive(Clone, Copy, Debug, PartialEq)]
-struct Piece {
-    top: usize,
-    bottom: usize,
-    left: usize,
-    right: usize,
-    pixels: usize,
-}
 
 impl Piece {
     /// Whether two pieces belong to one group: the empty columns between their boxes (0 when they
@@ -82,21 +72,7 @@ impl Sets {
 
 /// The 8-connected pieces of the ink at `STRAY_INK` or more, in order of their first pixel.
 fn pieces(ink: &Gray) -> Vec<Piece> {
-    let w = ink.width;
-    components(w, ink.height, &ink.data, STRAY_INK)
-        .into_iter()
-        .map(|pixels| {
-            let mut p = Piece { top: usize::MAX, bottom: 0, left: usize::MAX, right: 0, pixels: pixels.len() };
-            for &i in &pixels {
-                let (y, x) = (i / w, i % w);
-                p.top = p.top.min(y);
-                p.bottom = p.bottom.max(y + 1);
-                p.left = p.left.min(x);
-                p.right = p.right.max(x + 1);
-            }
-            p
-        })
-        .collect()
+    components::pieces(ink.width, ink.height, &ink.data, STRAY_INK)
 }
 
 /// The stray pieces of an ink map.

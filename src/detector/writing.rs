@@ -8,7 +8,8 @@
 //! (the data engine's val split at 1754 px) 94 have formulas a median under 14 px tall at 800, yet
 //! 51 never took the look when only the regions decided.
 
-use crate::components::components;
+use crate::components::pieces;
+use crate::preprocess::to_gray;
 use crate::stats::upper_median;
 use image::RgbImage;
 
@@ -33,8 +34,7 @@ pub fn writing_height(img: &RgbImage) -> Option<f32> {
     if w == 0 || h == 0 {
         return None;
     }
-    let luma: Vec<f32> =
-        img.pixels().map(|p| 0.299 * p.0[0] as f32 + 0.587 * p.0[1] as f32 + 0.114 * p.0[2] as f32).collect();
+    let luma = to_gray(img).data;
     let paper = paper_levels(&luma, w, h);
     let (bw, bh) = (w.div_ceil(BLOCK), h.div_ceil(BLOCK));
     let ink: Vec<f32> = (0..w * h)
@@ -48,18 +48,11 @@ pub fn writing_height(img: &RgbImage) -> Option<f32> {
             }
         })
         .collect();
-    let heights: Vec<f32> = components(w, h, &ink, 0.5)
+    let heights: Vec<f32> = pieces(w, h, &ink, 0.5)
         .iter()
-        .filter(|piece| piece.len() >= MIN_PIECE_AREA)
-        .filter_map(|piece| {
-            let (mut x0, mut x1, mut y0, mut y1) = (usize::MAX, 0, usize::MAX, 0);
-            for &i in piece {
-                let (x, y) = (i % w, i / w);
-                (x0, x1, y0, y1) = (x0.min(x), x1.max(x), y0.min(y), y1.max(y));
-            }
-            let (pw, ph) = (x1 - x0 + 1, y1 - y0 + 1);
-            (ph >= MIN_PIECE && ph <= MAX_PIECE && pw <= MAX_PIECE).then_some(ph as f32)
-        })
+        .filter(|p| p.pixels >= MIN_PIECE_AREA)
+        .filter(|p| (MIN_PIECE..=MAX_PIECE).contains(&p.height()) && p.width() <= MAX_PIECE)
+        .map(|p| p.height() as f32)
         .collect();
     if heights.len() < MIN_PIECES {
         return None;
