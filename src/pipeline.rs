@@ -3,6 +3,7 @@
 
 use crate::clock::now_ms;
 use crate::deskew::{LevelDetection, LevelStep};
+use crate::detector::writing::Writing;
 use crate::detector::{self, postprocess, Detector, Region};
 use crate::error::{Error, Result};
 use crate::geometry::{quad_size, Quad};
@@ -35,6 +36,16 @@ pub struct CropReading {
     pub latex: String,
     pub confidence: f32,
     pub evidence: Evidence,
+    /// the log-odds that the crop is upside down (`recognizer::upside_down`), when the models have
+    /// the probe and the crop holds ink
+    pub upside_down: Option<f32>,
+}
+
+impl CropReading {
+    /// A reading handed back by whoever read the crop (the browser's workers): what a page needs of it.
+    pub fn supplied(latex: String, confidence: f32, upside_down: Option<f32>) -> CropReading {
+        CropReading { latex, confidence, evidence: Evidence::NONE, upside_down }
+    }
 }
 
 #[derive(Clone, Debug, Default, Serialize)]
@@ -123,17 +134,24 @@ fn close_up_formulas(image: &RgbImage, regions: Vec<Region>) -> Vec<Region> {
 }
 
 /// The copy of the photo the detector works on, whether it is a close-up's (its regions are then
-/// made whole: `close_up_formulas`), and the slant it was levelled by when detected (`deskew`), which
-/// a later pass on the page, turned or larger, reuses instead of measuring again.
+/// made whole: `close_up_formulas`), the slant it was levelled by when detected (`deskew`), which
+/// a later pass on the page, turned or larger, reuses instead of measuring again, and, on the page's
+/// working size, what its letters say (`writing::Writing`: how small its print, which way its lines).
 pub(crate) struct Working {
     pub(crate) image: RgbImage,
     close_up: bool,
     pub(crate) slant: Option<f32>,
+    writing: Option<Writing>,
 }
 
 impl Working {
     fn new(image: RgbImage) -> Working {
-        Working { image, close_up: false, slant: None }
+        Working { image, close_up: false, slant: None, writing: None }
+    }
+
+    /// The page's working-size copy, with what its letters say.
+    fn page(image: RgbImage, writing: Writing) -> Working {
+        Working { writing: Some(writing), ..Working::new(image) }
     }
 
     /// The regions a detection of this copy turned by `turn` found, levelled by `slant` if it was,
@@ -215,15 +233,25 @@ impl Engine {
         // blank or not is judged on the crop as it came: framing would blow a speck up to a formula's size
         let gray = preprocess::to_gray(crop);
         if preprocess::prepare_gray(&gray).iter().filter(|&&v| v > 0.5).count() < MIN_INK_PIXELS {
-            return Ok(CropReading { latex: String::new(), confidence: 0.0, evidence: Evidence::NONE });
+            return Ok(CropReading::supplied(String::new(), 0.0, None));
         }
         let config = &self.recognizer.config;
         let views = preprocess::gray_views(&gray, config.frame_margin, &config.view_scales);
         let encoded = views.iter().map(|x| self.recognizer.encode(x)).collect::<Result<Vec<_>>>()?;
+        // the probe weighs the first view, the crop fitted to the input as the probe was fitted
+        let upside_down = match (&config.upside_down, encoded.first()) {
+            (Some(probe), Some(view)) => Some(probe.logit(view)?),
+            _ => None,
+        };
         let decoded = beam::decode(&self.recognizer, &encoded, opts)?;
         let vocab = &self.recognizer.config.vocab;
         let tokens: Vec<&str> = decoded.tokens.iter().filter_map(|&i| vocab.get(i).map(String::as_str)).collect();
-        Ok(CropReading { latex: latex::to_latex(&tokens), confidence: decoded.confidence, evidence: decoded.evidence })
+        Ok(CropReading {
+            latex: latex::to_latex(&tokens),
+            confidence: decoded.confidence,
+            evidence: decoded.evidence,
+            upside_down,
+        })
     }
 
     pub(crate) fn detector(&self) -> Result<&Detector> {
@@ -281,7 +309,7 @@ impl Engine {
                 let maps = parallel::map(page.pending_bands(), threads, |band| detector.band_map(&band.image))?;
                 page.supply_maps(self, maps)?;
             } else if !page.pending().is_empty() {
-                let readings = parallel::map(page.pending(), threads, |crop| self.recognize_crop(crop, &opts.decode))?;
+                let readings = parallel::map(page.pending(), threads, |crop| self.read_crop(crop, &opts.decode))?;
                 page.supply(self, readings)?;
             } else {
                 return page.finish();
@@ -298,31 +326,41 @@ impl Engine {
     /// The upright page's working copy and its regions (in the photo's pixels). A small probe comes
     /// first: when its regions are taller than a page's formulas could be at the working size, the
     /// photo is a close-up and the probe's size is the one its formula is found at
-    /// (`detector::scale::CLOSE_UP_PROBE_SIDE`), unless the page's writing is small print (a whole
-    /// page whose table of large words or heading the probe took for a formula); otherwise the page
-    /// is detected at the working size.
+    /// (`detector::scale::CLOSE_UP_PROBE_SIDE`), unless the page's writing says it is a page: small
+    /// print (a whole page whose table of large words or heading the probe took for a formula) or
+    /// lines running down the photo (a page on its side, whose table the probe took for one);
+    /// otherwise the page is detected at the working size.
     pub(crate) fn detect_page(&self, img: &RgbImage, work: &mut Work) -> Result<(Working, Vec<Region>)> {
         let (w, h) = (img.width(), img.height());
         let long_side = self.detector()?.config.long_side;
         let probe_side = detector::scale::CLOSE_UP_PROBE_SIDE;
-        let mut working_image = None;
-        if probe_side < long_side {
+        let copy = if probe_side < long_side {
             let mut probe = Working::new(Self::working_copy(img, probe_side));
             let regions = self.detect_turned(&mut probe, PageTurn::None, w, h, work)?;
             // heights in the full working size's pixels
             let heights = Self::heights_at(&regions, long_side as f32 / w.max(h).max(1) as f32);
             if detector::scale::looks_close_up(&heights) {
-                let copy = Self::working_copy(img, long_side);
-                if !detector::scale::writing_is_small_print(detector::writing::writing_height(&copy)) {
+                let image = Self::working_copy(img, long_side);
+                let writing = Writing::of(&image);
+                let a_page = detector::scale::writing_is_small_print(writing.height)
+                    || orientation::letters_say_sideways(&writing);
+                if !a_page {
                     // unturned, the photo's pixels are the probe's scaled: joining there is joining upright
                     let close_up = Working { close_up: true, ..probe };
                     return Ok((close_up, close_up_formulas(img, regions)));
                 }
-                working_image = Some(copy);
+                Some(Working::page(image, writing))
+            } else {
+                None
             }
-        }
-        let image = working_image.unwrap_or_else(|| Self::working_copy(img, long_side));
-        let mut working = Working::new(image);
+        } else {
+            None
+        };
+        let mut working = copy.unwrap_or_else(|| {
+            let image = Self::working_copy(img, long_side);
+            let writing = Writing::of(&image);
+            Working::page(image, writing)
+        });
         let regions = self.detect_turned(&mut working, PageTurn::None, w, h, work)?;
         Ok((working, regions))
     }
@@ -354,9 +392,11 @@ impl Engine {
         Ok((finer, turn, regions))
     }
 
-    /// A page whose `regions`, found on `working` upright, look sideways is detected again turned a
-    /// quarter, and the turn is kept when the turned regions confirm it (a steeply slanted page can
-    /// look sideways too): the page's turn and the regions to go on with.
+    /// A page whose `regions`, found on `working` upright, look sideways, or whose letters say its
+    /// lines run down the photo (the regions not saying otherwise: a sideways page's few small
+    /// formulas may show no region at all), is detected again turned a quarter. The turn is kept when
+    /// the turned regions confirm it (a steeply slanted page can look sideways too), or, on the
+    /// letters' word, when they do not contradict it: the page's turn and the regions to go on with.
     pub(crate) fn settle_quarter_turn(
         &self,
         working: &mut Working,
@@ -364,15 +404,15 @@ impl Engine {
         img: &RgbImage,
         work: &mut Work,
     ) -> Result<(PageTurn, Vec<Region>)> {
-        if !orientation::looks_sideways(&regions) {
+        let lines_run_down = working.writing.as_ref().is_some_and(orientation::letters_say_sideways);
+        let try_turn = orientation::looks_sideways(&regions) || lines_run_down && !orientation::looks_upright(&regions);
+        if !try_turn {
             return Ok((PageTurn::None, regions));
         }
         let turned = self.detect_turned(working, PageTurn::Cw90, img.width(), img.height(), work)?;
-        Ok(if orientation::confirms_quarter_turn(&regions, &turned) {
-            (PageTurn::Cw90, turned)
-        } else {
-            (PageTurn::None, regions)
-        })
+        let confirmed = orientation::confirms_quarter_turn(&regions, &turned)
+            || lines_run_down && !orientation::looks_sideways(&turned);
+        Ok(if confirmed { (PageTurn::Cw90, turned) } else { (PageTurn::None, regions) })
     }
 
     /// The larger copy of the photo `look_closer` detects again when the `regions` found on
@@ -388,7 +428,7 @@ impl Engine {
         let side = working.image.width().max(working.image.height());
         let heights = Self::heights_at(regions, side as f32 / w.max(h).max(1) as f32);
         let finer_side = small_print_side(&heights, side, w.max(h)).or_else(|| {
-            let writing = detector::writing::writing_height(&working.image)?;
+            let writing = working.writing?.height?;
             small_print_side(&[writing * FORMULA_PER_WRITING], side, w.max(h))
         })?;
         // the slant measured at the working size holds at the larger one

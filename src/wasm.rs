@@ -4,7 +4,7 @@
 use crate::detector::postprocess::ProbMap;
 use crate::error::Error;
 use crate::page_read::PageRead;
-use crate::pipeline::{Engine as Core, ModelSource, ReadOptions};
+use crate::pipeline::{CropReading, Engine as Core, ModelSource, ReadOptions};
 use crate::recognizer::beam::DecodeOptions;
 use crate::{clock, input};
 use serde::Serialize;
@@ -172,19 +172,24 @@ impl Engine {
         Ok(PageJob { read: Some(read), decode_ms: 0.0 })
     }
 
-    /// The readings of the job's `crops()`, in their order: `[{latex, confidence}]`. The job moves
-    /// on to its next step: more crops, or none when finished (`finishPage`).
+    /// The readings of the job's `crops()`, in their order, as `readCrop` gives them:
+    /// `[{latex, confidence, upsideDown}]`. The job moves on to its next step: more crops, or none
+    /// when finished (`finishPage`).
     #[wasm_bindgen(js_name = supplyPage)]
     pub fn supply_page(&self, job: &mut PageJob, readings: JsValue) -> Result<(), JsValue> {
         #[derive(serde::Deserialize)]
+        #[serde(rename_all = "camelCase")]
         struct Reading {
             latex: String,
             confidence: f32,
+            #[serde(default)]
+            upside_down: Option<f32>,
         }
         let readings: Vec<Reading> = serde_wasm_bindgen::from_value(readings)
             .map_err(|e| to_js(Error::bad_input(format!("bad readings: {e}"))))?;
         let read = job.read.as_mut().ok_or_else(|| to_js(Error::bad_input("the page job is already finished")))?;
-        read.supply(&self.core, readings.into_iter().map(|r| (r.latex, r.confidence)).collect()).map_err(to_js)
+        let readings = readings.into_iter().map(|r| CropReading::supplied(r.latex, r.confidence, r.upside_down)).collect();
+        read.supply(&self.core, readings).map_err(to_js)
     }
 
     /// The maps of the job's `bands()`, in their order (each `detectorMap`'s result, computed by any
@@ -233,18 +238,22 @@ impl Engine {
     }
 
     /// One upright formula crop as the page job hands it out (RGB, 3 bytes a pixel):
-    /// `{latex, confidence}`, latex empty when the crop holds no ink.
+    /// `{latex, confidence, upsideDown}`, latex empty when the crop holds no ink; upsideDown (the
+    /// log-odds that the crop is turned round) absent without the probe.
     #[wasm_bindgen(js_name = readCrop)]
     pub fn read_crop(&self, rgb: Vec<u8>, width: u32, height: u32, opts: JsValue) -> Result<JsValue, JsValue> {
         let opts = read_options(opts)?;
         let crop = rgb_image(rgb, width, height, "crop")?;
-        let (latex, confidence) = self.core.recognize_crop(&crop, &opts.decode).map_err(to_js)?;
+        let reading = self.core.read_crop(&crop, &opts.decode).map_err(to_js)?;
         #[derive(Serialize)]
+        #[serde(rename_all = "camelCase")]
         struct Out {
             latex: String,
             confidence: f32,
+            #[serde(skip_serializing_if = "Option::is_none")]
+            upside_down: Option<f32>,
         }
-        to_value(&Out { latex, confidence })
+        to_value(&Out { latex: reading.latex, confidence: reading.confidence, upside_down: reading.upside_down })
     }
 }
 

@@ -3,7 +3,7 @@
 
 use image::RgbImage;
 use mathsnap::page_read::CropReading;
-use mathsnap::pipeline::{Engine, ReadOptions, ReadResult};
+use mathsnap::pipeline::{Engine, ModelDir, ReadOptions, ReadResult};
 use mathsnap::ErrorKind;
 use std::borrow::Cow;
 use std::path::Path;
@@ -12,8 +12,17 @@ fn engine() -> Engine {
     Engine::load_dir(Path::new("models")).expect("committed models load")
 }
 
-/// The test worksheet turned upside down: the read goes through every step (locate, read, half-turn
-/// probes, located again turned round, read again).
+/// The committed models without the upside-down probe: the half-turn check reads the largest
+/// formulas turned round and compares the recognizer's confidence.
+fn engine_without_probe() -> Engine {
+    let mut manifest: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string("models/manifest.json").unwrap()).unwrap();
+    manifest["recognizer"].as_object_mut().unwrap().remove("upside_down").expect("the committed models have the probe");
+    Engine::load(&manifest.to_string(), &ModelDir("models".into())).expect("committed models load")
+}
+
+/// The test worksheet turned upside down: without the upside-down probe the read goes through every
+/// step (locate, read, half-turn probes, located again turned round, read again).
 fn upside_down_worksheet() -> RgbImage {
     image::imageops::rotate180(&image::open("tests/fixtures/page-worksheet.jpg").unwrap().to_rgb8())
 }
@@ -25,7 +34,7 @@ fn summary(r: &ReadResult) -> (u32, Vec<String>, Vec<[[i32; 2]; 4]>) {
 
 #[test]
 fn stepwise_read_with_crops_read_out_of_order_equals_the_engines_read() {
-    let engine = engine();
+    let engine = engine_without_probe();
     let page = upside_down_worksheet();
     let opts = ReadOptions { threads: 1, ..ReadOptions::default() };
     let whole = engine.read(&page, &opts).unwrap();
@@ -46,13 +55,36 @@ fn stepwise_read_with_crops_read_out_of_order_equals_the_engines_read() {
             .iter()
             .enumerate()
             .rev()
-            .map(|(i, crop)| (i, engine.recognize_crop(crop, &opts.decode).unwrap()))
+            .map(|(i, crop)| (i, engine.read_crop(crop, &opts.decode).unwrap()))
             .collect();
         readings.sort_by_key(|(i, _)| *i);
         steps.supply(&engine, readings.into_iter().map(|(_, r)| r).collect()).unwrap();
     }
     assert!(rounds >= 3, "locate, probes and the turned-round read: {rounds} rounds");
     assert_eq!(summary(&steps.finish().unwrap()), summary(&whole));
+}
+
+#[test]
+fn the_upside_down_probe_turns_the_page_round_without_reading_crops_turned_round() {
+    let (engine, page) = (engine(), upside_down_worksheet());
+    let opts = ReadOptions { threads: 1, ..ReadOptions::default() };
+    let with_probe = engine.read(&page, &opts).unwrap();
+    let without = engine_without_probe().read(&page, &opts).unwrap();
+    assert_eq!(with_probe.rotation, 180, "{:?}", summary(&with_probe));
+    assert_eq!(summary(&with_probe), summary(&without));
+    // the same page and passes, fewer crops read: the half-turn probes are not needed
+    assert_eq!(with_probe.work.detector_passes, without.work.detector_passes);
+    assert!(with_probe.work.crops_read < without.work.crops_read, "{:?} {:?}", with_probe.work, without.work);
+
+    let mut steps = engine.start_page(Cow::Borrowed(&page), &opts).unwrap();
+    let mut rounds = 0;
+    while !steps.pending().is_empty() {
+        rounds += 1;
+        let readings = steps.pending().iter().map(|crop| engine.read_crop(crop, &opts.decode).unwrap()).collect();
+        steps.supply(&engine, readings).unwrap();
+    }
+    assert_eq!(rounds, 2, "read upside down, then located again turned round and read");
+    assert_eq!(summary(&steps.finish().unwrap()), summary(&with_probe));
 }
 
 #[test]
@@ -72,7 +104,7 @@ fn readings_out_of_step_are_refused_with_a_clear_error() {
     let mut steps = engine.start_page(Cow::Borrowed(&page), &opts).unwrap();
     let n = steps.pending().len();
     assert!(n >= 3);
-    let err = steps.supply(&engine, vec![(String::from("x"), 0.9)]).unwrap_err();
+    let err = steps.supply(&engine, vec![CropReading::supplied(String::from("x"), 0.9, None)]).unwrap_err();
     assert_eq!(err.kind, ErrorKind::BadInput);
     assert!(err.message.contains(&format!("1 readings supplied for {n} crops")), "{}", err.message);
     // a refused supply leaves the step as it was: the right readings are still taken

@@ -12,8 +12,8 @@
 // The worker pool (engine-client.js) reads a page's crops on several workers (src/page_read.rs):
 //   main -> worker  {id, type:'recognize'|'recognizeRgba'|'recognizeBitmap', ..., stepwise:true}
 //   worker -> main  {id, ok:true, result:{page, crops:[{width,height,rgb:Uint8Array}]}}   (or {result} when done)
-//   main -> worker  {id, type:'readCrop', rgb:ArrayBuffer, width, height, opts}  -> {latex, confidence}   (any worker)
-//                   {id, type:'pageSupply', page, readings:[{latex,confidence}]}   -> the next {page, crops} or {result}
+//   main -> worker  {id, type:'readCrop', rgb:ArrayBuffer, width, height, opts}  -> {latex, confidence, upsideDown}   (any worker)
+//                   {id, type:'pageSupply', page, readings:[{latex,confidence,upsideDown}]}   -> the next {page, crops} or {result}
 //                   {id, type:'pageDrop', page}   (a page abandoned: its job is freed)
 // A page whose small-print look is cut in detector bands (opts.detectorBands, one per worker) first hands out bands:
 //   worker -> main  {id, ok:true, result:{page, bands:[{width,height,rgb:Uint8Array}]}}

@@ -61,7 +61,8 @@ enum Command {
         #[arg(long)]
         single: bool,
         /// Write each prediction as a JSON line to this file: {"image", "truth", "latex", "edit", "score"}, with
-        /// --single also "evidence", what the confidence was computed from (training's calibrate.py fits on it).
+        /// --single also "evidence", what the confidence was computed from (training's calibrate.py fits on it),
+        /// and "upside_down", the upside-down probe's log-odds (null without the probe).
         #[arg(long)]
         predictions: Option<PathBuf>,
         dir: PathBuf,
@@ -199,7 +200,7 @@ fn cmd_eval(
         let read = if opts.single {
             read_crop(engine, &dir.join(name), opts).map(|r| {
                 let score = (!r.latex.is_empty()).then_some(r.confidence);
-                (r.latex, score, Some(r.evidence))
+                (r.latex, score, Some((r.evidence, r.upside_down)))
             })
         } else {
             read_one(engine, &dir.join(name), opts).map(|r| {
@@ -207,7 +208,7 @@ fn cmd_eval(
                 (got, r.formulas.iter().map(|f| f.score).reduce(f32::min), None)
             })
         };
-        let (got, score, evidence) = read.unwrap_or_else(|e| {
+        let (got, score, seen) = read.unwrap_or_else(|e| {
             errors += 1;
             eprintln!("{name}: {e}");
             (String::new(), None, None)
@@ -222,7 +223,8 @@ fn cmd_eval(
             let _ = writeln!(
                 f,
                 "{}",
-                json!({"image": name, "truth": truth, "latex": got, "edit": e, "score": score, "evidence": evidence})
+                json!({"image": name, "truth": truth, "latex": got, "edit": e, "score": score,
+                       "evidence": seen.map(|s| s.0), "upside_down": seen.and_then(|s| s.1)})
             );
         }
     }

@@ -1,5 +1,5 @@
-//! How tall a page's writing is, from its ink alone: the median height of the pieces of ink
-//! (letters, digits, symbols) on the detector's working copy.
+//! A page's writing, from its ink alone: how tall it is (the median height of the pieces of ink,
+//! letters, digits, symbols, on the detector's working copy) and which way its lines run.
 //!
 //! The small-print look (`Engine::finer_copy`) asks this when the detector's own regions cannot
 //! say how small the page's formulas are. On a whole A4 page photographed from above, the detector
@@ -7,8 +7,12 @@
 //! nothing; the median of what it found then says nothing about what it missed. On 100 such pages
 //! (the data engine's val split at 1754 px) 94 have formulas a median under 14 px tall at 800, yet
 //! 51 never took the look when only the regions decided.
+//!
+//! The quarter-turn check (`orientation::letters_say_sideways`) asks which way the lines run when
+//! the regions cannot say: a page lying on its side whose few formulas are inline and small shows
+//! the detector no formula at all, yet its prose still runs down the photo.
 
-use crate::components::pieces;
+use crate::components::{pieces, Piece};
 use crate::preprocess::to_gray;
 use crate::stats::upper_median;
 use image::RgbImage;
@@ -27,12 +31,27 @@ const MIN_PIECE_AREA: usize = 3;
 /// Fewer letter-like pieces than this: too little writing to say how tall it is.
 const MIN_PIECES: usize = 20;
 
-/// The median height in pixels of the letter-like pieces of ink on `img`; None when there are too
-/// few to tell.
-pub fn writing_height(img: &RgbImage) -> Option<f32> {
+/// What the letters of a working copy say about its writing (`Writing::of`).
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct Writing {
+    /// the letters' median height in the copy's pixels (`height_of`)
+    pub height: Option<f32>,
+    /// the share of letters whose nearest neighbour is beside them (`letters_across_share`)
+    pub across: Option<f32>,
+}
+
+impl Writing {
+    pub fn of(img: &RgbImage) -> Writing {
+        let letters = letters(img);
+        Writing { height: height_of(&letters), across: letters_across_share(&letters) }
+    }
+}
+
+/// The letter-like pieces of ink on `img` (its letters, digits and symbols), as boxes in its pixels.
+pub fn letters(img: &RgbImage) -> Vec<Piece> {
     let (w, h) = (img.width() as usize, img.height() as usize);
     if w == 0 || h == 0 {
-        return None;
+        return Vec::new();
     }
     let luma = to_gray(img).data;
     let paper = paper_levels(&luma, w, h);
@@ -48,16 +67,69 @@ pub fn writing_height(img: &RgbImage) -> Option<f32> {
             }
         })
         .collect();
-    let heights: Vec<f32> = pieces(w, h, &ink, 0.5)
-        .iter()
+    pieces(w, h, &ink, 0.5)
+        .into_iter()
         .filter(|p| p.pixels >= MIN_PIECE_AREA)
         .filter(|p| (MIN_PIECE..=MAX_PIECE).contains(&p.height()) && p.width() <= MAX_PIECE)
-        .map(|p| p.height() as f32)
-        .collect();
-    if heights.len() < MIN_PIECES {
+        .collect()
+}
+
+/// The median height of `letters`; None when there are too few to tell.
+pub fn height_of(letters: &[Piece]) -> Option<f32> {
+    if letters.len() < MIN_PIECES {
         return None;
     }
-    upper_median(&heights)
+    upper_median(&letters.iter().map(|p| p.height() as f32).collect::<Vec<_>>())
+}
+
+/// The share of `letters` whose nearest neighbour (by the gap between their boxes) lies beside
+/// them rather than above or below: letters of a line sit closer to each other than to the lines
+/// above and below, so this is high on an upright page and low on one lying on its side. None when
+/// there are too few letters to tell.
+pub fn letters_across_share(letters: &[Piece]) -> Option<f32> {
+    let size = height_of(letters)?;
+    // a grid of cells a few letters wide: a letter's nearest neighbour is in its cell or the next ones
+    let cell = (3.0 * size).max(4.0) as usize;
+    let cols = letters.iter().map(|p| p.right).max().unwrap_or(0) / cell + 1;
+    let rows = letters.iter().map(|p| p.bottom).max().unwrap_or(0) / cell + 1;
+    let mut grid: Vec<Vec<usize>> = vec![Vec::new(); cols * rows];
+    let centre = |p: &Piece| ((p.left + p.right) / 2, (p.top + p.bottom) / 2);
+    for (i, p) in letters.iter().enumerate() {
+        let (x, y) = centre(p);
+        grid[(y / cell) * cols + x / cell].push(i);
+    }
+    let (mut across, mut counted) = (0usize, 0usize);
+    for (i, p) in letters.iter().enumerate() {
+        let (x, y) = centre(p);
+        let (cx, cy) = (x / cell, y / cell);
+        let mut best: Option<(usize, bool)> = None;
+        for gy in cy.saturating_sub(1)..(cy + 2).min(rows) {
+            for gx in cx.saturating_sub(1)..(cx + 2).min(cols) {
+                for &j in &grid[gy * cols + gx] {
+                    if j == i {
+                        continue;
+                    }
+                    let q = &letters[j];
+                    let gap_x = q.left.saturating_sub(p.right).max(p.left.saturating_sub(q.right));
+                    let gap_y = q.top.saturating_sub(p.bottom).max(p.top.saturating_sub(q.bottom));
+                    if gap_x == gap_y {
+                        continue; // boxes that overlap (or touch corners) say no direction
+                    }
+                    let gap = gap_x.max(gap_y);
+                    // beside: the neighbour is further off sideways than up or down
+                    let beside = gap_x > gap_y;
+                    if best.is_none_or(|(g, _)| gap < g) {
+                        best = Some((gap, beside));
+                    }
+                }
+            }
+        }
+        if let Some((_, beside)) = best {
+            counted += 1;
+            across += beside as usize;
+        }
+    }
+    (counted >= MIN_PIECES).then(|| across as f32 / counted as f32)
 }
 
 /// The paper's brightness around each `BLOCK` x `BLOCK` block: the brightest pixel of the block
@@ -116,24 +188,34 @@ mod tests {
 
     #[test]
     fn measures_letters_under_a_shadow_and_ignores_the_table() {
-        assert_eq!(writing_height(&page(4, 10, 20)), Some(4.0));
-        assert_eq!(writing_height(&page(11, 6, 10)), Some(11.0));
+        assert_eq!(Writing::of(&page(4, 10, 20)).height, Some(4.0));
+        assert_eq!(Writing::of(&page(11, 6, 10)).height, Some(11.0));
     }
 
     #[test]
     fn too_little_writing_or_none_says_nothing() {
-        assert_eq!(writing_height(&page(4, 2, 5)), None);
-        assert_eq!(writing_height(&RgbImage::from_pixel(300, 200, Rgb([220; 3]))), None);
-        assert_eq!(writing_height(&RgbImage::new(0, 0)), None);
+        assert_eq!(Writing::of(&page(4, 2, 5)), Writing::default());
+        assert_eq!(Writing::of(&RgbImage::from_pixel(300, 200, Rgb([220; 3]))), Writing::default());
+        assert_eq!(Writing::of(&RgbImage::new(0, 0)), Writing::default());
     }
 
     #[test]
     fn rules_and_specks_are_not_letters() {
         // ruled paper: long lines only; single-pixel noise: specks only
         let ruled = RgbImage::from_fn(400, 300, |_, y| if y % 20 == 0 { Rgb([40; 3]) } else { Rgb([220; 3]) });
-        assert_eq!(writing_height(&ruled), None);
+        assert_eq!(Writing::of(&ruled), Writing::default());
         let specks =
             RgbImage::from_fn(400, 300, |x, y| if (x * 7 + y * 13) % 97 == 0 { Rgb([30; 3]) } else { Rgb([220; 3]) });
-        assert_eq!(writing_height(&specks), None);
+        assert_eq!(Writing::of(&specks), Writing::default());
+    }
+
+    #[test]
+    fn letters_of_a_line_sit_beside_each_other_upright_and_above_each_other_on_the_side() {
+        // letters a letter apart along their lines, lines two letters apart
+        let upright = page(5, 8, 12);
+        assert_eq!(Writing::of(&upright).across, Some(1.0));
+        let sideways = Writing::of(&image::imageops::rotate90(&upright));
+        assert_eq!(sideways.across, Some(0.0));
+        assert_eq!(sideways.height, Some(5.0));
     }
 }

@@ -12,6 +12,7 @@ pub mod beam;
 pub mod cached;
 pub mod calibration;
 pub mod rescore;
+pub mod upside_down;
 
 use crate::error::{Error, Result};
 use crate::onnx::{self, Plan, ShapedPlans};
@@ -40,6 +41,10 @@ pub struct RecognizerConfig {
     /// the raw score is reported.
     #[serde(default)]
     pub calibration: Option<calibration::Calibration>,
+    /// Tells a crop read upside down from its encoding (upside_down.rs); absent: the page's half turn
+    /// is left to its text lines.
+    #[serde(default)]
+    pub upside_down: Option<upside_down::UpsideDownProbe>,
     /// The GRU decoder's hidden state size (absent for a transformer decoder).
     #[serde(default)]
     pub hidden: usize,
@@ -145,6 +150,9 @@ impl Recognizer {
         }
         if let Some(problem) = config.calibration.as_ref().and_then(|c| c.problem()) {
             return Err(Error::model(format!("recognizer calibration in the manifest: {problem}")));
+        }
+        if let Some(probe) = &config.upside_down {
+            probe.check(config.slots)?;
         }
         if !(config.r2l_weight >= 0.0 && config.r2l_weight.is_finite()) {
             return Err(Error::model("recognizer r2l_weight must be a finite number from 0 up"));
