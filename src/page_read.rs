@@ -296,7 +296,8 @@ impl<'a> PageRead<'a> {
     /// only tilts the comparison.
     fn check_half_turn(&mut self, engine: &Engine) -> Result<()> {
         let layout = orientation::lines_say_half_turned(&self.photo, self.turn);
-        let logits: Vec<f32> = self.reads.iter().filter(|r| !r.latex.is_empty()).filter_map(|r| r.upside_down).collect();
+        let logits: Vec<f32> =
+            self.reads.iter().filter(|r| !r.latex.is_empty()).filter_map(|r| r.upside_down).collect();
         if !logits.is_empty() {
             // log-odds add up over the page's formulas; the layout weighs as one more
             let prior = match layout {

@@ -188,7 +188,8 @@ impl Engine {
         let readings: Vec<Reading> = serde_wasm_bindgen::from_value(readings)
             .map_err(|e| to_js(Error::bad_input(format!("bad readings: {e}"))))?;
         let read = job.read.as_mut().ok_or_else(|| to_js(Error::bad_input("the page job is already finished")))?;
-        let readings = readings.into_iter().map(|r| CropReading::supplied(r.latex, r.confidence, r.upside_down)).collect();
+        let readings =
+            readings.into_iter().map(|r| CropReading::supplied(r.latex, r.confidence, r.upside_down)).collect();
         read.supply(&self.core, readings).map_err(to_js)
     }
 
