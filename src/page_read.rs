@@ -68,7 +68,7 @@ enum Step {
     /// `upright`: this pass is the quarter turn tried on the larger copy (`Engine::look_closer`),
     /// and these are the regions found upright, which it must confirm it beats
     LookCloser {
-        finer: Working,
+        finer: Box<Working>,
         detection: TurnedDetection,
         banded: Banded,
         upright: Option<Vec<Region>>,
@@ -127,7 +127,7 @@ impl Engine {
             Some(finer) => {
                 let detection = TurnedDetection::start(&finer, turn);
                 let banded = self.detector()?.cut_bands(detection.canvas(), opts.detector_bands);
-                (working, turn, regions, Step::LookCloser { finer, detection, banded, upright: None })
+                (working, turn, regions, Step::LookCloser { finer: Box::new(finer), detection, banded, upright: None })
             }
             None => {
                 let (working, turn, regions) =
@@ -222,7 +222,7 @@ impl<'a> PageRead<'a> {
                     }
                     None => regions,
                 };
-                self.working = finer;
+                self.working = *finer;
                 self.pending = crops_of(&self.photo, &self.regions);
                 self.step = Step::Regions { turned_round: false };
             }
