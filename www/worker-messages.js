@@ -81,7 +81,8 @@ function pageId(v) {
   return v;
 }
 
-/** Readings of a page job's crops: [{latex: string, confidence: number in [0, 1]}]. */
+/** Readings of a page job's crops: [{latex: string, confidence: number in [0, 1], upsideDown?: finite number}]
+ * (upsideDown: the upside-down probe's log-odds, which the page's half-turn check sums; absent without the probe). */
 function readings(v) {
   if (!Array.isArray(v)) throw new BadInput(`readings must be an array, got ${describe(v)}.`);
   return v.map((r, i) => {
@@ -89,7 +90,12 @@ function readings(v) {
     if (typeof r.confidence !== 'number' || !(r.confidence >= 0 && r.confidence <= 1)) {
       throw new BadInput(`readings[${i}].confidence must be a number from 0 to 1, got ${describe(r.confidence)}.`);
     }
-    return { latex: r.latex, confidence: r.confidence };
+    if (r.upsideDown !== undefined && !Number.isFinite(r.upsideDown)) {
+      throw new BadInput(`readings[${i}].upsideDown must be a finite number when given, got ${describe(r.upsideDown)}.`);
+    }
+    return r.upsideDown === undefined
+      ? { latex: r.latex, confidence: r.confidence }
+      : { latex: r.latex, confidence: r.confidence, upsideDown: r.upsideDown };
   });
 }
 

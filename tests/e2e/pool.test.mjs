@@ -102,6 +102,7 @@ describe('engine worker pool', () => {
       await tryJob({ type: 'readCrop', rgb: new Uint8Array(10), width: 2, height: 2 });
       await tryJob({ type: 'pageSupplyMaps', page: 1, maps: [{ width: 2, height: 2, data: new Float32Array(3) }] });
       await tryJob({ type: 'detectBand', rgb: new Uint8Array(10), width: 2, height: 2 });
+      await tryJob({ type: 'pageSupply', page: 1, readings: [{ latex: 'x', confidence: 0.5, upsideDown: 'turned' }] });
       return out;
     });
     assert.match(errors[0], /^bad_input: no page job 999/);
@@ -110,6 +111,7 @@ describe('engine worker pool', () => {
     assert.match(errors[3], /^bad_input: rgb has 10 bytes but a 2×2 RGB crop needs 12/);
     assert.match(errors[4], /^bad_input: maps\[0\]\.data must be a Float32Array of 2×2 values, got Float32Array of 3/);
     assert.match(errors[5], /^bad_input: rgb has 10 bytes but a 2×2 RGB band needs 12/);
+    assert.match(errors[6], /^bad_input: readings\[0\]\.upsideDown must be a finite number when given/);
   });
 
   test('a wrong count of readings is refused and the page job can be dropped', { timeout: SLOW }, async () => {
