@@ -290,14 +290,15 @@ impl<'a> PageRead<'a> {
     }
 
     /// Step 3. Upside down? The page's layout (text lines aligned on the right) is one cue; the
-    /// upside-down probe on the crops' encodings (`recognizer::upside_down`), averaged over the page's
-    /// formulas, the other. Without the probe, the recognizer's confidence read both ways up decides.
+    /// upside-down probe on the crops' encodings (`recognizer::upside_down`), its log-odds summed over
+    /// the page's formulas, the other. Without the probe, the recognizer's confidence read both ways up decides.
     /// The layout alone misreads some upright pages (a right-aligned table or answer column), so it
     /// only tilts the comparison.
     fn check_half_turn(&mut self, engine: &Engine) -> Result<()> {
         let layout = orientation::lines_say_half_turned(&self.photo, self.turn);
-        let logits: Vec<f32> =
-            self.reads.iter().filter(|r| !r.latex.is_empty()).filter_map(|r| r.upside_down).collect();
+        // formulas the recognizer read something in: nothing else says which way up the page is
+        let mut read: Vec<&RegionRead> = self.reads.iter().filter(|r| !r.latex.is_empty()).collect();
+        let logits: Vec<f32> = read.iter().filter_map(|r| r.upside_down).collect();
         if !logits.is_empty() {
             // log-odds add up over the page's formulas; the layout weighs as one more
             let prior = match layout {
@@ -317,15 +318,15 @@ impl<'a> PageRead<'a> {
             return Ok(());
         }
         let rule = if layout == Some(true) { HALF_TURN_LAYOUT_CUED } else { HALF_TURN_UNCUED };
-        let mut largest: Vec<&RegionRead> = self.reads.iter().filter(|r| !r.latex.is_empty()).collect();
-        largest.sort_by(|a, b| {
+        read.sort_by(|a, b| {
             let area = |r: &RegionRead| {
                 let (w, h) = quad_size(&r.region.quad);
                 w * h
             };
             area(b).total_cmp(&area(a))
         });
-        largest.truncate(HALF_TURN_PROBES);
+        read.truncate(HALF_TURN_PROBES);
+        let largest = read;
         if largest.is_empty() {
             return Ok(());
         }

@@ -43,7 +43,8 @@ pub struct Writing {
 impl Writing {
     pub fn of(img: &RgbImage) -> Writing {
         let letters = letters(img);
-        Writing { height: height_of(&letters), across: letters_across_share(&letters) }
+        let height = height_of(&letters);
+        Writing { height, across: height.and_then(|size| letters_across_share(&letters, size)) }
     }
 }
 
@@ -82,12 +83,11 @@ pub fn height_of(letters: &[Piece]) -> Option<f32> {
     upper_median(&letters.iter().map(|p| p.height() as f32).collect::<Vec<_>>())
 }
 
-/// The share of `letters` whose nearest neighbour (by the gap between their boxes) lies beside
-/// them rather than above or below: letters of a line sit closer to each other than to the lines
-/// above and below, so this is high on an upright page and low on one lying on its side. None when
-/// there are too few letters to tell.
-pub fn letters_across_share(letters: &[Piece]) -> Option<f32> {
-    let size = height_of(letters)?;
+/// The share of `letters`, whose median height (`height_of`) is `size`, whose nearest neighbour (by
+/// the gap between their boxes) lies beside them rather than above or below: letters of a line sit
+/// closer to each other than to the lines above and below, so this is high on an upright page and
+/// low on one lying on its side. None when there are too few letters to tell.
+fn letters_across_share(letters: &[Piece], size: f32) -> Option<f32> {
     // a grid of cells a few letters wide: a letter's nearest neighbour is in its cell or the next ones
     let cell = (3.0 * size).max(4.0) as usize;
     let cols = letters.iter().map(|p| p.right).max().unwrap_or(0) / cell + 1;

@@ -4,9 +4,9 @@ import os
 import numpy as np
 import pytest
 
+from training.mathsnap_train.latex import ROOT
 from training.mathsnap_train.turn_probe import fit, row_means
 
-ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 
 
 def test_row_means_average_each_row_of_slots():
