@@ -236,14 +236,27 @@ impl Engine {
             return Ok(CropReading::supplied(String::new(), 0.0, None));
         }
         let config = &self.recognizer.config;
-        let views = preprocess::gray_views(&gray, config.frame_margin, &config.view_scales);
-        let encoded = views.iter().map(|x| self.recognizer.encode(x)).collect::<Result<Vec<_>>>()?;
+        let framed = preprocess::framed(&gray, config.frame_margin);
+        let Some((&first, others)) = config.view_scales.split_first() else {
+            return Err(Error::model("the recognizer reads no view of the crop"));
+        };
+        let mut encoded = vec![self.recognizer.encode(&preprocess::view_at(&framed, first))?];
         // the probe weighs the first view, the crop fitted to the input as the probe was fitted
-        let upside_down = match (&config.upside_down, encoded.first()) {
-            (Some(probe), Some(view)) => Some(probe.logit(view)?),
+        let upside_down = config.upside_down.as_ref().map(|probe| probe.logit(&encoded[0])).transpose()?;
+        // the first view alone where it is sure; every view where it is not (or is all there is)
+        let sure_alone = match config.first_view_sure {
+            Some(sure) if !others.is_empty() => beam::decode_if_sure(&self.recognizer, &encoded, opts, sure)?,
             _ => None,
         };
-        let decoded = beam::decode(&self.recognizer, &encoded, opts)?;
+        let decoded = match sure_alone {
+            Some(decoded) => decoded,
+            None => {
+                for &scale in others {
+                    encoded.push(self.recognizer.encode(&preprocess::view_at(&framed, scale))?);
+                }
+                beam::decode(&self.recognizer, &encoded, opts)?
+            }
+        };
         let vocab = &self.recognizer.config.vocab;
         let tokens: Vec<&str> = decoded.tokens.iter().filter_map(|&i| vocab.get(i).map(String::as_str)).collect();
         Ok(CropReading {

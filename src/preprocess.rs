@@ -364,16 +364,26 @@ pub fn prepare_views(img: &RgbImage, frame_margin: Option<f64>, scales: &[f64]) 
 
 /// `prepare_views` of a crop already in grey.
 pub fn gray_views(g: &Gray, frame_margin: Option<f64>, scales: &[f64]) -> Vec<Vec<f32>> {
-    let framed = frame_margin.map(|margin| extend(g, frame_bounds(g, margin)));
-    let g = framed.as_ref().unwrap_or(g);
-    scales.iter().map(|&scale| prepare_gray_scaled(g, scale)).collect()
+    let g = framed(g, frame_margin);
+    scales.iter().map(|&scale| view_at(&g, scale)).collect()
+}
+
+/// A grey crop cut to its ink with `frame_margin` of paper around it (as it is without a margin):
+/// what every view of it is drawn from (`view_at`).
+pub fn framed(g: &Gray, frame_margin: Option<f64>) -> std::borrow::Cow<'_, Gray> {
+    match frame_margin {
+        Some(margin) => std::borrow::Cow::Owned(extend(g, frame_bounds(g, margin))),
+        None => std::borrow::Cow::Borrowed(g),
+    }
 }
 
 pub fn prepare_gray(g: &Gray) -> Vec<f32> {
-    prepare_gray_scaled(g, 1.0)
+    view_at(g, 1.0)
 }
 
-fn prepare_gray_scaled(g: &Gray, scale: f64) -> Vec<f32> {
+/// One view of an already framed crop (`framed`): the recognizer's input with the crop fitted to it
+/// at `scale` (1.0 = fitted to the canvas; 0.85 = 15% smaller).
+pub fn view_at(g: &Gray, scale: f64) -> Vec<f32> {
     let (h, w) = fit_size_scaled(g.height, g.width, scale);
     let ink = normalise_ink(&resize(g, w, h));
     let mut canvas = vec![0.0f32; HEIGHT * WIDTH];

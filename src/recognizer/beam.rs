@@ -2,7 +2,7 @@
 //! repetition loops (the classic failure of attention decoders on hard inputs: better to stop
 //! and report low confidence than to emit "1111111..." for 200 tokens).
 
-use super::calibration::Evidence;
+use super::calibration::{Evidence, Unfinished};
 use super::{rescore, DecoderState, Encoded, Recognizer};
 use crate::error::{Error, Result};
 
@@ -58,6 +58,10 @@ impl Hyp {
         }
         .clamped()
     }
+
+    fn unfinished(&self) -> Unfinished {
+        Unfinished { logp: self.logp, tokens: self.tokens.len(), weakest: self.weakest, closest: self.closest }
+    }
 }
 
 /// A token one hypothesis may be extended by, with the two numbers its evidence needs.
@@ -112,6 +116,24 @@ fn length_normalised(h: &Hyp) -> f32 {
 /// step's token log-probabilities are the mean over the views (test-time augmentation: the views'
 /// errors differ, their agreement is more often right).
 pub fn decode(rec: &Recognizer, views: &[Encoded], opts: &DecodeOptions) -> Result<Decoded> {
+    search(rec, views, opts, None)?.ok_or_else(|| Error::model("beam search gave up without being asked to"))
+}
+
+/// `decode`, kept only when the reading's confidence is at least `sure`; None otherwise. The search
+/// stops as soon as no path it still holds can reach `sure` (`Calibration::best_reachable`), so an
+/// unsure reading costs a few steps, not a whole reading. Without a calibration the whole reading
+/// is made and its raw score decides.
+pub fn decode_if_sure(rec: &Recognizer, views: &[Encoded], opts: &DecodeOptions, sure: f32) -> Result<Option<Decoded>> {
+    Ok(search(rec, views, opts, Some(sure))?.filter(|d| d.confidence >= sure))
+}
+
+/// The beam search of `decode`; None when `give_up_below` is given and no path can reach it.
+fn search(
+    rec: &Recognizer,
+    views: &[Encoded],
+    opts: &DecodeOptions,
+    give_up_below: Option<f32>,
+) -> Result<Option<Decoded>> {
     if views.is_empty() {
         return Err(Error::model("nothing to decode: no view of the crop"));
     }
@@ -127,7 +149,9 @@ pub fn decode(rec: &Recognizer, views: &[Encoded], opts: &DecodeOptions) -> Resu
     };
     let mut alive = vec![start];
     let mut finished: Vec<(Hyp, bool)> = Vec::new();
-    for _ in 0..opts.max_tokens.min(rec.max_tokens()) {
+    let max_tokens = opts.max_tokens.min(rec.max_tokens());
+    let give_up = give_up_below.and_then(|sure| rec.config.calibration.as_ref().map(|c| (sure, c)));
+    for _ in 0..max_tokens {
         let tokens: Vec<i64> = alive.iter().map(|h| *h.tokens.last().unwrap_or(&bos) as i64).collect();
         // per view: (token log-probabilities, each hypothesis's next state)
         let mut outs = Vec::with_capacity(k);
@@ -173,6 +197,16 @@ pub fn decode(rec: &Recognizer, views: &[Encoded], opts: &DecodeOptions) -> Resu
             next.push(h);
         }
         alive = next;
+        if let Some((sure, calibration)) = give_up {
+            let reachable = alive
+                .iter()
+                .map(|h| calibration.best_reachable(&h.unfinished(), max_tokens))
+                .chain(finished.iter().map(|(h, looped)| calibration.apply(&h.evidence(*looped))))
+                .fold(0.0f32, f32::max);
+            if reachable < sure {
+                return Ok(None);
+            }
+        }
         let best_alive = alive.iter().map(|h| h.logp).fold(f32::MIN, f32::max);
         let best_done = finished.iter().filter(|(_, l)| !l).map(|(h, _)| h.logp).fold(f32::MIN, f32::max);
         // log-probabilities only fall as hypotheses grow: once a finished one beats every live one,
@@ -202,7 +236,9 @@ pub fn decode(rec: &Recognizer, views: &[Encoded], opts: &DecodeOptions) -> Resu
             match partial.max_by(|a, b| length_normalised(a).total_cmp(&length_normalised(b))) {
                 Some(h) => (h, true),
                 None => {
-                    return Ok(Decoded { tokens: vec![], confidence: 0.0, truncated: true, evidence: Evidence::NONE })
+                    let nothing =
+                        Decoded { tokens: vec![], confidence: 0.0, truncated: true, evidence: Evidence::NONE };
+                    return Ok(Some(nothing));
                 }
             }
         }
@@ -213,7 +249,7 @@ pub fn decode(rec: &Recognizer, views: &[Encoded], opts: &DecodeOptions) -> Resu
         Some(c) => c.apply(&evidence),
         None => evidence.raw(),
     };
-    Ok(Decoded { tokens: best.tokens, confidence, truncated, evidence })
+    Ok(Some(Decoded { tokens: best.tokens, confidence, truncated, evidence }))
 }
 
 #[cfg(test)]

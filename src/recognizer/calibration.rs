@@ -116,9 +116,53 @@ impl Calibration {
     }
 }
 
+/// A path the beam has not finished yet: what its evidence will be built from.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Unfinished {
+    /// the sum of its tokens' log-probabilities so far
+    pub logp: f32,
+    /// its tokens so far
+    pub tokens: usize,
+    /// the lowest token log-probability so far
+    pub weakest: f32,
+    /// the closest call so far
+    pub closest: f32,
+}
+
+impl Calibration {
+    /// The highest confidence any reading that continues `path` can still be given: it adds one or
+    /// more tokens (the end token among them), each with a log-probability of at most 0, and ends with
+    /// at most `max_tokens` tokens. The weakest token and the closest call can only fall along a path,
+    /// the sum of log-probabilities too, and the length only grows, so this bounds the confidence from
+    /// above whatever the decoder says next: a beam whose every path is bounded below a level can stop.
+    pub fn best_reachable(&self, path: &Unfinished, max_tokens: usize) -> f32 {
+        let weight = |name: &str| self.weights.get(name).copied().unwrap_or(0.0);
+        // at best unchanged, unless weighed against (then at worst, which they may still fall to)
+        let at_best = |name: &str, now: f32, floor: f32| if weight(name) >= 0.0 { now } else { floor };
+        let e = Evidence {
+            ln_score: 0.0,
+            weakest: at_best("weakest", path.weakest, Evidence::FLOOR),
+            closest: at_best("closest", path.closest, -Evidence::CLEAR_CALL),
+            ln_tokens: 0.0,
+        }
+        .clamped();
+        let fixed = self.bias + weight("weakest") * e.weakest + weight("closest") * e.closest;
+        // the mean log-probability and the length move together: every final length is tried (the end
+        // token's log-probability at best 0; the score's weight is never negative, `problem`)
+        let best_length_term = (path.tokens..=max_tokens.max(path.tokens))
+            .map(|n| {
+                let ln_score = (path.logp.min(0.0) / (n as f32 + 1.0)).clamp(Evidence::FLOOR, 0.0);
+                self.score_weight() * ln_score + weight("ln_tokens") * (n as f32 + 1.0).ln()
+            })
+            .fold(f32::MIN, f32::max);
+        let z = fixed + best_length_term;
+        (1.0 / (1.0 + (-z).exp())).clamp(0.0, 1.0)
+    }
+}
+
 #[cfg(test)]
 mod tests {
-    use super::{Calibration, Evidence};
+    use super::{Calibration, Evidence, Unfinished};
 
     fn evidence(raw: f32) -> Evidence {
         Evidence { ln_score: raw.max(1e-9).ln(), weakest: -1.0, closest: 1.0, ln_tokens: 2.0 }
@@ -189,6 +233,39 @@ mod tests {
             let want = case["p"].as_f64().unwrap() as f32;
             assert!((c.apply(&e) - want).abs() < 2e-5, "{case}: {}", c.apply(&e));
         }
+    }
+
+    #[test]
+    fn no_continuation_of_a_path_beats_its_best_reachable_confidence() {
+        let c: Calibration = serde_json::from_str(
+            r#"{"bias": 2.26, "weights": {"ln_score": 8.17, "closest": 0.70, "ln_tokens": -0.62, "weakest": 0.3}}"#,
+        )
+        .unwrap();
+        let path = Unfinished { logp: -1.2, tokens: 6, weakest: -0.6, closest: 0.8 };
+        let bound = c.best_reachable(&path, 40);
+        // every way the path may end: more tokens of any certainty, an end token
+        let mut best_seen = 0.0f32;
+        for extra in 1..=34usize {
+            for each in [0.0f32, -0.01, -0.2, -1.0] {
+                for margin in [10.0f32, 0.8, 0.1, -2.0] {
+                    let tokens = path.tokens + extra - 1; // the end token is not counted
+                    let logp = path.logp + each * extra as f32;
+                    let e = Evidence {
+                        ln_score: logp / (tokens as f32 + 1.0),
+                        weakest: path.weakest.min(each),
+                        closest: path.closest.min(margin),
+                        ln_tokens: (tokens as f32 + 1.0).ln(),
+                    };
+                    assert!(c.apply(&e) <= bound + 1e-6, "{e:?}: {} > {bound}", c.apply(&e));
+                    best_seen = best_seen.max(c.apply(&e));
+                }
+            }
+        }
+        // and the bound is tight: certain tokens to the best length reach it
+        assert!(best_seen > bound - 1e-5, "{best_seen} < {bound}");
+        // a close call early on caps every continuation
+        let shaky = Unfinished { closest: -3.0, ..path };
+        assert!(c.best_reachable(&shaky, 40) < 0.3, "{}", c.best_reachable(&shaky, 40));
     }
 
     #[test]

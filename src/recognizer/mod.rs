@@ -33,6 +33,13 @@ pub struct RecognizerConfig {
     /// averages its token log-probabilities over them (beam::decode). One read, at 1.0, by default.
     #[serde(default = "one_view")]
     pub view_scales: Vec<f64>,
+    /// With several views: a reading of the first view alone whose confidence is at least this is
+    /// kept, and the other views are read only for the crops it is unsure of (most printed crops
+    /// are read once). Chosen on the training side's calibration crops so that the readings kept
+    /// are as often right as the views together would have made them (view_gate.py). Absent: every
+    /// view of every crop is read.
+    #[serde(default)]
+    pub first_view_sure: Option<f32>,
     /// Weight of the right-to-left decoder's log-probability beside the left-to-right one's when the
     /// beam is rescored (rescore.rs); chosen on the training side's hold-out, written by the export.
     #[serde(default = "equal_weight")]
@@ -147,6 +154,9 @@ impl Recognizer {
         }
         if config.view_scales.is_empty() || config.view_scales.iter().any(|s| !(*s > 0.0 && *s <= 1.0)) {
             return Err(Error::model("recognizer view_scales must be one or more sizes in (0, 1]"));
+        }
+        if config.first_view_sure.is_some_and(|p| !(p > 0.0 && p <= 1.0)) {
+            return Err(Error::model("recognizer first_view_sure must be a confidence in (0, 1]"));
         }
         if let Some(problem) = config.calibration.as_ref().and_then(|c| c.problem()) {
             return Err(Error::model(format!("recognizer calibration in the manifest: {problem}")));

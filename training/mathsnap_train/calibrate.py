@@ -94,12 +94,14 @@ def build_set(out, pack, seed=11, n=300):
 
 
 def read_raw(models, directory, exe, beam=3):
-    """Eval predictions of the engine with the calibration taken out of a copy of the manifest."""
+    """Eval predictions of the engine with the calibration taken out of a copy of the manifest (and the
+    first-view gate, which weighs the calibrated confidence: every view of every crop is read)."""
     with tempfile.TemporaryDirectory() as tmp:
         raw_models = os.path.join(tmp, "models")
         shutil.copytree(models, raw_models)
         man = json.load(open(os.path.join(raw_models, "manifest.json")))
         man["recognizer"].pop("calibration", None)
+        man["recognizer"].pop("first_view_sure", None)
         json.dump(man, open(os.path.join(raw_models, "manifest.json"), "w"), indent=1)
         preds = os.path.join(tmp, "p.jsonl")
         subprocess.run([exe, "--models", raw_models, "--beam", str(beam), "eval", "--single", directory,
