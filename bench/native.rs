@@ -112,15 +112,34 @@ fn load_models(dir: &Path) -> Models {
     }
 }
 
-/// Recognise one crop stage by stage, as the engine does (every view the manifest names); adds
-/// preprocess, encode and decode-token times.
+/// Recognise one crop stage by stage, as the engine does (`Engine::read_crop`: the first view alone
+/// where it is sure, else every view the manifest names); adds preprocess, encode and decode-token times.
 fn recognise(m: &Models, crop: &image::RgbImage, times: &mut [f64; 3]) {
     let config = &m.recognizer.config;
-    let (views, t) = timed(|| preprocess::prepare_views(crop, config.frame_margin, &config.view_scales));
+    let opts = DecodeOptions::default();
+    let scales = &config.view_scales;
+    let ((framed, first), t) = timed(|| {
+        let framed = preprocess::framed(&preprocess::to_gray(crop), config.frame_margin).into_owned();
+        let first = preprocess::view_at(&framed, scales[0]);
+        (framed, first)
+    });
     times[0] += t;
-    let (encoded, t) = timed(|| views.iter().map(|x| m.recognizer.encode(x).unwrap()).collect::<Vec<_>>());
+    let (first, t) = timed(|| m.recognizer.encode(&first).unwrap());
     times[1] += t;
-    let (_, t) = timed(|| beam::decode(&m.recognizer, &encoded, &DecodeOptions::default()).unwrap());
+    let mut encoded = vec![first];
+    if let (Some(sure), true) = (config.first_view_sure, scales.len() > 1) {
+        let (kept, t) = timed(|| beam::decode_if_sure(&m.recognizer, &encoded, &opts, sure).unwrap());
+        times[2] += t;
+        if kept.is_some() {
+            return;
+        }
+    }
+    let (views, t) = timed(|| scales[1..].iter().map(|&s| preprocess::view_at(&framed, s)).collect::<Vec<_>>());
+    times[0] += t;
+    let (rest, t) = timed(|| views.iter().map(|x| m.recognizer.encode(x).unwrap()).collect::<Vec<_>>());
+    times[1] += t;
+    encoded.extend(rest);
+    let (_, t) = timed(|| beam::decode(&m.recognizer, &encoded, &opts).unwrap());
     times[2] += t;
 }
 
