@@ -14,7 +14,8 @@
 use mathsnap::detector::Detector;
 use mathsnap::models::Manifest;
 use mathsnap::pipeline::{Engine, ReadOptions};
-use mathsnap::recognizer::beam::{self, DecodeOptions};
+use mathsnap::recognizer::beam::DecodeOptions;
+use mathsnap::recognizer::views::{self, StageTimes};
 use mathsnap::recognizer::Recognizer;
 use mathsnap::{input, preprocess, rectify};
 use serde::Serialize;
@@ -112,35 +113,12 @@ fn load_models(dir: &Path) -> Models {
     }
 }
 
-/// Recognise one crop stage by stage, as the engine does (`Engine::read_crop`: the first view alone
-/// where it is sure, else every view the manifest names); adds preprocess, encode and decode-token times.
-fn recognise(m: &Models, crop: &image::RgbImage, times: &mut [f64; 3]) {
-    let config = &m.recognizer.config;
-    let opts = DecodeOptions::default();
-    let scales = &config.view_scales;
-    let ((framed, first), t) = timed(|| {
-        let framed = preprocess::framed(&preprocess::to_gray(crop), config.frame_margin).into_owned();
-        let first = preprocess::view_at(&framed, scales[0]);
-        (framed, first)
-    });
-    times[0] += t;
-    let (first, t) = timed(|| m.recognizer.encode(&first).unwrap());
-    times[1] += t;
-    let mut encoded = vec![first];
-    if let (Some(sure), true) = (config.first_view_sure, scales.len() > 1) {
-        let (kept, t) = timed(|| beam::decode_if_sure(&m.recognizer, &encoded, &opts, sure).unwrap());
-        times[2] += t;
-        if kept.is_some() {
-            return;
-        }
-    }
-    let (views, t) = timed(|| scales[1..].iter().map(|&s| preprocess::view_at(&framed, s)).collect::<Vec<_>>());
-    times[0] += t;
-    let (rest, t) = timed(|| views.iter().map(|x| m.recognizer.encode(x).unwrap()).collect::<Vec<_>>());
-    times[1] += t;
-    encoded.extend(rest);
-    let (_, t) = timed(|| beam::decode(&m.recognizer, &encoded, &opts).unwrap());
-    times[2] += t;
+/// One crop read as the engine reads it (`views::read_views`), its stages' times added to `times`.
+fn recognise(m: &Models, crop: &image::RgbImage, times: &mut StageTimes) {
+    let (framed, t) =
+        timed(|| preprocess::framed(&preprocess::to_gray(crop), m.recognizer.config.frame_margin).into_owned());
+    times.preprocess += t;
+    views::read_views(&m.recognizer, &framed, &DecodeOptions::default(), times).unwrap();
 }
 
 fn page_run(m: &Models, bytes: &[u8], long_side: u32, stages: &mut Stages, recognise_regions: bool) {
@@ -156,16 +134,16 @@ fn page_run(m: &Models, bytes: &[u8], long_side: u32, stages: &mut Stages, recog
         return;
     }
     let mut rectify_ms = 0.0;
-    let mut times = [0.0; 3];
+    let mut times = StageTimes::default();
     for r in &regions {
         let (crop, t) = timed(|| rectify::crop_quad(&img, &r.quad));
         rectify_ms += t;
         recognise(m, &crop, &mut times);
     }
     stages.add("rectify", rectify_ms);
-    stages.add("preprocess", times[0]);
-    stages.add("encode", times[1]);
-    stages.add("decode tokens", times[2]);
+    stages.add("preprocess", times.preprocess);
+    stages.add("encode", times.encode);
+    stages.add("decode tokens", times.decode);
 }
 
 fn write_f32(name: &str, data: &[f32]) {
@@ -293,11 +271,11 @@ fn main() {
                 _ => {
                     let (img, t) = timed(|| input::decode(&bytes).unwrap());
                     stages.add("decode", t);
-                    let mut times = [0.0; 3];
+                    let mut times = StageTimes::default();
                     recognise(&m, &img, &mut times);
-                    stages.add("preprocess", times[0]);
-                    stages.add("encode", times[1]);
-                    stages.add("decode tokens", times[2]);
+                    stages.add("preprocess", times.preprocess);
+                    stages.add("encode", times.encode);
+                    stages.add("decode tokens", times.decode);
                     let single = ReadOptions { single: true, ..ReadOptions::default() };
                     let (_, t) = timed(|| m.engine.read_encoded(&bytes, &single).unwrap());
                     stages.add("end-to-end", t);

@@ -326,15 +326,14 @@ impl<'a> PageRead<'a> {
             area(b).total_cmp(&area(a))
         });
         read.truncate(HALF_TURN_PROBES);
-        let largest = read;
-        if largest.is_empty() {
+        if read.is_empty() {
             return Ok(());
         }
-        let upright = mean(&largest.iter().map(|r| r.confidence).collect::<Vec<_>>());
+        let upright = mean(&read.iter().map(|r| r.confidence).collect::<Vec<_>>());
         if upright >= rule.skip_above {
             return Ok(());
         }
-        self.pending = largest
+        self.pending = read
             .iter()
             .map(|r| imageops::rotate180(&rectify::crop_for_recognition(&self.photo, &r.region.quad)))
             .collect();

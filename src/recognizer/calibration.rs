@@ -147,13 +147,19 @@ impl Calibration {
         }
         .clamped();
         let fixed = self.bias + weight("weakest") * e.weakest + weight("closest") * e.closest;
-        // the mean log-probability and the length move together: every final length is tried (the end
-        // token's log-probability at best 0; the score's weight is never negative, `problem`)
-        let best_length_term = (path.tokens..=max_tokens.max(path.tokens))
-            .map(|n| {
-                let ln_score = (path.logp.min(0.0) / (n as f32 + 1.0)).clamp(Evidence::FLOOR, 0.0);
-                self.score_weight() * ln_score + weight("ln_tokens") * (n as f32 + 1.0).ln()
-            })
+        // the mean log-probability and the length move together. As a function of m (the final length
+        // plus the end token), s·clamp(logp/m, FLOOR, 0) + c·ln m is monotonic while the mean is at the
+        // floor and, past it, rises to one peak where its slope (c·m - s·logp)/m² is 0 and falls after
+        // (or only rises, with c >= 0): its best integer m is an end of the range or next to the floor's
+        // edge or the peak (the end token's log-probability at best 0; s is never negative, `problem`)
+        let (s, c, logp) = (self.score_weight(), weight("ln_tokens"), path.logp.min(0.0));
+        let length_term = |m: f32| s * (logp / m).clamp(Evidence::FLOOR, 0.0) + c * m.ln();
+        let (shortest, longest) = ((path.tokens + 1) as f32, (max_tokens.max(path.tokens) + 1) as f32);
+        let (edge, peak) = (logp / Evidence::FLOOR, s * logp / c);
+        let best_length_term = [shortest, longest, edge.floor(), edge.ceil(), peak.floor(), peak.ceil()]
+            .into_iter()
+            .filter(|m| m.is_finite())
+            .map(|m| length_term(m.clamp(shortest, longest)))
             .fold(f32::MIN, f32::max);
         let z = fixed + best_length_term;
         (1.0 / (1.0 + (-z).exp())).clamp(0.0, 1.0)
@@ -266,6 +272,38 @@ mod tests {
         // a close call early on caps every continuation
         let shaky = Unfinished { closest: -3.0, ..path };
         assert!(c.best_reachable(&shaky, 40) < 0.3, "{}", c.best_reachable(&shaky, 40));
+    }
+
+    /// The best length found from the curve's shape is the best of every length's.
+    #[test]
+    fn the_best_length_is_found_without_trying_every_length() {
+        let every_length = |c: &Calibration, path: &Unfinished, max_tokens: usize| {
+            let w = |k: &str| c.weights.get(k).copied().unwrap_or(0.0);
+            let e = Evidence { ln_score: 0.0, weakest: path.weakest, closest: path.closest, ln_tokens: 0.0 }.clamped();
+            let fixed = c.bias + w("weakest") * e.weakest + w("closest") * e.closest;
+            let best = (path.tokens..=max_tokens.max(path.tokens))
+                .map(|n| {
+                    let m = n as f32 + 1.0;
+                    c.score_weight() * (path.logp.min(0.0) / m).clamp(Evidence::FLOOR, 0.0) + w("ln_tokens") * m.ln()
+                })
+                .fold(f32::MIN, f32::max);
+            1.0 / (1.0 + (-(fixed + best)).exp())
+        };
+        for tokens_weight in [-0.62f32, -3.0, -0.05, 0.0, 0.4] {
+            for score_weight in [0.0f32, 0.5, 8.17] {
+                let json = format!(
+                    r#"{{"bias": 2.26, "weights": {{"ln_score": {score_weight}, "closest": 0.7, "ln_tokens": {tokens_weight}, "weakest": 0.3}}}}"#
+                );
+                let c: Calibration = serde_json::from_str(&json).unwrap();
+                for (logp, tokens) in [(0.0f32, 0), (-0.3, 2), (-1.2, 6), (-40.0, 3), (-400.0, 30), (-5.0, 60)] {
+                    let path = Unfinished { logp, tokens, weakest: -0.6, closest: 0.8 };
+                    for max_tokens in [1usize, 40, 256] {
+                        let (fast, slow) = (c.best_reachable(&path, max_tokens), every_length(&c, &path, max_tokens));
+                        assert!((fast - slow).abs() < 1e-6, "{json} {path:?} {max_tokens}: {fast} against {slow}");
+                    }
+                }
+            }
+        }
     }
 
     #[test]

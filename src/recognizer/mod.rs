@@ -13,6 +13,7 @@ pub mod cached;
 pub mod calibration;
 pub mod rescore;
 pub mod upside_down;
+pub mod views;
 
 use crate::error::{Error, Result};
 use crate::onnx::{self, Plan, ShapedPlans};

@@ -93,20 +93,29 @@ def build_set(out, pack, seed=11, n=300):
     return len(rows)
 
 
+def read_predictions(models, directory, exe, edit_manifest, beam=3):
+    """Eval predictions of the engine on `directory`, with `edit_manifest` applied to the recognizer entry
+    of a copy of the manifest (the models themselves are not touched)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        copy = os.path.join(tmp, "models")
+        shutil.copytree(models, copy)
+        path = os.path.join(copy, "manifest.json")
+        man = json.load(open(path))
+        edit_manifest(man["recognizer"])
+        json.dump(man, open(path, "w"), indent=1)
+        preds = os.path.join(tmp, "p.jsonl")
+        subprocess.run([exe, "--models", copy, "--beam", str(beam), "eval", "--single", directory,
+                        "--predictions", preds], check=True, capture_output=True)
+        return [json.loads(line) for line in open(preds, encoding="utf-8")]
+
+
 def read_raw(models, directory, exe, beam=3):
     """Eval predictions of the engine with the calibration taken out of a copy of the manifest (and the
     first-view gate, which weighs the calibrated confidence: every view of every crop is read)."""
-    with tempfile.TemporaryDirectory() as tmp:
-        raw_models = os.path.join(tmp, "models")
-        shutil.copytree(models, raw_models)
-        man = json.load(open(os.path.join(raw_models, "manifest.json")))
-        man["recognizer"].pop("calibration", None)
-        man["recognizer"].pop("first_view_sure", None)
-        json.dump(man, open(os.path.join(raw_models, "manifest.json"), "w"), indent=1)
-        preds = os.path.join(tmp, "p.jsonl")
-        subprocess.run([exe, "--models", raw_models, "--beam", str(beam), "eval", "--single", directory,
-                        "--predictions", preds], check=True, capture_output=True)
-        return [json.loads(line) for line in open(preds, encoding="utf-8")]
+    def uncalibrated(recognizer):
+        recognizer.pop("calibration", None)
+        recognizer.pop("first_view_sure", None)
+    return read_predictions(models, directory, exe, uncalibrated, beam)
 
 
 def design(rows, features):

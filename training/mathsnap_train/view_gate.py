@@ -24,33 +24,22 @@ Run it after calibrate.py (the gate weighs the calibrated confidence) whenever e
 import argparse
 import json
 import os
-import shutil
-import subprocess
 import sys
-import tempfile
 
-from .calibrate import CACHE
+from .calibrate import CACHE, read_predictions
 from .latex import ROOT
 
 LEVELS = [round(0.5 + 0.05 * k, 2) for k in range(10)]  # 0.50 .. 0.95
 
 
 def read(models, directory, exe, first_view_only, beam=3):
-    """Eval predictions of the engine on `directory` without the gate: with every view, or with the
-    first view alone."""
-    with tempfile.TemporaryDirectory() as tmp:
-        copy = os.path.join(tmp, "models")
-        shutil.copytree(models, copy)
-        path = os.path.join(copy, "manifest.json")
-        man = json.load(open(path))
-        man["recognizer"].pop("first_view_sure", None)
+    """Eval predictions of the engine on `directory` without the gate, by image: with every view, or
+    with the first view alone."""
+    def ungated(recognizer):
+        recognizer.pop("first_view_sure", None)
         if first_view_only:
-            man["recognizer"]["view_scales"] = man["recognizer"].get("view_scales", [1.0])[:1]
-        json.dump(man, open(path, "w"), indent=1)
-        preds = os.path.join(tmp, "p.jsonl")
-        subprocess.run([exe, "--models", copy, "--beam", str(beam), "eval", "--single", directory,
-                        "--predictions", preds], check=True, capture_output=True)
-        return {r["image"]: r for r in map(json.loads, open(preds, encoding="utf-8"))}
+            recognizer["view_scales"] = recognizer.get("view_scales", [1.0])[:1]
+    return {r["image"]: r for r in read_predictions(models, directory, exe, ungated, beam)}
 
 
 def right(row):
@@ -69,9 +58,8 @@ def kind(name):
 def gated(first, every, level):
     """(readings right, readings kept from the first view) when a first-view reading at least `level`
     confident is kept and every other crop is read with every view."""
-    kept = [k for k in every if (first[k].get("score") or 0.0) >= level]
-    kept_set = set(kept)
-    n_right = sum(right(first[k]) if k in kept_set else right(every[k]) for k in every)
+    kept = {k for k in every if (first[k].get("score") or 0.0) >= level}
+    n_right = sum(right(first[k]) if k in kept else right(every[k]) for k in every)
     return n_right, len(kept)
 
 
