@@ -9,8 +9,9 @@ use crate::error::{Error, Result};
 use crate::geometry::{quad_size, Quad};
 use crate::models::Manifest;
 use crate::orientation::{self, PageTurn};
-use crate::recognizer::beam::{self, DecodeOptions};
+use crate::recognizer::beam::DecodeOptions;
 use crate::recognizer::calibration::Evidence;
+use crate::recognizer::views;
 use crate::recognizer::Recognizer;
 use crate::{latex, parallel, preprocess};
 use image::RgbImage;
@@ -237,26 +238,10 @@ impl Engine {
         }
         let config = &self.recognizer.config;
         let framed = preprocess::framed(&gray, config.frame_margin);
-        let Some((&first, others)) = config.view_scales.split_first() else {
-            return Err(Error::model("the recognizer reads no view of the crop"));
-        };
-        let mut encoded = vec![self.recognizer.encode(&preprocess::view_at(&framed, first))?];
+        let read = views::read_views(&self.recognizer, &framed, opts, &mut views::StageTimes::default())?;
         // the probe weighs the first view, the crop fitted to the input as the probe was fitted
-        let upside_down = config.upside_down.as_ref().map(|probe| probe.logit(&encoded[0])).transpose()?;
-        // the first view alone where it is sure; every view where it is not (or is all there is)
-        let sure_alone = match config.first_view_sure {
-            Some(sure) if !others.is_empty() => beam::decode_if_sure(&self.recognizer, &encoded, opts, sure)?,
-            _ => None,
-        };
-        let decoded = match sure_alone {
-            Some(decoded) => decoded,
-            None => {
-                for &scale in others {
-                    encoded.push(self.recognizer.encode(&preprocess::view_at(&framed, scale))?);
-                }
-                beam::decode(&self.recognizer, &encoded, opts)?
-            }
-        };
+        let upside_down = config.upside_down.as_ref().map(|probe| probe.logit(&read.first)).transpose()?;
+        let decoded = read.decoded;
         let vocab = &self.recognizer.config.vocab;
         let tokens: Vec<&str> = decoded.tokens.iter().filter_map(|&i| vocab.get(i).map(String::as_str)).collect();
         Ok(CropReading {
@@ -342,7 +327,8 @@ impl Engine {
     /// (`detector::scale::CLOSE_UP_PROBE_SIDE`), unless the page's writing says it is a page: small
     /// print (a whole page whose table of large words or heading the probe took for a formula) or
     /// lines running down the photo (a page on its side, whose table the probe took for one);
-    /// otherwise the page is detected at the working size.
+    /// otherwise the page is detected at the working size, unless its writing already settles that
+    /// it is to be looked at larger, level and upright (no regions then: `look_closer` finds them).
     pub(crate) fn detect_page(&self, img: &RgbImage, work: &mut Work) -> Result<(Working, Vec<Region>)> {
         let (w, h) = (img.width(), img.height());
         let long_side = self.detector()?.config.long_side;
@@ -374,6 +360,14 @@ impl Engine {
             let writing = Writing::of(&image);
             Working::page(image, writing)
         });
+        // small print on a level, upright page: whatever the working size's regions are, the page is
+        // looked at larger next (its writing decides that), with no turn to try and no slant to
+        // measure first, so that pass would decide nothing
+        if working.writing.as_ref().is_some_and(detector::scale::writing_settles_a_larger_look)
+            && Self::finer_copy(img, &working, &[]).is_some()
+        {
+            return Ok((working, Vec::new()));
+        }
         let regions = self.detect_turned(&mut working, PageTurn::None, w, h, work)?;
         Ok((working, regions))
     }

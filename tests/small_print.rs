@@ -3,10 +3,14 @@
 //! formula) and say nothing about the small formulas the detector missed; a page of ordinary
 //! writing is not. A page of small writing is not taken for a close-up, and one lying on its side
 //! is turned (by its letters at the working size, where its small print shows no region to tell by).
+//! Level small print whose letters run across the page skips the working size's pass (its regions
+//! would decide nothing); slanted small print keeps it, to measure the slant cheaply.
 
 use image::{imageops, Rgb, RgbImage};
 use mathsnap::pipeline::{Engine, ReadOptions, ReadResult};
 use std::path::Path;
+
+mod support;
 
 const PAPER: Rgb<u8> = Rgb([235, 235, 230]);
 
@@ -62,6 +66,28 @@ fn small_writing_is_looked_at_larger_even_beside_a_large_formula() {
         at_working_size.len()
     );
     assert!(result.formulas.iter().any(|f| f.latex == "x^2+3x-4=0"), "the display formula is still read");
+}
+
+/// The worksheet on a smaller sheet: its letters large enough at the working size (4 px) to tell
+/// which way its lines run and at what slant.
+fn small_print_on_a_smaller_sheet() -> RgbImage {
+    let mut page = RgbImage::from_pixel(1100, 1500, PAPER);
+    imageops::replace(&mut page, &fixture("page-worksheet.jpg"), 100, 300);
+    page
+}
+
+#[test]
+fn level_small_print_skips_the_working_size_and_slanted_small_print_keeps_it() {
+    let engine = Engine::load_dir(Path::new("models")).expect("committed models load");
+    let level = read(&engine, &small_print_on_a_smaller_sheet());
+    assert_eq!(level.work.detector_passes, 2, "the close-up probe, then the larger look: {:?}", level.work);
+    assert!(level.formulas.len() >= 5, "{} formulas read", level.formulas.len());
+    let slanted = read(&engine, &support::photographed_at_slant(&small_print_on_a_smaller_sheet(), 12.0));
+    // the probe, the working size (its regions measure the slant), its level canvas, the larger
+    // look's level canvas; skipped, the larger look would measure the slant itself (three passes,
+    // two of them at the larger size)
+    assert_eq!(slanted.work.detector_passes, 4, "{:?}", slanted.work);
+    assert!(slanted.formulas.len() >= 5, "{} formulas read", slanted.formulas.len());
 }
 
 #[test]

@@ -38,13 +38,19 @@ pub struct Writing {
     pub height: Option<f32>,
     /// the share of letters whose nearest neighbour is beside them (`letters_across_share`)
     pub across: Option<f32>,
+    /// the angle (degrees) that lines the letters up best (`lines_slant`)
+    pub slant: Option<f32>,
 }
 
 impl Writing {
     pub fn of(img: &RgbImage) -> Writing {
         let letters = letters(img);
         let height = height_of(&letters);
-        Writing { height, across: height.and_then(|size| letters_across_share(&letters, size)) }
+        Writing {
+            height,
+            across: height.and_then(|size| letters_across_share(&letters, size)),
+            slant: height.and_then(|_| lines_slant(&letters)),
+        }
     }
 }
 
@@ -132,6 +138,44 @@ fn letters_across_share(letters: &[Piece], size: f32) -> Option<f32> {
     (counted >= MIN_PIECES).then(|| across as f32 / counted as f32)
 }
 
+/// The slants tried by `lines_slant`, in degrees either way: every one up to the diagonal, so that a
+/// steeply slanted page is never taken for a level one because its slant was not tried.
+const MAX_SLANT_DEG: f32 = 45.0;
+const SLANT_STEP_DEG: f32 = 0.5;
+/// How much sharper than the level page's the best slant's profile must be for the lines to count
+/// as slanted: a level page's profile is sharpest at 0 within noise.
+const SLANT_GAIN: f32 = 1.05;
+
+/// The angle (degrees, either way up) at which the letters' centres line up best: the letters of a
+/// line share a height across the page, so projected at the lines' slant onto the page's side their
+/// centres pile up in a few rows and the profile's sum of squares peaks (Postl's projection profile).
+/// 0 unless a slant piles them up `SLANT_GAIN` times as sharply as the level page does: a page with
+/// no clear lines reads level. None when there are too few letters.
+fn lines_slant(letters: &[Piece]) -> Option<f32> {
+    if letters.len() < MIN_PIECES {
+        return None;
+    }
+    let centres: Vec<(f32, f32)> =
+        letters.iter().map(|p| ((p.left + p.right) as f32 / 2.0, (p.top + p.bottom) as f32 / 2.0)).collect();
+    let reach = centres.iter().map(|&(x, y)| x.hypot(y)).fold(0.0f32, f32::max).ceil() as usize + 1;
+    let mut rows = vec![0u32; 2 * reach + 1];
+    let mut sharpness = |deg: f32| {
+        let (sin, cos) = deg.to_radians().sin_cos();
+        rows.iter_mut().for_each(|r| *r = 0);
+        for &(x, y) in &centres {
+            rows[(y * cos - x * sin + reach as f32) as usize] += 1;
+        }
+        rows.iter().map(|&n| (n as f64) * (n as f64)).sum::<f64>()
+    };
+    let level = sharpness(0.0);
+    let steps = (MAX_SLANT_DEG / SLANT_STEP_DEG) as i32;
+    let (best, sharpest) = (-steps..=steps)
+        .map(|k| k as f32 * SLANT_STEP_DEG)
+        .map(|deg| (deg, sharpness(deg)))
+        .fold((0.0f32, level), |best, next| if next.1 > best.1 { next } else { best });
+    Some(if sharpest > level * SLANT_GAIN as f64 { best } else { 0.0 })
+}
+
 /// The paper's brightness around each `BLOCK` x `BLOCK` block: the brightest pixel of the block
 /// and its eight neighbours (paper is the brightest thing near writing; a shadow or the table
 /// around the page is dark in its own neighbourhood too, so it is not taken for ink).
@@ -207,6 +251,33 @@ mod tests {
         let specks =
             RgbImage::from_fn(400, 300, |x, y| if (x * 7 + y * 13) % 97 == 0 { Rgb([30; 3]) } else { Rgb([220; 3]) });
         assert_eq!(Writing::of(&specks), Writing::default());
+    }
+
+    #[test]
+    fn the_lines_slant_is_the_angle_that_lines_the_letters_up() {
+        let page = page(5, 8, 12);
+        assert_eq!(Writing::of(&page).slant, Some(0.0));
+        for deg in [3.0f32, -4.0, 7.0, 30.0] {
+            let turned = imageproc_free_rotate(&page, deg);
+            let slant = Writing::of(&turned).slant.unwrap();
+            assert!((slant.abs() - deg.abs()).abs() <= 1.0, "a page turned {deg} degrees read as {slant}");
+        }
+    }
+
+    /// `img` turned `deg` degrees about its centre on paper of its corner's colour (nearest pixel).
+    fn imageproc_free_rotate(img: &RgbImage, deg: f32) -> RgbImage {
+        let (w, h) = (img.width() as f32, img.height() as f32);
+        let (sin, cos) = deg.to_radians().sin_cos();
+        let paper = *img.get_pixel(25, 25);
+        RgbImage::from_fn(img.width(), img.height(), |x, y| {
+            let (dx, dy) = (x as f32 - w / 2.0, y as f32 - h / 2.0);
+            let (sx, sy) = (dx * cos + dy * sin + w / 2.0, -dx * sin + dy * cos + h / 2.0);
+            if sx >= 0.0 && sy >= 0.0 && sx < w && sy < h {
+                *img.get_pixel(sx as u32, sy as u32)
+            } else {
+                paper
+            }
+        })
     }
 
     #[test]
