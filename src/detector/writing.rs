@@ -258,14 +258,14 @@ mod tests {
         let page = page(5, 8, 12);
         assert_eq!(Writing::of(&page).slant, Some(0.0));
         for deg in [3.0f32, -4.0, 7.0, 30.0] {
-            let turned = imageproc_free_rotate(&page, deg);
+            let turned = turned_on_paper(&page, deg);
             let slant = Writing::of(&turned).slant.unwrap();
             assert!((slant.abs() - deg.abs()).abs() <= 1.0, "a page turned {deg} degrees read as {slant}");
         }
     }
 
     /// `img` turned `deg` degrees about its centre on paper of its corner's colour (nearest pixel).
-    fn imageproc_free_rotate(img: &RgbImage, deg: f32) -> RgbImage {
+    fn turned_on_paper(img: &RgbImage, deg: f32) -> RgbImage {
         let (w, h) = (img.width() as f32, img.height() as f32);
         let (sin, cos) = deg.to_radians().sin_cos();
         let paper = *img.get_pixel(25, 25);
