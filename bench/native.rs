@@ -11,6 +11,7 @@
 //! decode tokens (beam search); the last four summed over the page's formulas. end-to-end is
 //! the Engine's read_encoded, as the CLI and the browser call it.
 
+use mathsnap::clock::timed;
 use mathsnap::detector::Detector;
 use mathsnap::models::Manifest;
 use mathsnap::pipeline::{Engine, ReadOptions};
@@ -20,7 +21,6 @@ use mathsnap::recognizer::Recognizer;
 use mathsnap::{input, preprocess, rectify};
 use serde::Serialize;
 use std::path::Path;
-use std::time::Instant;
 
 const FIXTURES: &str = "bench/out/fixtures";
 const OUT: &str = "bench/out/native.json";
@@ -87,12 +87,6 @@ impl Stages {
             }
         }
     }
-}
-
-fn timed<T>(f: impl FnOnce() -> T) -> (T, f64) {
-    let t = Instant::now();
-    let v = f();
-    (v, t.elapsed().as_secs_f64() * 1000.0)
 }
 
 struct Models {

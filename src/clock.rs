@@ -12,3 +12,10 @@ pub fn now_ms() -> f64 {
 pub fn now_ms() -> f64 {
     js_sys::Date::now()
 }
+
+/// `f`'s result and the milliseconds it took.
+pub fn timed<T>(f: impl FnOnce() -> T) -> (T, f64) {
+    let start = now_ms();
+    let out = f();
+    (out, now_ms() - start)
+}

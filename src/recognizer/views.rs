@@ -5,7 +5,7 @@
 
 use super::beam::{self, DecodeOptions, Decoded};
 use super::{Encoded, Recognizer};
-use crate::clock::now_ms;
+use crate::clock::timed;
 use crate::error::{Error, Result};
 use crate::preprocess::{self, Gray};
 
@@ -37,7 +37,9 @@ pub fn read_views(rec: &Recognizer, framed: &Gray, opts: &DecodeOptions, times: 
     let mut encoded = vec![encode_view(rec, framed, first_scale, times)?];
     let sure_alone = match config.first_view_sure {
         Some(sure) if !others.is_empty() => {
-            timed(&mut times.decode, || beam::decode_if_sure(rec, &encoded, opts, sure))?
+            let (sure_alone, ms) = timed(|| beam::decode_if_sure(rec, &encoded, opts, sure));
+            times.decode += ms;
+            sure_alone?
         }
         _ => None,
     };
@@ -47,7 +49,9 @@ pub fn read_views(rec: &Recognizer, framed: &Gray, opts: &DecodeOptions, times: 
             for &scale in others {
                 encoded.push(encode_view(rec, framed, scale, times)?);
             }
-            timed(&mut times.decode, || beam::decode(rec, &encoded, opts))?
+            let (decoded, ms) = timed(|| beam::decode(rec, &encoded, opts));
+            times.decode += ms;
+            decoded?
         }
     };
     let first = encoded.swap_remove(0);
@@ -55,14 +59,9 @@ pub fn read_views(rec: &Recognizer, framed: &Gray, opts: &DecodeOptions, times: 
 }
 
 fn encode_view(rec: &Recognizer, framed: &Gray, scale: f64, times: &mut StageTimes) -> Result<Encoded> {
-    let input = timed(&mut times.preprocess, || preprocess::view_at(framed, scale));
-    timed(&mut times.encode, || rec.encode(&input))
-}
-
-/// `f`'s result, its milliseconds added to `total`.
-fn timed<T>(total: &mut f64, f: impl FnOnce() -> T) -> T {
-    let t = now_ms();
-    let out = f();
-    *total += now_ms() - t;
-    out
+    let (input, ms) = timed(|| preprocess::view_at(framed, scale));
+    times.preprocess += ms;
+    let (encoded, ms) = timed(|| rec.encode(&input));
+    times.encode += ms;
+    encoded
 }
