@@ -54,11 +54,13 @@ pub fn page_slant(regions: &[Region]) -> Option<f32> {
     slants.last().map(|s| s.0)
 }
 
-/// Level canvases are squares whose side is a multiple of this: a handful of input shapes, so the
+/// Level canvases have sides that are multiples of this: a handful of input shapes, so the
 /// detector's optimised plans (one per shape) are reused from photo to photo whatever the slant.
+/// They are the turned page's bounding box rounded up, not a square round it: a portrait page at
+/// 1,600 px turned 5 degrees fits 1280 x 1792 (2.3 MP) where the square took 1792 x 1792 (3.2 MP).
 const CANVAS_STEP: u32 = 128;
 
-/// A slanted page turned level: the page turned by `-slant` about its centre, in the middle of a square
+/// A slanted page turned level: the page turned by `-slant` about its centre, in the middle of a
 /// canvas that holds all of it, at the page's own pixel scale.
 struct Levelled {
     image: RgbImage,
@@ -72,15 +74,15 @@ impl Levelled {
     fn new(page: &RgbImage, slant: f32) -> Levelled {
         let (w, h) = (page.width() as f32, page.height() as f32);
         let (c, s) = (slant.cos().abs(), slant.sin().abs());
-        let needed = (w * c + h * s).max(w * s + h * c).ceil() as u32;
-        let side = needed.div_ceil(CANVAS_STEP).max(1) * CANVAS_STEP;
+        let to_step = |needed: f32| (needed.ceil() as u32).div_ceil(CANVAS_STEP).max(1) * CANVAS_STEP;
+        let (cw, ch) = (to_step(w * c + h * s), to_step(w * s + h * c));
         let from_centre = [w / 2.0, h / 2.0];
-        let to_centre = [side as f32 / 2.0; 2];
+        let to_centre = [cw as f32 / 2.0, ch as f32 / 2.0];
         let mut level = Levelled { image: RgbImage::new(1, 1), slant, from_centre, to_centre };
         // the canvas's corners on the page: the quad that is cut out upright
-        let n = side as f32;
-        let canvas = [[0.0, 0.0], [n, 0.0], [n, n], [0.0, n]].map(|p| level.to_page(p));
-        level.image = rectify::warp_quad(page, &canvas, side, side, border_colour(page));
+        let (x1, y1) = (cw as f32, ch as f32);
+        let canvas = [[0.0, 0.0], [x1, 0.0], [x1, y1], [0.0, y1]].map(|p| level.to_page(p));
+        level.image = rectify::warp_quad(page, &canvas, cw, ch, border_colour(page));
         level
     }
 
@@ -142,19 +144,19 @@ pub fn detect_level(
 
 /// Regions of `page` (the photo already scaled to the detector's working size) in reading order, found
 /// on the page turned level when the first pass says it is slanted by `MIN_SLANT_DEG` or more. The level
-/// canvas keeps the page's pixel scale (its side grows by up to √2, then to a multiple of
-/// `CANVAS_STEP`), so the formulas are not shrunk by the turn. Quads come back in `page`'s pixels.
+/// canvas keeps the page's pixel scale (its sides grow to the turned page's bounding box, then to
+/// multiples of `CANVAS_STEP`), so the formulas are not shrunk by the turn. Quads come back in `page`'s pixels.
 ///
 /// As steps, for whoever runs the detector passes: `canvas()` is what the next pass looks at,
 /// `advance` takes the regions the detector found on it; `run_whole` runs every pass whole, and the
 /// browser's worker pool computes the small-print look's passes in bands (`pipeline::TurnedDetection`,
 /// src/page_read.rs).
 ///
-/// `known_slant` (`start`) is the slant an earlier pass on the same page levelled it by
-/// (`pipeline::Working::slant`): a larger copy of the page, or the page turned by quarter or half
-/// turns, has the same slant (`page_slant` folds it modulo a quarter turn), so the first pass, which
-/// would only measure it again, is skipped. On a page that takes the small-print look that pass is the
-/// size of the whole page at 1,600 pixels.
+/// `known_slant` (`start`) is the slant an earlier pass on the same page levelled it by, or the one
+/// a small-print page's letters show (`pipeline::Working::slant`): a larger copy of the page, or the
+/// page turned by quarter or half turns, has the same slant (`page_slant` folds it modulo a quarter
+/// turn), so the first pass, which would only measure it again, is skipped. On a page that takes the
+/// small-print look that pass is the size of the whole page at 1,600 pixels.
 pub struct LevelDetection<'a> {
     stage: Stage<'a>,
 }
@@ -274,10 +276,14 @@ mod tests {
         }
         let level = Levelled::new(&photo, slant);
         let (cw, ch) = (level.image.width() as f32, level.image.height() as f32);
-        // a square canvas, a multiple of CANVAS_STEP, that holds the whole turned photo
-        assert_eq!(cw, ch);
-        assert_eq!(level.image.width() % CANVAS_STEP, 0);
-        assert!(cw >= 300.0 * c + 200.0 * s && cw < 300.0 * c + 200.0 * s + CANVAS_STEP as f32);
+        // the turned photo's bounding box, each side rounded up to a multiple of CANVAS_STEP
+        for (side, needed) in [(cw, 300.0 * c + 200.0 * s), (ch, 300.0 * s + 200.0 * c)] {
+            assert_eq!(side as u32 % CANVAS_STEP, 0);
+            assert!(side >= needed && side < needed + CANVAS_STEP as f32, "{side} for {needed}");
+        }
+        // a portrait page at the small-print look's size, turned 5 degrees: its bounding box, not a square
+        let page = Levelled::new(&RgbImage::new(1131, 1600), 5f32.to_radians());
+        assert_eq!(page.image.dimensions(), (1280, 1792));
         // the bar is level on the copy: dark along its centre row, light a few pixels above and below
         let (mx, my) = (cw / 2.0, ch / 2.0);
         for dx in [-60.0, 0.0, 60.0] {

@@ -109,6 +109,12 @@ pub fn letters_say_sideways(writing: &Writing) -> bool {
     writing.across.is_some_and(|share| share < LETTERS_SIDEWAYS_BELOW)
 }
 
+/// The page's letters say its lines run across the photo (too few letters with a neighbour say
+/// neither this nor `letters_say_sideways`).
+pub fn letters_say_across(writing: &Writing) -> bool {
+    writing.across.is_some_and(|share| share >= LETTERS_SIDEWAYS_BELOW)
+}
+
 /// Regions found after a quarter turn confirm it: they now run across the page.
 pub fn confirms_quarter_turn(before: &[Region], after: &[Region]) -> bool {
     let (b, a) = (across_share(before), across_share(after));

@@ -135,9 +135,10 @@ fn close_up_formulas(image: &RgbImage, regions: Vec<Region>) -> Vec<Region> {
 }
 
 /// The copy of the photo the detector works on, whether it is a close-up's (its regions are then
-/// made whole: `close_up_formulas`), the slant it was levelled by when detected (`deskew`), which
-/// a later pass on the page, turned or larger, reuses instead of measuring again, and, on the page's
-/// working size, what its letters say (`writing::Writing`: how small its print, which way its lines).
+/// made whole: `close_up_formulas`), the slant it was levelled by when detected (`deskew`), or, on
+/// small print, the one its letters show (`Engine::detect_page`), which a later pass on the page,
+/// turned or larger, reuses instead of measuring again, and, on the page's working size, what its
+/// letters say (`writing::Writing`: how small its print, which way its lines).
 pub(crate) struct Working {
     pub(crate) image: RgbImage,
     close_up: bool,
@@ -360,13 +361,15 @@ impl Engine {
             let writing = Writing::of(&image);
             Working::page(image, writing)
         });
-        // small print on a level, upright page: whatever the working size's regions are, the page is
-        // looked at larger next (its writing decides that), with no turn to try and no slant to
-        // measure first, so that pass would decide nothing
-        if working.writing.as_ref().is_some_and(detector::scale::writing_settles_a_larger_look)
-            && Self::finer_copy(img, &working, &[]).is_some()
-        {
-            return Ok((working, Vec::new()));
+        // small print on an upright page: whatever the working size's regions are, the page is
+        // looked at larger next (its writing decides that), with no turn to try, and levelled there by
+        // its letters' slant where that is worth it (`deskew::LevelDetection`), so that pass would
+        // decide nothing
+        if let Some(writing) = working.writing.filter(detector::scale::writing_settles_a_larger_look) {
+            if Self::finer_side(img, &working, &[]).is_some() {
+                working.slant = writing.slant.map(f32::to_radians);
+                return Ok((working, Vec::new()));
+            }
         }
         let regions = self.detect_turned(&mut working, PageTurn::None, w, h, work)?;
         Ok((working, regions))
@@ -422,24 +425,29 @@ impl Engine {
         Ok(if confirmed { (PageTurn::Cw90, turned) } else { (PageTurn::None, regions) })
     }
 
-    /// The larger copy of the photo `look_closer` detects again when the `regions` found on
-    /// `working` are small print, or when the page's writing is (the regions may be the few large
-    /// formulas of a page whose small ones the detector missed, or none); None when neither is
-    /// (or the photo is a close-up).
+    /// The larger copy of the photo `look_closer` detects again (`finer_side`), keeping the slant
+    /// measured at the working size, which holds at the larger one; None where there is none.
     pub(crate) fn finer_copy(img: &RgbImage, working: &Working, regions: &[Region]) -> Option<Working> {
+        let side = Self::finer_side(img, working, regions)?;
+        Some(Working { slant: working.slant, ..Working::new(Self::working_copy(img, side)) })
+    }
+
+    /// The long side `look_closer` detects the photo `img` again at when the `regions` found on
+    /// `working` are small print, or when the page's writing is (the regions may be the few large
+    /// formulas of a page whose small ones the detector missed, or none); None when neither is (or
+    /// the photo is a close-up). The decision alone: nothing is scaled.
+    fn finer_side(img: &RgbImage, working: &Working, regions: &[Region]) -> Option<u32> {
         use detector::scale::{small_print_side, FORMULA_PER_WRITING};
         if working.close_up {
             return None;
         }
-        let (w, h) = (img.width(), img.height());
+        let photo_side = img.width().max(img.height());
         let side = working.image.width().max(working.image.height());
-        let heights = Self::heights_at(regions, side as f32 / w.max(h).max(1) as f32);
-        let finer_side = small_print_side(&heights, side, w.max(h)).or_else(|| {
+        let heights = Self::heights_at(regions, side as f32 / photo_side.max(1) as f32);
+        small_print_side(&heights, side, photo_side).or_else(|| {
             let writing = working.writing?.height?;
-            small_print_side(&[writing * FORMULA_PER_WRITING], side, w.max(h))
-        })?;
-        // the slant measured at the working size holds at the larger one
-        Some(Working { slant: working.slant, ..Working::new(Self::working_copy(img, finer_side)) })
+            small_print_side(&[writing * FORMULA_PER_WRITING], side, photo_side)
+        })
     }
 
     /// Each region's height (its quad's shorter side: a sideways page is not yet turned upright)

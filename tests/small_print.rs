@@ -3,8 +3,8 @@
 //! formula) and say nothing about the small formulas the detector missed; a page of ordinary
 //! writing is not. A page of small writing is not taken for a close-up, and one lying on its side
 //! is turned (by its letters at the working size, where its small print shows no region to tell by).
-//! Level small print whose letters run across the page skips the working size's pass (its regions
-//! would decide nothing); slanted small print keeps it, to measure the slant cheaply.
+//! Small print whose letters run across the page skips the working size's pass (its regions would
+//! decide nothing): a slanted page is levelled for the larger look by its letters' slant.
 
 use image::{imageops, Rgb, RgbImage};
 use mathsnap::pipeline::{Engine, ReadOptions, ReadResult};
@@ -77,16 +77,16 @@ fn small_print_on_a_smaller_sheet() -> RgbImage {
 }
 
 #[test]
-fn level_small_print_skips_the_working_size_and_slanted_small_print_keeps_it() {
+fn small_print_skips_the_working_size_and_a_slanted_page_is_levelled_by_its_letters() {
     let engine = Engine::load_dir(Path::new("models")).expect("committed models load");
     let level = read(&engine, &small_print_on_a_smaller_sheet());
     assert_eq!(level.work.detector_passes, 2, "the close-up probe, then the larger look: {:?}", level.work);
     assert!(level.formulas.len() >= 5, "{} formulas read", level.formulas.len());
     let slanted = read(&engine, &support::photographed_at_slant(&small_print_on_a_smaller_sheet(), 12.0));
-    // the probe, the working size (its regions measure the slant), its level canvas, the larger
-    // look's level canvas; skipped, the larger look would measure the slant itself (three passes,
-    // two of them at the larger size)
-    assert_eq!(slanted.work.detector_passes, 4, "{:?}", slanted.work);
+    // the probe, then the larger look straight on its level canvas: the letters measured the slant
+    // (before, the working size measured it and was levelled, four passes; skipped with no slant
+    // known, the larger look would measure it itself, three passes, two at the larger size)
+    assert_eq!(slanted.work.detector_passes, 2, "{:?}", slanted.work);
     assert!(slanted.formulas.len() >= 5, "{} formulas read", slanted.formulas.len());
 }
 
