@@ -7,6 +7,7 @@
 use crate::detector::writing::Writing;
 use crate::detector::Region;
 use crate::geometry::{quad_size, Point, Quad};
+use crate::preprocess::to_gray;
 use crate::stats::upper_median;
 use image::{imageops, RgbImage};
 
@@ -136,8 +137,7 @@ pub fn lines_say_half_turned(photo: &RgbImage, turn: PageTurn) -> Option<bool> {
     let (w, h) = (((photo.width() as f32 * scale) as u32).max(1), ((photo.height() as f32 * scale) as u32).max(1));
     let small = turn.straighten(&imageops::thumbnail(photo, w, h));
     let (w, h) = (small.width() as usize, small.height() as usize);
-    let lum: Vec<f32> =
-        small.pixels().map(|p| 0.299 * p.0[0] as f32 + 0.587 * p.0[1] as f32 + 0.114 * p.0[2] as f32).collect();
+    let lum = to_gray(&small).data;
     // paper is the bright majority: ink is well below the page's 90th-percentile brightness
     let mut sorted = lum.clone();
     sorted.sort_by(f32::total_cmp);
