@@ -100,9 +100,10 @@ pub struct ReadOptions {
     /// Threads reading a page's crops side by side (0: one per core, up to
     /// `parallel::MAX_THREADS`; always 1 in wasm, where the worker pool does this).
     pub threads: usize,
-    /// Bands the small-print look's detector pass is cut into, computed side by side (1: one pass;
-    /// the browser's worker pool asks for one per worker, since wasm has one thread per worker;
-    /// natively tract already spreads one pass over the cores). See `detector::bands`.
+    /// Bands the small-print look's detector pass, and a page turned round's, are cut into, computed
+    /// side by side (1: one pass; the browser's worker pool asks for one per worker, since wasm has
+    /// one thread per worker; natively tract already spreads one pass over the cores). See
+    /// `detector::bands`.
     pub detector_bands: usize,
 }
 

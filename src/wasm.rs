@@ -38,7 +38,8 @@ struct JsOptions {
     beam: Option<usize>,
     #[serde(rename = "autoRotate")]
     auto_rotate: Option<bool>,
-    /// the worker pool's workers: the small-print look is cut in that many detector bands
+    /// the worker pool's workers: the small-print look (and a page turned round) is cut in that many
+    /// detector bands
     #[serde(rename = "detectorBands")]
     detector_bands: Option<usize>,
 }

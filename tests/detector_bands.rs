@@ -108,3 +108,44 @@ fn a_page_read_with_its_small_print_look_in_bands_reads_the_same_formulas() {
     let again = steps.supply_maps(&engine, Vec::new()).unwrap_err();
     assert_eq!(again.kind, ErrorKind::BadInput, "no bands are pending any more");
 }
+
+#[test]
+fn a_page_found_upside_down_is_located_again_in_bands_and_reads_the_same_formulas() {
+    let engine = Engine::load_dir(Path::new("models")).expect("committed models load");
+    let page = image::imageops::rotate180(&small_print_page());
+    let whole = engine.read(&page, &ReadOptions { threads: 1, ..ReadOptions::default() }).unwrap();
+    assert_eq!(whole.rotation, 180, "{:?}", latex(&whole));
+    assert_eq!(whole.work.banded_passes, 0);
+
+    let opts = ReadOptions { threads: 1, detector_bands: 2, ..ReadOptions::default() };
+    let banded = engine.read(&page, &opts).unwrap();
+    assert_eq!(banded.rotation, 180);
+    // the close-up probe whole; the small-print look and the page located again turned round in bands
+    assert_eq!(banded.work.detector_passes, whole.work.detector_passes, "{:?} {:?}", banded.work, whole.work);
+    assert_eq!(banded.work.banded_passes, 2, "{:?}", banded.work);
+    assert_eq!(latex(&banded), latex(&whole));
+
+    // step by step: once the page's crops are read upside down, its bands are pending again
+    let detector = detector();
+    let mut steps = engine.start_page(Cow::Borrowed(&page), &opts).unwrap();
+    let mut rounds = Vec::new();
+    loop {
+        if !steps.pending_bands().is_empty() {
+            rounds.push("bands");
+            let maps = steps.pending_bands().iter().map(|b| detector.band_map(&b.image).unwrap()).collect();
+            steps.supply_maps(&engine, maps).unwrap();
+        } else if !steps.pending().is_empty() {
+            rounds.push("crops");
+            let readings = steps.pending().iter().map(|c| engine.read_crop(c, &opts.decode).unwrap()).collect();
+            steps.supply(&engine, readings).unwrap();
+        } else {
+            break;
+        }
+    }
+    assert_eq!(
+        rounds,
+        ["bands", "crops", "bands", "crops"],
+        "located, read upside down, located again turned round, read"
+    );
+    assert_eq!(latex(&steps.finish().unwrap()), latex(&banded));
+}
