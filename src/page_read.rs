@@ -86,9 +86,10 @@ enum Step {
 /// The passes a page read cuts in bands, and what each leads to.
 enum AfterBands {
     /// the small-print look (`Engine::look_closer`), on the larger copy `finer`, which the page
-    /// goes on with; `upright`: this pass is the quarter turn tried on the larger copy, and these
-    /// are the regions found upright, which it must confirm it beats
-    LookCloser { finer: Box<Working>, upright: Option<Vec<Region>> },
+    /// goes on with; `doubted`: this pass is the other turn tried on the larger copy
+    /// (`Working::doubts_larger_look`), and these are the turn and the regions that doubted it,
+    /// which this pass's must confirm they beat
+    LookCloser { finer: Box<Working>, doubted: Option<(PageTurn, Vec<Region>)> },
     /// the page found upside down, located again turned round on its working copy (step 4)
     TurnedRound,
 }
@@ -136,7 +137,7 @@ impl Engine {
             Some(finer) => {
                 let detection = TurnedDetection::start(&finer, turn);
                 let banded = self.detector()?.cut_bands(detection.canvas(), opts.detector_bands);
-                let then = AfterBands::LookCloser { finer: Box::new(finer), upright: None };
+                let then = AfterBands::LookCloser { finer: Box::new(finer), doubted: None };
                 (working, turn, regions, Step::Bands { detection, banded, then })
             }
             None => {
@@ -218,24 +219,26 @@ impl<'a> PageRead<'a> {
                 let banded = detector.cut_bands(next.canvas(), self.opts.detector_bands);
                 self.step = Step::Bands { detection: next, banded, then };
             }
-            // the larger look shows a page still upright lying on its side: tried turned a quarter
-            // (as `Engine::settle_quarter_turn`, in bands)
-            (TurnedStep::Done(regions), AfterBands::LookCloser { finer, upright: None })
-                if self.opts.auto_rotate && self.turn == PageTurn::None && orientation::looks_sideways(&regions) =>
+            // the larger look's regions doubt its turn: the other is tried too (as `Engine::look_closer`,
+            // in bands)
+            (TurnedStep::Done(regions), AfterBands::LookCloser { mut finer, doubted: None })
+                if self.opts.auto_rotate && self.working.doubts_larger_look(self.turn, &regions).is_some() =>
             {
-                let next = TurnedDetection::start(&finer, PageTurn::Cw90);
+                let other = self.working.doubts_larger_look(self.turn, &regions).expect("the guard's");
+                finer.slant = None;
+                let next = TurnedDetection::start(&finer, other);
                 let banded = detector.cut_bands(next.canvas(), self.opts.detector_bands);
-                let then = AfterBands::LookCloser { finer, upright: Some(regions) };
+                let then = AfterBands::LookCloser { finer, doubted: Some((self.turn, regions)) };
+                self.turn = other;
                 self.step = Step::Bands { detection: next, banded, then };
             }
-            (TurnedStep::Done(regions), AfterBands::LookCloser { finer, upright }) => {
-                self.regions = match upright {
-                    Some(upright) if !orientation::confirms_quarter_turn(&upright, &regions) => upright,
-                    Some(_) => {
-                        self.turn = PageTurn::Cw90;
-                        regions
+            (TurnedStep::Done(regions), AfterBands::LookCloser { finer, doubted }) => {
+                self.regions = match doubted {
+                    Some((turn, doubted)) if !orientation::confirms_quarter_turn(&doubted, &regions) => {
+                        self.turn = turn;
+                        doubted
                     }
-                    None => regions,
+                    _ => regions,
                 };
                 self.working = *finer;
                 self.pending = crops_of(&self.photo, &self.regions);

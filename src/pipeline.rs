@@ -145,16 +145,31 @@ pub(crate) struct Working {
     close_up: bool,
     pub(crate) slant: Option<f32>,
     writing: Option<Writing>,
+    /// the turn the page's letters settled it is looked at larger at, this copy left undetected
+    /// (`detector::scale::writing_settles_a_larger_look`)
+    letters_turn: Option<PageTurn>,
 }
 
 impl Working {
     fn new(image: RgbImage) -> Working {
-        Working { image, close_up: false, slant: None, writing: None }
+        Working { image, close_up: false, slant: None, writing: None, letters_turn: None }
     }
 
     /// The page's working-size copy, with what its letters say.
     fn page(image: RgbImage, writing: Writing) -> Working {
         Working { writing: Some(writing), ..Working::new(image) }
+    }
+
+    /// The turn to try the larger look at too, when the regions it found at `turn` doubt that turn:
+    /// they look sideways on a page taken upright, or on a page its letters (alone) said lies on its
+    /// side. The larger look's turn is then the one whose regions run across (`look_closer`).
+    pub(crate) fn doubts_larger_look(&self, turn: PageTurn, regions: &[Region]) -> Option<PageTurn> {
+        let by_letters = self.letters_turn == Some(turn);
+        match turn {
+            PageTurn::None if orientation::looks_sideways(regions) => Some(PageTurn::Cw90),
+            PageTurn::Cw90 if by_letters && orientation::looks_sideways(regions) => Some(PageTurn::None),
+            _ => None,
+        }
     }
 
     /// The regions a detection of this copy turned by `turn` found, levelled by `slant` if it was,
@@ -362,13 +377,17 @@ impl Engine {
             let writing = Writing::of(&image);
             Working::page(image, writing)
         });
-        // small print on an upright page: whatever the working size's regions are, the page is
-        // looked at larger next (its writing decides that), with no turn to try, and levelled there by
-        // its letters' slant where that is worth it (`deskew::LevelDetection`), so that pass would
-        // decide nothing
-        if let Some(writing) = working.writing.filter(detector::scale::writing_settles_a_larger_look) {
+        // small print whose letters say which way its lines run: whatever the working size's regions
+        // are, the page is looked at larger next (its writing decides that), at the turn its letters
+        // say, and levelled there by its letters' slant where that is worth it
+        // (`deskew::LevelDetection`), so that pass would decide nothing
+        if let Some((writing, turn)) =
+            working.writing.and_then(|w| Some((w, detector::scale::writing_settles_a_larger_look(&w)?)))
+        {
             if Self::finer_side(img, &working, &[]).is_some() {
-                working.slant = writing.slant.map(f32::to_radians);
+                // the letters' slant is of lines across: a page on its side has its slant measured turned
+                working.slant = writing.slant.filter(|_| turn == PageTurn::None).map(f32::to_radians);
+                working.letters_turn = Some(turn);
                 return Ok((working, Vec::new()));
             }
         }
@@ -380,10 +399,10 @@ impl Engine {
     /// are too small for the detector to read well, the page is detected again, turned by `turn`, on
     /// a larger copy (`detector::scale::small_print_side`), which later passes (a page turned round)
     /// then work on too. Called once the page's quarter turn is settled, so that the turn is tried
-    /// on the cheaper copy; with `auto_rotate`, a page still upright there whose larger look's
-    /// regions show it lying on its side is turned then (`settle_quarter_turn`: small print at the
-    /// working size may show too little to tell). Otherwise `working`, `turn` and `regions` come
-    /// back as they are.
+    /// on the cheaper copy; with `auto_rotate`, where the larger look's regions doubt that turn
+    /// (`Working::doubts_larger_look`: small print at the working size may show too little to tell,
+    /// and the letters alone may be wrong), the other is tried too, and kept where its regions run
+    /// across. Otherwise `working`, `turn` and `regions` come back as they are.
     pub(crate) fn look_closer(
         &self,
         img: &RgbImage,
@@ -395,12 +414,18 @@ impl Engine {
         let Some(mut finer) = Self::finer_copy(img, &working, &regions) else {
             return Ok((working, turn, regions));
         };
-        let regions = self.detect_turned(&mut finer, turn, img.width(), img.height(), work)?;
-        if auto_rotate && turn == PageTurn::None {
-            let (turn, regions) = self.settle_quarter_turn(&mut finer, regions, img, work)?;
+        let (w, h) = (img.width(), img.height());
+        let regions = self.detect_turned(&mut finer, turn, w, h, work)?;
+        let Some(other) = working.doubts_larger_look(turn, &regions).filter(|_| auto_rotate) else {
             return Ok((finer, turn, regions));
-        }
-        Ok((finer, turn, regions))
+        };
+        // a slant measured on regions that run the wrong way says nothing of the other turn's
+        finer.slant = None;
+        let others = self.detect_turned(&mut finer, other, w, h, work)?;
+        Ok(match orientation::confirms_quarter_turn(&regions, &others) {
+            true => (finer, other, others),
+            false => (finer, turn, regions),
+        })
     }
 
     /// A page whose `regions`, found on `working` upright, look sideways, or whose letters say its
@@ -415,6 +440,10 @@ impl Engine {
         img: &RgbImage,
         work: &mut Work,
     ) -> Result<(PageTurn, Vec<Region>)> {
+        if let Some(turn) = working.letters_turn {
+            // no regions were looked for at this size: the larger look has the last word
+            return Ok((turn, regions));
+        }
         let lines_run_down = working.writing.as_ref().is_some_and(orientation::letters_say_sideways);
         let try_turn = orientation::looks_sideways(&regions) || lines_run_down && !orientation::looks_upright(&regions);
         if !try_turn {
@@ -426,8 +455,9 @@ impl Engine {
         Ok(if confirmed { (PageTurn::Cw90, turned) } else { (PageTurn::None, regions) })
     }
 
-    /// The larger copy of the photo `look_closer` detects again (`finer_side`), keeping the slant
-    /// measured at the working size, which holds at the larger one; None where there is none.
+    /// The larger copy of the photo `look_closer` detects again (`finer_side`), keeping the working
+    /// copy's slant (measured there, or its letters'), which holds at the larger size; None where
+    /// there is none.
     pub(crate) fn finer_copy(img: &RgbImage, working: &Working, regions: &[Region]) -> Option<Working> {
         let side = Self::finer_side(img, working, regions)?;
         Some(Working { slant: working.slant, ..Working::new(Self::working_copy(img, side)) })
@@ -539,4 +569,30 @@ fn turned_back(
         regions
     };
     working.take_turned(turn, regions, slant, photo.0, photo.1)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A region `w` along its formula's reading direction and `h` across it.
+    fn region(w: f32, h: f32) -> Region {
+        Region { quad: [[0.0, 0.0], [w, 0.0], [w, h], [0.0, h]], score: 0.9 }
+    }
+
+    #[test]
+    fn the_larger_look_doubts_a_turn_its_regions_run_against() {
+        let (across, down) = (vec![region(200.0, 20.0); 3], vec![region(20.0, 200.0); 3]);
+        let page = Working::new(RgbImage::new(8, 8));
+        assert_eq!(page.doubts_larger_look(PageTurn::None, &down), Some(PageTurn::Cw90));
+        assert_eq!(page.doubts_larger_look(PageTurn::None, &across), None);
+        // turned a quarter on the working size's regions' word: they had their say there
+        assert_eq!(page.doubts_larger_look(PageTurn::Cw90, &down), None);
+        // turned a quarter on the letters' word alone: the larger look's regions may overrule them
+        let by_letters = Working { letters_turn: Some(PageTurn::Cw90), ..Working::new(RgbImage::new(8, 8)) };
+        assert_eq!(by_letters.doubts_larger_look(PageTurn::Cw90, &down), Some(PageTurn::None));
+        assert_eq!(by_letters.doubts_larger_look(PageTurn::Cw90, &across), None);
+        // a page turned round since (three quarters) is not what the letters said
+        assert_eq!(by_letters.doubts_larger_look(PageTurn::Cw270, &down), None);
+    }
 }

@@ -4,7 +4,7 @@
 //! kernels (AVX2 natively, simd128 in wasm) in a fraction of that.
 
 use super::writing::Writing;
-use crate::orientation;
+use crate::orientation::{self, PageTurn};
 use crate::stats::upper_median;
 use fast_image_resize::images::{Image, ImageRef};
 use fast_image_resize::{FilterType, PixelType, ResizeAlg, ResizeOptions, Resizer};
@@ -68,17 +68,33 @@ pub fn writing_is_small_print(writing: Option<f32>) -> bool {
     writing.is_some_and(|h| h * FORMULA_PER_WRITING < SMALL_PRINT_HEIGHT)
 }
 
-/// Whether the page's `writing` alone settles how it is detected: small print (`writing_is_small_print`,
-/// so it is looked at larger whatever regions the working size finds) whose letters say its lines
-/// run across (no quarter turn to try; letters too few to say which way they run could not say
-/// which slant either). The working size's regions then decide nothing, and that pass is skipped:
-/// the letters' slant (`Writing::slant`) stands in for the one the regions would have measured, and
-/// was the better measure of it: on the 93 small-print pages of the hi-res val split the letters are
-/// within 2 degrees of the formulas' own slant on all but 7 and off by under 5 on every one, while
-/// of the 41 slanted 2 degrees or more the working size's regions read 27 as level, found none on 7
-/// and were more than 2 degrees off on 4 (`deskew::page_slant`).
-pub fn writing_settles_a_larger_look(writing: &Writing) -> bool {
-    writing_is_small_print(writing.height) && orientation::letters_say_across(writing)
+/// Whether the page's `writing` alone settles how it is detected, and at which turn: small print
+/// (`writing_is_small_print`, so it is looked at larger whatever regions the working size finds)
+/// whose letters say which way its lines run (letters too few to say that could not say which
+/// slant either). The working size's regions then decide nothing, and that pass is skipped:
+/// - lines across: upright (`PageTurn::None`), no quarter turn to try. The letters' slant
+///   (`Writing::slant`) stands in for the one the regions would have measured, and was the better
+///   measure of it: on the 93 small-print pages of the hi-res val split the letters are within 2
+///   degrees of the formulas' own slant on all but 7 and off by under 5 on every one, while of the
+///   41 slanted 2 degrees or more the working size's regions read 27 as level, found none on 7 and
+///   were more than 2 degrees off on 4 (`deskew::page_slant`).
+/// - lines down the photo: turned a quarter (`PageTurn::Cw90`, the turn the working size would
+///   have tried and, its regions not contradicting the letters, kept: `Engine::settle_quarter_turn`);
+///   the larger look, turned, has the last word (`Engine::look_closer`). Of the 100 hi-res val
+///   pages each turned a quarter, a half or three quarters, the letters said sideways on 49 of the
+///   64 small-print pages turned a quarter and on no page whose lines run across (the 5 others they
+///   said sideways lie on their side by the turn they were generated with).
+pub fn writing_settles_a_larger_look(writing: &Writing) -> Option<PageTurn> {
+    if !writing_is_small_print(writing.height) {
+        return None;
+    }
+    if orientation::letters_say_across(writing) {
+        Some(PageTurn::None)
+    } else if orientation::letters_say_sideways(writing) {
+        Some(PageTurn::Cw90)
+    } else {
+        None
+    }
 }
 
 /// Whether regions of these heights (converted to the full working size's pixels) are a
@@ -144,14 +160,16 @@ mod tests {
     }
 
     #[test]
-    fn only_small_writing_across_the_page_skips_the_working_size() {
+    fn only_small_writing_that_says_which_way_it_runs_skips_the_working_size() {
         let page = Writing { height: Some(4.0), across: Some(0.8), slant: Some(0.5) };
-        assert!(writing_settles_a_larger_look(&page));
-        assert!(writing_settles_a_larger_look(&Writing { slant: Some(-12.0), ..page })); // slanted: its letters level it
-        assert!(!writing_settles_a_larger_look(&Writing { height: Some(9.0), ..page })); // ordinary print
-        assert!(!writing_settles_a_larger_look(&Writing { across: Some(0.1), ..page })); // on its side
-        assert!(!writing_settles_a_larger_look(&Writing { across: None, ..page })); // too few to say
-        assert!(!writing_settles_a_larger_look(&Writing::default()));
+        let settles = writing_settles_a_larger_look;
+        assert_eq!(settles(&page), Some(PageTurn::None));
+        assert_eq!(settles(&Writing { slant: Some(-12.0), ..page }), Some(PageTurn::None)); // slanted: its letters level it
+        assert_eq!(settles(&Writing { across: Some(0.1), ..page }), Some(PageTurn::Cw90)); // on its side
+        assert_eq!(settles(&Writing { height: Some(9.0), ..page }), None); // ordinary print
+        assert_eq!(settles(&Writing { height: Some(9.0), across: Some(0.1), ..page }), None);
+        assert_eq!(settles(&Writing { across: None, ..page }), None); // too few to say
+        assert_eq!(settles(&Writing::default()), None);
     }
 
     #[test]
