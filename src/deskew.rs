@@ -5,6 +5,7 @@
 //! (on the detector's downscaled copy, at the same pixel scale) and detected again, and the regions
 //! are mapped back onto the photo. Crops are still cut from the full-resolution photo.
 
+use crate::detector::window::{Cut, Window};
 use crate::detector::{Detector, Region};
 use crate::error::Result;
 use crate::geometry::{Point, Quad};
@@ -62,36 +63,58 @@ const CANVAS_STEP: u32 = 128;
 
 /// A slanted page turned level: the page turned by `-slant` about its centre, in the middle of a
 /// canvas that holds all of it, at the page's own pixel scale.
+///
+/// Where the detector is to look at a `window` of the page only, only the part of the canvas that
+/// holds it is made (`Window::cut`), pixel for pixel as the whole canvas would have it there.
 struct Levelled {
     image: RgbImage,
     slant: f32,
-    /// centre of the page and of the canvas
+    /// centre of the page and of the whole canvas
     from_centre: Point,
     to_centre: Point,
+    /// the part of the whole canvas `image` is, if it is not all of it
+    cut: Option<Cut>,
 }
 
 impl Levelled {
-    fn new(page: &RgbImage, slant: f32) -> Levelled {
+    fn new(page: &RgbImage, slant: f32, window: Option<&Window>) -> Levelled {
         let (w, h) = (page.width() as f32, page.height() as f32);
         let (c, s) = (slant.cos().abs(), slant.sin().abs());
         let to_step = |needed: f32| (needed.ceil() as u32).div_ceil(CANVAS_STEP).max(1) * CANVAS_STEP;
         let (cw, ch) = (to_step(w * c + h * s), to_step(w * s + h * c));
         let from_centre = [w / 2.0, h / 2.0];
         let to_centre = [cw as f32 / 2.0, ch as f32 / 2.0];
-        let mut level = Levelled { image: RgbImage::new(1, 1), slant, from_centre, to_centre };
-        // the canvas's corners on the page: the quad that is cut out upright
-        let (x1, y1) = (cw as f32, ch as f32);
-        let canvas = [[0.0, 0.0], [x1, 0.0], [x1, y1], [0.0, y1]].map(|p| level.to_page(p));
-        level.image = rectify::warp_quad(page, &canvas, cw, ch, border_colour(page));
+        let mut level = Levelled { image: RgbImage::new(1, 1), slant, from_centre, to_centre, cut: None };
+        level.cut = window.and_then(|window| window.mapped(|p| level.to_canvas(p)).cut((cw, ch)));
+        let (x0, y0, iw, ih) = match level.cut {
+            Some(cut) => (cut.x as f32, cut.y as f32, cut.width, cut.height),
+            None => (0.0, 0.0, cw, ch),
+        };
+        // the (part of the) canvas's corners on the page: the quad that is cut out upright
+        let (x1, y1) = (x0 + iw as f32, y0 + ih as f32);
+        let corners = [[x0, y0], [x1, y0], [x1, y1], [x0, y1]].map(|p| level.whole_to_page(p));
+        level.image = rectify::warp_quad(page, &corners, iw, ih, border_colour(page));
         level
     }
 
-    /// A point of the level canvas on the page.
+    /// A point of the level canvas (`image`) on the page.
     fn to_page(&self, p: Point) -> Point {
+        self.whole_to_page(self.cut.map_or(p, |cut| cut.to_canvas(p)))
+    }
+
+    /// A point of the whole level canvas on the page.
+    fn whole_to_page(&self, p: Point) -> Point {
         let (c, s) = (self.slant.cos(), self.slant.sin());
         let (dx, dy) = (p[0] - self.to_centre[0], p[1] - self.to_centre[1]);
         // the canvas is the page turned by -slant, so a canvas point turns back by +slant
         [self.from_centre[0] + dx * c - dy * s, self.from_centre[1] + dx * s + dy * c]
+    }
+
+    /// A point of the page on the whole level canvas.
+    fn to_canvas(&self, p: Point) -> Point {
+        let (c, s) = (self.slant.cos(), self.slant.sin());
+        let (dx, dy) = (p[0] - self.from_centre[0], p[1] - self.from_centre[1]);
+        [self.to_centre[0] + dx * c + dy * s, self.to_centre[1] - dx * s + dy * c]
     }
 
     fn quad_to_page(&self, q: &Quad) -> Quad {
@@ -139,7 +162,7 @@ pub fn detect_level(
     known_slant: Option<f32>,
     work: &mut Work,
 ) -> Result<(Vec<Region>, Option<f32>)> {
-    LevelDetection::start(Cow::Borrowed(page), known_slant).run_whole(detector, work)
+    LevelDetection::start(Cow::Borrowed(page), known_slant, None).run_whole(detector, work)
 }
 
 /// Regions of `page` (the photo already scaled to the detector's working size) in reading order, found
@@ -157,13 +180,18 @@ pub fn detect_level(
 /// page turned by quarter or half turns, has the same slant (`page_slant` folds it modulo a quarter
 /// turn), so the first pass, which would only measure it again, is skipped. On a page that takes the
 /// small-print look that pass is the size of the whole page at 1,600 pixels.
+///
+/// `window` (`start`): the part of the page its formulas can be on (the small-print look's
+/// `detector::window`); each pass looks at the part of its canvas that holds it, cut on the
+/// detector's grid, or at the whole canvas where that is most of it.
 pub struct LevelDetection<'a> {
     stage: Stage<'a>,
+    window: Option<Window>,
 }
 
 enum Stage<'a> {
-    /// the page as it is, to find its regions and measure its slant
-    Measure(Cow<'a, RgbImage>),
+    /// the page as it is, to find its regions and measure its slant; the window's cut of it, if any
+    Measure(Cow<'a, RgbImage>, Option<(Cut, RgbImage)>),
     /// the page turned level
     Level(Levelled, (u32, u32)),
 }
@@ -177,18 +205,22 @@ pub enum LevelStep<'a> {
 }
 
 impl<'a> LevelDetection<'a> {
-    pub fn start(page: Cow<'a, RgbImage>, known_slant: Option<f32>) -> LevelDetection<'a> {
+    pub fn start(page: Cow<'a, RgbImage>, known_slant: Option<f32>, window: Option<Window>) -> LevelDetection<'a> {
         let stage = match known_slant {
-            Some(a) if worth_levelling(a) => Stage::Level(Levelled::new(&page, a), page.dimensions()),
-            _ => Stage::Measure(page),
+            Some(a) if worth_levelling(a) => Stage::Level(Levelled::new(&page, a, window.as_ref()), page.dimensions()),
+            _ => {
+                let cut = window.and_then(|w| w.cut(page.dimensions())).map(|cut| (cut, cut.image(&page)));
+                Stage::Measure(page, cut)
+            }
         };
-        LevelDetection { stage }
+        LevelDetection { stage, window }
     }
 
     /// The image the next detector pass looks at, at its own size.
     pub fn canvas(&self) -> &RgbImage {
         match &self.stage {
-            Stage::Measure(page) => page,
+            Stage::Measure(_, Some((_, cut))) => cut,
+            Stage::Measure(page, None) => page,
             Stage::Level(level, _) => &level.image,
         }
     }
@@ -210,12 +242,28 @@ impl<'a> LevelDetection<'a> {
     /// The regions the detector found on `canvas()`.
     pub fn advance(self, regions: Vec<Region>) -> LevelStep<'a> {
         match self.stage {
-            Stage::Measure(page) => match page_slant(&regions) {
-                Some(a) if worth_levelling(a) => {
-                    LevelStep::Again(LevelDetection { stage: Stage::Level(Levelled::new(&page, a), page.dimensions()) })
+            Stage::Measure(page, cut) => {
+                let (w, h) = (page.width() as f32, page.height() as f32);
+                let regions = match cut {
+                    // the cut's last cells may reach past the page: what the detector found there is on its edge
+                    Some((cut, _)) => regions
+                        .into_iter()
+                        .map(|r| Region {
+                            quad: r.quad.map(|p| cut.to_canvas(p)).map(|p| [p[0].clamp(0.0, w), p[1].clamp(0.0, h)]),
+                            score: r.score,
+                        })
+                        .collect(),
+                    None => regions,
+                };
+                match page_slant(&regions) {
+                    Some(a) if worth_levelling(a) => {
+                        let level = Levelled::new(&page, a, self.window.as_ref());
+                        let stage = Stage::Level(level, page.dimensions());
+                        LevelStep::Again(LevelDetection { stage, window: self.window })
+                    }
+                    _ => LevelStep::Done { regions, slant: None },
                 }
-                _ => LevelStep::Done { regions, slant: None },
-            },
+            }
             Stage::Level(level, (w, h)) => {
                 let (w, h) = (w as f32, h as f32);
                 // reading order was taken on the level page; mapping back keeps it
@@ -274,7 +322,7 @@ mod tests {
                 }
             }
         }
-        let level = Levelled::new(&photo, slant);
+        let level = Levelled::new(&photo, slant, None);
         let (cw, ch) = (level.image.width() as f32, level.image.height() as f32);
         // the turned photo's bounding box, each side rounded up to a multiple of CANVAS_STEP
         for (side, needed) in [(cw, 300.0 * c + 200.0 * s), (ch, 300.0 * s + 200.0 * c)] {
@@ -282,7 +330,7 @@ mod tests {
             assert!(side >= needed && side < needed + CANVAS_STEP as f32, "{side} for {needed}");
         }
         // a portrait page at the small-print look's size, turned 5 degrees: its bounding box, not a square
-        let page = Levelled::new(&RgbImage::new(1131, 1600), 5f32.to_radians());
+        let page = Levelled::new(&RgbImage::new(1131, 1600), 5f32.to_radians(), None);
         assert_eq!(page.image.dimensions(), (1280, 1792));
         // the bar is level on the copy: dark along its centre row, light a few pixels above and below
         let (mx, my) = (cw / 2.0, ch / 2.0);
@@ -298,5 +346,34 @@ mod tests {
         }
         // the uncovered corners take the photo's border colour, not white or black
         assert_eq!(level.image.get_pixel(0, 0).0, [250, 250, 250]);
+    }
+
+    #[test]
+    fn a_level_canvas_cut_to_a_window_is_the_whole_canvas_there() {
+        // a textured 640 x 480 page turned level by 8 degrees, whole and cut to a window round its middle
+        let page =
+            RgbImage::from_fn(640, 480, |x, y| Rgb([(x * 7 % 251) as u8, (y * 5 % 241) as u8, ((x + y) % 256) as u8]));
+        let slant = 8f32.to_radians();
+        let whole = Levelled::new(&page, slant, None);
+        let window = Window { x0: 200.0, y0: 150.0, x1: 420.0, y1: 330.0 };
+        let part = Levelled::new(&page, slant, Some(&window));
+        let cut = part.cut.expect("a window of a sixth of the page is cut");
+        assert_eq!((cut.x % 32, cut.y % 32, cut.width % 32, cut.height % 32), (0, 0, 0, 0));
+        assert_eq!(part.image.dimensions(), (cut.width, cut.height));
+        // the window's corners, turned level, lie inside the cut
+        for p in [[200.0, 150.0], [420.0, 150.0], [420.0, 330.0], [200.0, 330.0]] {
+            let q = whole.to_canvas(p);
+            assert!(q[0] >= cut.x as f32 && q[0] <= (cut.x + cut.width) as f32, "{q:?} outside {cut:?}");
+            assert!(q[1] >= cut.y as f32 && q[1] <= (cut.y + cut.height) as f32, "{q:?} outside {cut:?}");
+        }
+        // pixel for pixel the whole canvas's (within a level of rounding), and mapped back to the same place
+        let mut worst = 0i32;
+        for (x, y, p) in part.image.enumerate_pixels() {
+            let q = whole.image.get_pixel(x + cut.x, y + cut.y);
+            worst = worst.max((0..3).map(|c| (p.0[c] as i32 - q.0[c] as i32).abs()).max().unwrap());
+        }
+        assert!(worst <= 1, "pixels differ by {worst}");
+        let (a, b) = (part.to_page([10.0, 20.0]), whole.to_page([10.0 + cut.x as f32, 20.0 + cut.y as f32]));
+        assert!((a[0] - b[0]).abs() < 1e-3 && (a[1] - b[1]).abs() < 1e-3, "{a:?} vs {b:?}");
     }
 }

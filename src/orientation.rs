@@ -61,6 +61,17 @@ impl PageTurn {
         }
     }
 
+    /// A point of the photo (size `w` x `h`) on the upright page: `to_photo` undone.
+    pub fn from_photo(self, p: Point, w: f32, h: f32) -> Point {
+        let [x, y] = p;
+        match self {
+            PageTurn::None => [x, y],
+            PageTurn::Cw90 => [h - y, x],
+            PageTurn::Cw180 => [w - x, h - y],
+            PageTurn::Cw270 => [y, w - x],
+        }
+    }
+
     /// A quad of the upright page in the photo's pixels; corners keep the formula's own order
     /// (its top-left first), so the quad still says which way the formula reads.
     pub fn quad_to_photo(self, q: &Quad, w: f32, h: f32) -> Quad {

@@ -67,7 +67,7 @@ enum Step {
     /// a detector pass cut in bands (`ReadOptions::detector_bands`): the maps of `banded`'s bands,
     /// which `detection` then takes; `then` says which pass it is, and what follows it
     Bands {
-        detection: TurnedDetection,
+        detection: Box<TurnedDetection>,
         banded: Banded,
         then: AfterBands,
     },
@@ -129,13 +129,13 @@ impl Engine {
             false => (PageTurn::None, regions),
         };
         // the small-print look: done here, or cut in bands handed out to be computed side by side
-        let finer = match opts.detector_bands {
-            0 | 1 => None,
-            _ => Self::finer_copy(&photo, &working, &regions),
+        let finer = match opts.cuts_bands() {
+            true => Self::finer_copy(&photo, &working, &regions),
+            false => None,
         };
         let (working, turn, regions, step) = match finer {
             Some(finer) => {
-                let detection = TurnedDetection::start(&finer, turn);
+                let detection = Box::new(TurnedDetection::start(&finer, turn));
                 let banded = self.detector()?.cut_bands(detection.canvas(), opts.detector_bands);
                 let then = AfterBands::LookCloser { finer: Box::new(finer), doubted: None };
                 (working, turn, regions, Step::Bands { detection, banded, then })
@@ -217,32 +217,34 @@ impl<'a> PageRead<'a> {
         match (detection.advance(regions, copy, photo), then) {
             (TurnedStep::Again(next), then) => {
                 let banded = detector.cut_bands(next.canvas(), self.opts.detector_bands);
-                self.step = Step::Bands { detection: next, banded, then };
+                self.step = Step::Bands { detection: Box::new(next), banded, then };
             }
-            // the larger look's regions doubt its turn: the other is tried too (as `Engine::look_closer`,
-            // in bands)
-            (TurnedStep::Done(regions), AfterBands::LookCloser { mut finer, doubted: None })
-                if self.opts.auto_rotate && self.working.doubts_larger_look(self.turn, &regions).is_some() =>
-            {
-                let other = self.working.doubts_larger_look(self.turn, &regions).expect("the guard's");
-                finer.slant = None;
-                let next = TurnedDetection::start(&finer, other);
-                let banded = detector.cut_bands(next.canvas(), self.opts.detector_bands);
-                let then = AfterBands::LookCloser { finer, doubted: Some((self.turn, regions)) };
-                self.turn = other;
-                self.step = Step::Bands { detection: next, banded, then };
-            }
-            (TurnedStep::Done(regions), AfterBands::LookCloser { finer, doubted }) => {
-                self.regions = match doubted {
-                    Some((turn, doubted)) if !orientation::confirms_quarter_turn(&doubted, &regions) => {
-                        self.turn = turn;
-                        doubted
-                    }
-                    _ => regions,
+            (TurnedStep::Done(regions), AfterBands::LookCloser { mut finer, doubted }) => {
+                // the larger look's regions doubt its turn: the other is tried too, once (as
+                // `Engine::look_closer`, in bands)
+                let other = match &doubted {
+                    None if self.opts.auto_rotate => self.working.doubts_larger_look(self.turn, &regions),
+                    _ => None,
                 };
-                self.working = *finer;
-                self.pending = crops_of(&self.photo, &self.regions);
-                self.step = Step::Regions { turned_round: false };
+                if let Some(other) = other {
+                    finer.slant = None;
+                    let next = Box::new(TurnedDetection::start(&finer, other));
+                    let banded = detector.cut_bands(next.canvas(), self.opts.detector_bands);
+                    let then = AfterBands::LookCloser { finer, doubted: Some((self.turn, regions)) };
+                    self.turn = other;
+                    self.step = Step::Bands { detection: next, banded, then };
+                } else {
+                    self.regions = match doubted {
+                        Some((turn, doubted)) if !orientation::confirms_quarter_turn(&doubted, &regions) => {
+                            self.turn = turn;
+                            doubted
+                        }
+                        _ => regions,
+                    };
+                    self.working = *finer;
+                    self.pending = crops_of(&self.photo, &self.regions);
+                    self.step = Step::Regions { turned_round: false };
+                }
             }
             (TurnedStep::Done(regions), AfterBands::TurnedRound) => {
                 self.regions = regions;
@@ -372,12 +374,12 @@ impl<'a> PageRead<'a> {
     fn turn_round(&mut self, engine: &Engine) -> Result<()> {
         self.turn = self.turn.then_half();
         self.reads.clear();
-        if self.opts.detector_bands > 1 {
+        if self.opts.cuts_bands() {
             // reading so far was recognition; from here until the maps come, detection
             let now = now_ms();
             self.ms.recognize += now - self.reading_since;
             self.reading_since = now;
-            let detection = TurnedDetection::start(&self.working, self.turn);
+            let detection = Box::new(TurnedDetection::start(&self.working, self.turn));
             let banded = engine.detector()?.cut_bands(detection.canvas(), self.opts.detector_bands);
             self.step = Step::Bands { detection, banded, then: AfterBands::TurnedRound };
             return Ok(());

@@ -3,6 +3,7 @@
 
 use crate::clock::now_ms;
 use crate::deskew::{LevelDetection, LevelStep};
+use crate::detector::window::Window;
 use crate::detector::writing::Writing;
 use crate::detector::{self, postprocess, Detector, Region};
 use crate::error::{Error, Result};
@@ -120,6 +121,14 @@ impl Default for ReadOptions {
     }
 }
 
+impl ReadOptions {
+    /// Whether the small-print look and a page turned round are cut in bands, handed out to be
+    /// computed side by side, rather than run whole here.
+    pub(crate) fn cuts_bands(&self) -> bool {
+        self.detector_bands > 1
+    }
+}
+
 /// Fewer strong-ink pixels than this in the 64x256 input: blank paper, not a formula.
 const MIN_INK_PIXELS: usize = 12;
 /// A close-up's regions made whole: the pieces of each line joined and, where that leaves one
@@ -148,11 +157,14 @@ pub(crate) struct Working {
     /// the turn the page's letters settled it is looked at larger at, this copy left undetected
     /// (`detector::scale::writing_settles_a_larger_look`)
     letters_turn: Option<PageTurn>,
+    /// the part of this copy the page's writing is on, where the detector looks for formulas (the
+    /// small-print look's copy: `detector::window`); None: all of it
+    window: Option<Window>,
 }
 
 impl Working {
     fn new(image: RgbImage) -> Working {
-        Working { image, close_up: false, slant: None, writing: None, letters_turn: None }
+        Working { image, close_up: false, slant: None, writing: None, letters_turn: None, window: None }
     }
 
     /// The page's working-size copy, with what its letters say.
@@ -381,9 +393,9 @@ impl Engine {
         // are, the page is looked at larger next (its writing decides that), at the turn its letters
         // say, and levelled there by its letters' slant where that is worth it
         // (`deskew::LevelDetection`), so that pass would decide nothing
-        if let Some((writing, turn)) =
-            working.writing.and_then(|w| Some((w, detector::scale::writing_settles_a_larger_look(&w)?)))
-        {
+        let letters =
+            working.writing.and_then(|w| detector::scale::writing_settles_a_larger_look(&w).map(|turn| (w, turn)));
+        if let Some((writing, turn)) = letters {
             if Self::finer_side(img, &working, &[]).is_some() {
                 // the letters' slant is of lines across: a page on its side has its slant measured turned
                 working.slant = writing.slant.filter(|_| turn == PageTurn::None).map(f32::to_radians);
@@ -460,7 +472,10 @@ impl Engine {
     /// there is none.
     pub(crate) fn finer_copy(img: &RgbImage, working: &Working, regions: &[Region]) -> Option<Working> {
         let side = Self::finer_side(img, working, regions)?;
-        Some(Working { slant: working.slant, ..Working::new(Self::working_copy(img, side)) })
+        let image = Self::working_copy(img, side);
+        let extent = working.writing.and_then(|writing| writing.extent);
+        let window = extent.map(|e| Window::round_writing(e, working.image.dimensions(), image.dimensions()));
+        Some(Working { slant: working.slant, window, ..Working::new(image) })
     }
 
     /// The long side `look_closer` detects the photo `img` again at when the `regions` found on
@@ -531,7 +546,9 @@ pub(crate) enum TurnedStep {
 impl TurnedDetection {
     pub(crate) fn start(working: &Working, turn: PageTurn) -> TurnedDetection {
         let upright = Cow::Owned(turn.straighten(&working.image));
-        TurnedDetection { turn, level: LevelDetection::start(upright, working.slant) }
+        let (w, h) = (working.image.width() as f32, working.image.height() as f32);
+        let window = working.window.map(|window| window.turned(turn, w, h));
+        TurnedDetection { turn, level: LevelDetection::start(upright, working.slant, window) }
     }
 
     /// What the next detector pass looks at, at its own size.

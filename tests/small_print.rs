@@ -58,8 +58,9 @@ fn small_writing_is_looked_at_larger_even_beside_a_large_formula() {
     // at the working size alone, the detector misses most of the small formulas
     let at_working_size = engine.detect(&page, Some(800)).unwrap();
     let result = read(&engine, &page);
-    // the larger look: the 1,600-px copy (1.28 MP at this aspect), beyond the probe and the working size
-    assert!(result.work.detector_megapixels > 1.5, "no larger look: {:?}", result.work);
+    // the larger look: the writing's part of the 1,600-px copy (the display formula down to the
+    // worksheet's foot, 0.64 MP), beyond the probe (0.04 MP); the working size would be 0.47 MP
+    assert!(result.work.detector_megapixels > 0.55, "no larger look: {:?}", result.work);
     assert!(
         result.formulas.len() >= 6 && result.formulas.len() > at_working_size.len() + 2,
         "{} formulas read, {} regions at the working size",
@@ -133,4 +134,20 @@ fn a_sideways_page_of_small_print_is_turned_by_its_letters_whole_or_in_bands() {
     assert_eq!(banded.rotation, whole.rotation);
     let latex = |r: &ReadResult| r.formulas.iter().map(|f| f.latex.clone()).collect::<Vec<_>>();
     assert_eq!(latex(&banded), latex(&whole));
+}
+
+#[test]
+fn the_larger_look_sees_the_writing_only_and_finds_its_formulas_where_they_are() {
+    let engine = Engine::load_dir(Path::new("models")).expect("committed models load");
+    // the worksheet (640 x 515 at 100, 700) on a 1600 x 2200 sheet: the larger look, at 1,600 px
+    // on the long side, would be 1.16 x 1.6 = 1.86 MP whole
+    let result = read(&engine, &small_print_only());
+    assert_eq!(result.work.detector_passes, 2, "the close-up probe, then the larger look: {:?}", result.work);
+    assert!(result.work.detector_megapixels < 0.6, "the larger look saw more than the writing: {:?}", result.work);
+    assert!(result.formulas.len() >= 6, "{} formulas read", result.formulas.len());
+    for f in &result.formulas {
+        // in the photo's pixels, on the worksheet: the window's place on the sheet is added back
+        let inside = f.quad.iter().all(|p| (100.0..740.0).contains(&p[0]) && (700.0..1215.0).contains(&p[1]));
+        assert!(inside, "{:?} ({}) is not on the worksheet", f.quad, f.latex);
+    }
 }

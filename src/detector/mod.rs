@@ -7,6 +7,7 @@ pub mod bands;
 pub mod close_up;
 pub mod postprocess;
 pub mod scale;
+pub mod window;
 pub mod writing;
 
 use crate::error::{Error, Result};

@@ -161,7 +161,7 @@ mod tests {
 
     #[test]
     fn only_small_writing_that_says_which_way_it_runs_skips_the_working_size() {
-        let page = Writing { height: Some(4.0), across: Some(0.8), slant: Some(0.5) };
+        let page = Writing { height: Some(4.0), across: Some(0.8), slant: Some(0.5), extent: None };
         let settles = writing_settles_a_larger_look;
         assert_eq!(settles(&page), Some(PageTurn::None));
         assert_eq!(settles(&Writing { slant: Some(-12.0), ..page }), Some(PageTurn::None)); // slanted: its letters level it

@@ -39,6 +39,10 @@ const MIN_PIECE_AREA: usize = 3;
 const MAX_ONE_SIDEDNESS: f32 = 0.5;
 /// Fewer letter-like pieces than this: too little writing to say how tall it is.
 const MIN_PIECES: usize = 20;
+/// Pieces up to this size (pixels, either way) count towards where the page's writing is
+/// (`Writing::extent`): a formula's large symbols and a short fraction bar beside its letters, but
+/// not a ruled or grid line running across the page, nor a drawing's frame.
+const MAX_MARK: usize = 160;
 
 /// What the letters of a working copy say about its writing (`Writing::of`).
 #[derive(Clone, Copy, Debug, Default, PartialEq)]
@@ -50,28 +54,91 @@ pub struct Writing {
     /// the angle (degrees) that lines the letters up best (`lines_slant`), measured only where the
     /// print is small (`scale::writing_is_small_print`): the only pages whose detection it decides
     pub slant: Option<f32>,
+    /// the box round every mark of writing (letters, symbols, bars: `MAX_MARK`) in the copy's
+    /// pixels: the small-print look detects this part of the page only (`scale::writing_window`).
+    /// None where there is no writing.
+    pub extent: Option<Extent>,
+}
+
+/// A box in a copy's pixels: `left..right` across, `top..bottom` down.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct Extent {
+    pub left: usize,
+    pub top: usize,
+    pub right: usize,
+    pub bottom: usize,
 }
 
 impl Writing {
     pub fn of(img: &RgbImage) -> Writing {
-        let letters = letters(img);
+        let Some(ink) = Ink::of(img) else {
+            return Writing::default();
+        };
+        let letters = ink.letters();
         let height = height_of(&letters);
+        let small = writing_is_small_print(height);
         Writing {
             height,
             across: height.and_then(|size| letters_across_share(&letters, size)),
-            slant: if writing_is_small_print(height) { lines_slant(&letters) } else { None },
+            slant: if small { lines_slant(&letters) } else { None },
+            extent: ink.extent(),
         }
     }
 }
 
 /// The letter-like pieces of ink on `img` (its letters, digits and symbols), as boxes in its pixels.
 pub fn letters(img: &RgbImage) -> Vec<Piece> {
-    let (w, h) = (img.width() as usize, img.height() as usize);
-    if w == 0 || h == 0 {
-        return Vec::new();
+    Ink::of(img).map(|ink| ink.letters()).unwrap_or_default()
+}
+
+/// The pieces of ink on a copy (darker than `INK_CONTRAST` times the paper round them), with the
+/// copy's brightness to tell ink from the dark side of an edge (`one_sidedness`).
+struct Ink {
+    luma: Vec<f32>,
+    width: usize,
+    height: usize,
+    pieces: Vec<Piece>,
+}
+
+impl Ink {
+    /// None for an empty image.
+    fn of(img: &RgbImage) -> Option<Ink> {
+        let (w, h) = (img.width() as usize, img.height() as usize);
+        if w == 0 || h == 0 {
+            return None;
+        }
+        let luma = to_gray(img).data;
+        let pieces = ink_pieces(&luma, w, h);
+        Some(Ink { luma, width: w, height: h, pieces })
     }
-    let luma = to_gray(img).data;
-    let paper = paper_levels(&luma, w, h);
+
+    fn is_ink(&self, p: &Piece) -> bool {
+        p.pixels >= MIN_PIECE_AREA && one_sidedness(&self.luma, self.width, self.height, p) < MAX_ONE_SIDEDNESS
+    }
+
+    fn letters(&self) -> Vec<Piece> {
+        let letter_sized = |p: &Piece| (MIN_PIECE..=MAX_PIECE).contains(&p.height()) && p.width() <= MAX_PIECE;
+        self.pieces.iter().filter(|p| letter_sized(p) && self.is_ink(p)).copied().collect()
+    }
+
+    /// The box round every mark (`MAX_MARK`); None where there is none.
+    fn extent(&self) -> Option<Extent> {
+        let mark_sized = |p: &Piece| p.height() >= MIN_PIECE && p.height() <= MAX_MARK && p.width() <= MAX_MARK;
+        self.pieces.iter().filter(|p| mark_sized(p) && self.is_ink(p)).fold(None, |extent, p| {
+            let e = extent.unwrap_or(Extent { left: p.left, top: p.top, right: p.right, bottom: p.bottom });
+            Some(Extent {
+                left: e.left.min(p.left),
+                top: e.top.min(p.top),
+                right: e.right.max(p.right),
+                bottom: e.bottom.max(p.bottom),
+            })
+        })
+    }
+}
+
+/// Every piece of ink on the `w` x `h` brightness image `luma`.
+fn ink_pieces(luma: &[f32], w: usize, h: usize) -> Vec<Piece> {
+    let paper = paper_levels(luma, w, h);
     let (bw, bh) = (w.div_ceil(BLOCK), h.div_ceil(BLOCK));
     let ink: Vec<f32> = (0..w * h)
         .map(|i| {
@@ -85,11 +152,6 @@ pub fn letters(img: &RgbImage) -> Vec<Piece> {
         })
         .collect();
     pieces(w, h, &ink, 0.5)
-        .into_iter()
-        .filter(|p| p.pixels >= MIN_PIECE_AREA)
-        .filter(|p| (MIN_PIECE..=MAX_PIECE).contains(&p.height()) && p.width() <= MAX_PIECE)
-        .filter(|p| one_sidedness(&luma, w, h, p) < MAX_ONE_SIDEDNESS)
-        .collect()
 }
 
 /// How much of the brightness change around `piece` runs one way (0 to 1): the length of the sum
@@ -275,9 +337,32 @@ mod tests {
 
     #[test]
     fn too_little_writing_or_none_says_nothing() {
-        assert_eq!(Writing::of(&page(4, 2, 5)), Writing::default());
+        // ten letters: too few to say how tall or which way, but where they are
+        let few = Writing::of(&page(4, 2, 5));
+        assert_eq!(Writing { extent: None, ..few }, Writing::default());
+        assert!(few.extent.is_some());
         assert_eq!(Writing::of(&RgbImage::from_pixel(300, 200, Rgb([220; 3]))), Writing::default());
         assert_eq!(Writing::of(&RgbImage::new(0, 0)), Writing::default());
+    }
+
+    #[test]
+    fn the_writing_s_extent_holds_every_mark_but_not_rules_or_the_table() {
+        let letters = page(4, 10, 20);
+        // the letters: 40 + 19 x 8 + 4 across, 40 + 9 x 12 + 4 down
+        let extent = Extent { left: 40, top: 40, right: 196, bottom: 152 };
+        assert_eq!(Writing::of(&letters).extent, Some(extent));
+        let mut marked = letters.clone();
+        let (w, h) = marked.dimensions();
+        for x in 25..w - 25 {
+            marked.put_pixel(x, 30, Rgb([20; 3])); // a rule across the paper: not writing
+        }
+        for x in 60..150 {
+            for y in 158..160 {
+                marked.put_pixel(x, y, Rgb([20; 3])); // a fraction bar under the letters: writing
+            }
+        }
+        assert!(h > 165);
+        assert_eq!(Writing::of(&marked).extent, Some(Extent { bottom: 160, ..extent }));
     }
 
     #[test]
