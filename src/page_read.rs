@@ -3,7 +3,9 @@
 //! 1. **locate** (`Engine::start_page`): detect the formulas on the upright page (a quarter-turned
 //!    page is detected again turned), cut their crops from the full-resolution photo;
 //! 2. **read the crops**: whoever drives the read: `Engine::read` on the machine's cores
-//!    (`parallel::map`), the browser's worker pool across workers (`www/engine-client.js`);
+//!    (`parallel::map`), the browser's worker pool across workers (`www/engine-client.js`); on a
+//!    page turned a quarter, its largest formulas first (`FIRST_LOOK`): turned the wrong quarter,
+//!    it is upside down, and their upside-down probe may already say so;
 //! 3. **half-turn check** (`supply`): when the page's text lines do not show it upright, the largest
 //!    formulas' crops turned round are handed out to be read too, and their confidence decides;
 //! 4. a page found upside down is located again turned round (in bands where the small-print look
@@ -26,6 +28,12 @@ use std::borrow::Cow;
 
 /// The half-turn check reads this many of the largest formulas both ways up.
 const HALF_TURN_PROBES: usize = 3;
+/// A page turned a quarter has this many of its largest formulas read first. The quarter a page on
+/// its side is turned by first is a guess half the time wrong (of the bench's 6 quarter-turned
+/// worksheets, all 6 were then found upside down and every crop read twice); where these formulas'
+/// upside-down probe is already sure (`PROBE_SURE`), the page is turned round before the rest are
+/// read. Even, so that the pool's 2 workers end the first look together.
+const FIRST_LOOK: usize = 4;
 
 /// When the recognizer's confidence turns a page round: read turned round, the probes' mean confidence
 /// must beat the upright reads' by `margin`; upright reads at least `skip_above` confident are not
@@ -71,9 +79,16 @@ enum Step {
         banded: Banded,
         then: AfterBands,
     },
-    /// the crops of `regions`; `turned_round`: the page was already found upside down
+    /// the crops of `regions` not read in a first look (`first`: those reads, by region index, in
+    /// order); `turned_round`: the page was already found upside down
     Regions {
         turned_round: bool,
+        first: Vec<(usize, RegionRead)>,
+    },
+    /// a page turned a quarter: the crops of its largest regions (`picked`, in region order) first
+    /// (`FIRST_LOOK`)
+    FirstLook {
+        picked: Vec<usize>,
     },
     /// the largest formulas' crops turned round, to compare with their upright confidence
     HalfTurnProbes {
@@ -143,14 +158,10 @@ impl Engine {
             None => {
                 let (working, turn, regions) =
                     self.look_closer(&photo, working, (turn, opts.auto_rotate), regions, &mut work)?;
-                (working, turn, regions, Step::Regions { turned_round: false })
+                (working, turn, regions, Step::Regions { turned_round: false, first: Vec::new() })
             }
         };
         let ms = Timings { detect: now_ms() - t, ..Timings::default() };
-        let pending = match step {
-            Step::Regions { .. } => crops_of(&photo, &regions),
-            _ => Vec::new(),
-        };
         let mut page = PageRead {
             photo,
             opts: opts.clone(),
@@ -158,13 +169,16 @@ impl Engine {
             turn,
             regions,
             reads: Vec::new(),
-            pending,
+            pending: Vec::new(),
             step,
             ms,
             work,
             reading_since: now_ms(),
             redetect_ms: 0.0,
         };
+        if matches!(page.step, Step::Regions { .. }) {
+            page.begin_reading();
+        }
         page.settle_empty(self)?;
         Ok(page)
     }
@@ -242,14 +256,13 @@ impl<'a> PageRead<'a> {
                         _ => regions,
                     };
                     self.working = *finer;
-                    self.pending = crops_of(&self.photo, &self.regions);
-                    self.step = Step::Regions { turned_round: false };
+                    self.begin_reading();
                 }
             }
             (TurnedStep::Done(regions), AfterBands::TurnedRound) => {
                 self.regions = regions;
                 self.pending = crops_of(&self.photo, &self.regions);
-                self.step = Step::Regions { turned_round: true };
+                self.step = Step::Regions { turned_round: true, first: Vec::new() };
             }
         }
         // the bands were computed since `start_page` returned (or the last maps came, or the page was
@@ -275,22 +288,42 @@ impl<'a> PageRead<'a> {
         let crops = std::mem::take(&mut self.pending);
         self.work.crops_read += crops.len() as u32;
         match std::mem::replace(&mut self.step, Step::Done) {
-            Step::Regions { turned_round } => {
-                let keep = self.opts.keep_crops;
-                self.reads = self
-                    .regions
+            Step::FirstLook { picked } => {
+                let first: Vec<(usize, RegionRead)> = picked
                     .iter()
-                    .zip(readings)
-                    .zip(crops)
-                    .map(|((region, reading), crop)| RegionRead {
-                        region: region.clone(),
-                        latex: reading.latex,
-                        confidence: reading.confidence,
-                        upside_down: reading.upside_down,
-                        // kept by moving it, not copying: free when off
-                        crop: keep.then_some(crop),
-                    })
+                    .zip(readings.into_iter().zip(crops))
+                    .map(|(&i, (reading, crop))| (i, self.region_read(i, reading, crop)))
                     .collect();
+                let layout = orientation::lines_say_half_turned(&self.photo, self.turn);
+                let reads: Vec<&RegionRead> = first.iter().map(|(_, r)| r).collect();
+                if half_turn_evidence(&reads, layout).is_some_and(|evidence| evidence > PROBE_SURE) {
+                    self.turn_round(engine)?;
+                } else {
+                    self.pending = (0..self.regions.len())
+                        .filter(|i| !picked.contains(i))
+                        .map(|i| rectify::crop_for_recognition(&self.photo, &self.regions[i].quad))
+                        .collect();
+                    self.step = Step::Regions { turned_round: false, first };
+                }
+            }
+            Step::Regions { turned_round, first } => {
+                // the first look's reads in their places, the rest in order between them
+                let mut first = first.into_iter().peekable();
+                let mut rest = readings.into_iter().zip(crops);
+                let mut reads = Vec::with_capacity(self.regions.len());
+                for i in 0..self.regions.len() {
+                    let read = match first.next_if(|(j, _)| *j == i) {
+                        Some((_, read)) => read,
+                        None => {
+                            let Some((reading, crop)) = rest.next() else {
+                                return Err(Error::bad_input("fewer readings than the page's crops"));
+                            };
+                            self.region_read(i, reading, crop)
+                        }
+                    };
+                    reads.push(read);
+                }
+                self.reads = reads;
                 if !turned_round && self.opts.auto_rotate {
                     self.check_half_turn(engine)?;
                 }
@@ -305,6 +338,33 @@ impl<'a> PageRead<'a> {
             Step::Bands { .. } => unreachable!("refused above"),
         }
         self.settle_empty(engine)
+    }
+
+    /// The located regions' crops to read (step 2): on a page turned a quarter with more formulas
+    /// than a first look reads, the largest first (`FIRST_LOOK`); otherwise all of them.
+    fn begin_reading(&mut self) {
+        let quarter = matches!(self.turn, PageTurn::Cw90 | PageTurn::Cw270);
+        if self.opts.auto_rotate && quarter && self.regions.len() > FIRST_LOOK {
+            let mut picked = largest(&self.regions, FIRST_LOOK);
+            picked.sort_unstable();
+            self.pending =
+                picked.iter().map(|&i| rectify::crop_for_recognition(&self.photo, &self.regions[i].quad)).collect();
+            self.step = Step::FirstLook { picked };
+        } else {
+            self.pending = crops_of(&self.photo, &self.regions);
+            self.step = Step::Regions { turned_round: false, first: Vec::new() };
+        }
+    }
+
+    /// Region `i`'s reading; its crop kept by moving it, not copying (free when not kept).
+    fn region_read(&self, i: usize, reading: CropReading, crop: RgbImage) -> RegionRead {
+        RegionRead {
+            region: self.regions[i].clone(),
+            latex: reading.latex,
+            confidence: reading.confidence,
+            upside_down: reading.upside_down,
+            crop: self.opts.keep_crops.then_some(crop),
+        }
     }
 
     /// A step with no crops to read (no formula found) moves on at once.
@@ -324,15 +384,7 @@ impl<'a> PageRead<'a> {
         let layout = orientation::lines_say_half_turned(&self.photo, self.turn);
         // formulas the recognizer read something in: nothing else says which way up the page is
         let mut read: Vec<&RegionRead> = self.reads.iter().filter(|r| !r.latex.is_empty()).collect();
-        let logits: Vec<f32> = read.iter().filter_map(|r| r.upside_down).collect();
-        if !logits.is_empty() {
-            // log-odds add up over the page's formulas; the layout weighs as one more
-            let prior = match layout {
-                Some(true) => LAYOUT_SAYS_TURNED,
-                Some(false) => -LAYOUT_SAYS_TURNED,
-                None => 0.0,
-            };
-            let evidence = logits.iter().sum::<f32>() + prior;
+        if let Some(evidence) = half_turn_evidence(&read, layout) {
             if evidence > PROBE_SURE {
                 return self.turn_round(engine);
             }
@@ -388,7 +440,7 @@ impl<'a> PageRead<'a> {
         let (w, h) = (self.photo.width(), self.photo.height());
         self.regions = engine.detect_turned(&mut self.working, self.turn, w, h, &mut self.work)?;
         self.pending = crops_of(&self.photo, &self.regions);
-        self.step = Step::Regions { turned_round: true };
+        self.step = Step::Regions { turned_round: true, first: Vec::new() };
         self.redetect_ms += now_ms() - t;
         Ok(())
     }
@@ -421,6 +473,35 @@ impl<'a> PageRead<'a> {
             work: self.work,
         })
     }
+}
+
+/// The upside-down probe's log-odds summed over the formulas of `reads` the recognizer read
+/// something in, with the layout's say (`lines_say_half_turned`) as one more; None where the models
+/// have no probe (or nothing was read).
+fn half_turn_evidence(reads: &[&RegionRead], layout: Option<bool>) -> Option<f32> {
+    let logits: Vec<f32> = reads.iter().filter(|r| !r.latex.is_empty()).filter_map(|r| r.upside_down).collect();
+    if logits.is_empty() {
+        return None;
+    }
+    // log-odds add up over the page's formulas; the layout weighs as one more
+    let prior = match layout {
+        Some(true) => LAYOUT_SAYS_TURNED,
+        Some(false) => -LAYOUT_SAYS_TURNED,
+        None => 0.0,
+    };
+    Some(logits.iter().sum::<f32>() + prior)
+}
+
+/// The indices of the `n` largest of `regions` (by their quads' area).
+fn largest(regions: &[Region], n: usize) -> Vec<usize> {
+    let area = |r: &Region| {
+        let (w, h) = quad_size(&r.quad);
+        w * h
+    };
+    let mut order: Vec<usize> = (0..regions.len()).collect();
+    order.sort_by(|&a, &b| area(&regions[b]).total_cmp(&area(&regions[a])));
+    order.truncate(n);
+    order
 }
 
 fn mean(v: &[f32]) -> f32 {

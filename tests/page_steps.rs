@@ -125,3 +125,55 @@ fn finishing_before_the_crops_are_read_is_an_error_and_a_blank_page_finishes_at_
     assert!(steps.pending().is_empty());
     assert!(steps.finish().unwrap().formulas.is_empty());
 }
+
+#[test]
+fn a_page_turned_the_wrong_quarter_is_turned_round_after_a_first_look_at_its_largest_formulas() {
+    // the worksheet lying on its side, its tops to the right: turned a quarter clockwise first (the
+    // usual guess), it is upside down, and turned round to 270
+    let engine = engine();
+    let page = image::imageops::rotate90(&image::open("tests/fixtures/page-worksheet.jpg").unwrap().to_rgb8());
+    let opts = ReadOptions { threads: 1, ..ReadOptions::default() };
+    let whole = engine.read(&page, &opts).unwrap();
+    assert_eq!(whole.rotation, 270, "{:?}", summary(&whole));
+    assert!(whole.formulas.len() > 4, "{:?}", summary(&whole));
+
+    let mut steps = engine.start_page(Cow::Borrowed(&page), &opts).unwrap();
+    let mut sizes = Vec::new();
+    while !steps.pending().is_empty() {
+        sizes.push(steps.pending().len());
+        let readings = steps.pending().iter().map(|crop| engine.read_crop(crop, &opts.decode).unwrap()).collect();
+        steps.supply(&engine, readings).unwrap();
+    }
+    // four crops read upside down, then the page located again turned round and every crop read once
+    assert_eq!(sizes.len(), 2, "{sizes:?}");
+    assert_eq!(sizes[0], 4, "{sizes:?}");
+    assert_eq!(whole.work.crops_read as usize, 4 + sizes[1], "{:?}", whole.work);
+    assert_eq!(summary(&steps.finish().unwrap()), summary(&whole));
+}
+
+#[test]
+fn a_first_look_that_finds_the_page_right_way_up_reads_the_rest_and_keeps_each_reading_with_its_formula() {
+    // the worksheet lying on its side, its tops to the left: the quarter turn clockwise is right
+    let engine = engine();
+    let page = image::imageops::rotate270(&image::open("tests/fixtures/page-worksheet.jpg").unwrap().to_rgb8());
+    let opts = ReadOptions { threads: 1, keep_crops: true, ..ReadOptions::default() };
+    let mut steps = engine.start_page(Cow::Borrowed(&page), &opts).unwrap();
+    let mut sizes = Vec::new();
+    while !steps.pending().is_empty() {
+        sizes.push(steps.pending().len());
+        let readings = steps.pending().iter().map(|crop| engine.read_crop(crop, &opts.decode).unwrap()).collect();
+        steps.supply(&engine, readings).unwrap();
+    }
+    let result = steps.finish().unwrap();
+    assert_eq!(result.rotation, 90, "{:?}", summary(&result));
+    // the four largest first, then the others, each read once
+    assert_eq!(sizes.len(), 2, "{sizes:?}");
+    assert_eq!(sizes[0], 4, "{sizes:?}");
+    assert_eq!(result.work.crops_read as usize, sizes[0] + sizes[1], "{:?}", result.work);
+    assert_eq!(summary(&result), summary(&engine.read(&page, &opts).unwrap()));
+    // every reading is its own formula's: read again from the crop kept with it
+    for f in &result.formulas {
+        let again = engine.read_crop(f.crop.as_ref().expect("kept"), &opts.decode).unwrap();
+        assert_eq!(again.latex, f.latex);
+    }
+}
