@@ -19,7 +19,7 @@ use crate::detector::bands::{Band, Banded};
 use crate::detector::postprocess::ProbMap;
 use crate::detector::Region;
 use crate::error::{Error, Result};
-use crate::geometry::quad_size;
+use crate::geometry::{quad_size, Quad};
 use crate::orientation::{self, PageTurn};
 use crate::pipeline::{Engine, Formula, ReadOptions, ReadResult, Timings, TurnedDetection, TurnedStep, Work, Working};
 use crate::rectify;
@@ -345,7 +345,7 @@ impl<'a> PageRead<'a> {
     fn begin_reading(&mut self) {
         let quarter = matches!(self.turn, PageTurn::Cw90 | PageTurn::Cw270);
         if self.opts.auto_rotate && quarter && self.regions.len() > FIRST_LOOK {
-            let mut picked = largest(&self.regions, FIRST_LOOK);
+            let mut picked = largest(&self.regions, |r| &r.quad, FIRST_LOOK);
             picked.sort_unstable();
             self.pending =
                 picked.iter().map(|&i| rectify::crop_for_recognition(&self.photo, &self.regions[i].quad)).collect();
@@ -383,7 +383,7 @@ impl<'a> PageRead<'a> {
     fn check_half_turn(&mut self, engine: &Engine) -> Result<()> {
         let layout = orientation::lines_say_half_turned(&self.photo, self.turn);
         // formulas the recognizer read something in: nothing else says which way up the page is
-        let mut read: Vec<&RegionRead> = self.reads.iter().filter(|r| !r.latex.is_empty()).collect();
+        let read: Vec<&RegionRead> = self.reads.iter().filter(|r| !r.latex.is_empty()).collect();
         if let Some(evidence) = half_turn_evidence(&read, layout) {
             if evidence > PROBE_SURE {
                 return self.turn_round(engine);
@@ -396,14 +396,8 @@ impl<'a> PageRead<'a> {
             return Ok(());
         }
         let rule = if layout == Some(true) { HALF_TURN_LAYOUT_CUED } else { HALF_TURN_UNCUED };
-        read.sort_by(|a, b| {
-            let area = |r: &RegionRead| {
-                let (w, h) = quad_size(&r.region.quad);
-                w * h
-            };
-            area(b).total_cmp(&area(a))
-        });
-        read.truncate(HALF_TURN_PROBES);
+        let read: Vec<&RegionRead> =
+            largest(&read, |r| &r.region.quad, HALF_TURN_PROBES).into_iter().map(|i| read[i]).collect();
         if read.is_empty() {
             return Ok(());
         }
@@ -492,14 +486,15 @@ fn half_turn_evidence(reads: &[&RegionRead], layout: Option<bool>) -> Option<f32
     Some(logits.iter().sum::<f32>() + prior)
 }
 
-/// The indices of the `n` largest of `regions` (by their quads' area).
-fn largest(regions: &[Region], n: usize) -> Vec<usize> {
-    let area = |r: &Region| {
-        let (w, h) = quad_size(&r.quad);
+/// The indices of the `n` largest of `items` by the area of their `quad`, largest first (ties in
+/// their order): the formulas whose reading says most about which way up the page is.
+fn largest<T>(items: &[T], quad: impl Fn(&T) -> &Quad, n: usize) -> Vec<usize> {
+    let area = |item: &T| {
+        let (w, h) = quad_size(quad(item));
         w * h
     };
-    let mut order: Vec<usize> = (0..regions.len()).collect();
-    order.sort_by(|&a, &b| area(&regions[b]).total_cmp(&area(&regions[a])));
+    let mut order: Vec<usize> = (0..items.len()).collect();
+    order.sort_by(|&a, &b| area(&items[b]).total_cmp(&area(&items[a])));
     order.truncate(n);
     order
 }

@@ -32,6 +32,19 @@ fn summary(r: &ReadResult) -> (u32, Vec<String>, Vec<[[i32; 2]; 4]>) {
     (r.rotation, r.formulas.iter().map(|f| f.latex.clone()).collect(), quads)
 }
 
+/// The page read step by step, each round's crops read in order: the result, and how many crops
+/// each round handed out.
+fn read_in_steps(engine: &Engine, page: &RgbImage, opts: &ReadOptions) -> (ReadResult, Vec<usize>) {
+    let mut steps = engine.start_page(Cow::Borrowed(page), opts).unwrap();
+    let mut sizes = Vec::new();
+    while !steps.pending().is_empty() {
+        sizes.push(steps.pending().len());
+        let readings = steps.pending().iter().map(|crop| engine.read_crop(crop, &opts.decode).unwrap()).collect();
+        steps.supply(engine, readings).unwrap();
+    }
+    (steps.finish().unwrap(), sizes)
+}
+
 #[test]
 fn stepwise_read_with_crops_read_out_of_order_equals_the_engines_read() {
     let engine = engine_without_probe();
@@ -76,15 +89,9 @@ fn the_upside_down_probe_turns_the_page_round_without_reading_crops_turned_round
     assert_eq!(with_probe.work.detector_passes, without.work.detector_passes);
     assert!(with_probe.work.crops_read < without.work.crops_read, "{:?} {:?}", with_probe.work, without.work);
 
-    let mut steps = engine.start_page(Cow::Borrowed(&page), &opts).unwrap();
-    let mut rounds = 0;
-    while !steps.pending().is_empty() {
-        rounds += 1;
-        let readings = steps.pending().iter().map(|crop| engine.read_crop(crop, &opts.decode).unwrap()).collect();
-        steps.supply(&engine, readings).unwrap();
-    }
-    assert_eq!(rounds, 2, "read upside down, then located again turned round and read");
-    assert_eq!(summary(&steps.finish().unwrap()), summary(&with_probe));
+    let (result, sizes) = read_in_steps(&engine, &page, &opts);
+    assert_eq!(sizes.len(), 2, "read upside down, then located again turned round and read");
+    assert_eq!(summary(&result), summary(&with_probe));
 }
 
 #[test]
@@ -137,18 +144,12 @@ fn a_page_turned_the_wrong_quarter_is_turned_round_after_a_first_look_at_its_lar
     assert_eq!(whole.rotation, 270, "{:?}", summary(&whole));
     assert!(whole.formulas.len() > 4, "{:?}", summary(&whole));
 
-    let mut steps = engine.start_page(Cow::Borrowed(&page), &opts).unwrap();
-    let mut sizes = Vec::new();
-    while !steps.pending().is_empty() {
-        sizes.push(steps.pending().len());
-        let readings = steps.pending().iter().map(|crop| engine.read_crop(crop, &opts.decode).unwrap()).collect();
-        steps.supply(&engine, readings).unwrap();
-    }
+    let (result, sizes) = read_in_steps(&engine, &page, &opts);
     // four crops read upside down, then the page located again turned round and every crop read once
     assert_eq!(sizes.len(), 2, "{sizes:?}");
     assert_eq!(sizes[0], 4, "{sizes:?}");
     assert_eq!(whole.work.crops_read as usize, 4 + sizes[1], "{:?}", whole.work);
-    assert_eq!(summary(&steps.finish().unwrap()), summary(&whole));
+    assert_eq!(summary(&result), summary(&whole));
 }
 
 #[test]
@@ -157,14 +158,7 @@ fn a_first_look_that_finds_the_page_right_way_up_reads_the_rest_and_keeps_each_r
     let engine = engine();
     let page = image::imageops::rotate270(&image::open("tests/fixtures/page-worksheet.jpg").unwrap().to_rgb8());
     let opts = ReadOptions { threads: 1, keep_crops: true, ..ReadOptions::default() };
-    let mut steps = engine.start_page(Cow::Borrowed(&page), &opts).unwrap();
-    let mut sizes = Vec::new();
-    while !steps.pending().is_empty() {
-        sizes.push(steps.pending().len());
-        let readings = steps.pending().iter().map(|crop| engine.read_crop(crop, &opts.decode).unwrap()).collect();
-        steps.supply(&engine, readings).unwrap();
-    }
-    let result = steps.finish().unwrap();
+    let (result, sizes) = read_in_steps(&engine, &page, &opts);
     assert_eq!(result.rotation, 90, "{:?}", summary(&result));
     // the four largest first, then the others, each read once
     assert_eq!(sizes.len(), 2, "{sizes:?}");
