@@ -3,7 +3,7 @@
 // build then the other, which goes first swapping page by page and round by round. Timing noise on
 // this 2-core machine moves with time (other work, V8's state), so builds measured in turn, minutes
 // apart, differ by as much as the levers do; alternating page by page spreads it over both.
-//   node bench/ab.mjs --a /bench/out/old/ --b /bench/out/new/ [--rounds 2] [--pages REGEX]
+//   node bench/ab.mjs --a /bench/out/old/ --b /bench/out/new/ [--rounds 2] [--pages REGEX] [--kinds worksheet,page]
 // A build is a folder holding pkg/ and models/, as www/ does (served from the repository root).
 // Prints each page's fastest read per build (its detection, passes, turn and formulas beside it)
 // and the sums and medians of those minima; writes bench/out/ab.json. Inputs: bench/out/fixtures
@@ -18,13 +18,14 @@ const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const option = (name, dflt) => { const i = process.argv.indexOf(name); return i > 0 ? process.argv[i + 1] : dflt; };
 const builds = { A: option('--a'), B: option('--b') };
 if (!builds.A || !builds.B) {
-  console.error('usage: node bench/ab.mjs --a /bench/out/old/ --b /bench/out/new/ [--rounds 2] [--pages REGEX]');
+  console.error('usage: node bench/ab.mjs --a /bench/out/old/ --b /bench/out/new/ [--rounds 2] [--pages REGEX] [--kinds worksheet,page]');
   process.exit(2);
 }
 const ROUNDS = Number(option('--rounds', 2));
 const only = new RegExp(option('--pages', '.'));
+const kinds = option('--kinds', 'worksheet').split(',');
 const fixtures = JSON.parse(fs.readFileSync(path.join(ROOT, 'bench/out/fixtures/fixtures.json'), 'utf8'))
-  .filter((f) => f.kind === 'worksheet' && only.test(f.name));
+  .filter((f) => kinds.includes(f.kind) && only.test(f.name));
 
 const server = await serve(ROOT);
 const browser = await chromium.launch({ executablePath: process.env.CHROMIUM || '/usr/bin/chromium', args: ['--no-sandbox'], headless: true });

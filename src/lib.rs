@@ -22,6 +22,7 @@ pub mod rectify;
 pub mod stats;
 pub mod stored_weights;
 pub mod stray_marks;
+pub mod transposed_graph;
 #[cfg(target_arch = "wasm32")]
 pub mod wasm;
 pub mod zeroed_alloc;

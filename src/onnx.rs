@@ -4,6 +4,7 @@ use crate::error::{Error, Result};
 use crate::stored_weights;
 use std::io::Cursor;
 use std::sync::{Arc, Mutex};
+use tract_onnx::pb::ModelProto;
 use tract_onnx::prelude::*;
 use tract_onnx::tract_core::runtime::RunOptions;
 use tract_onnx::tract_hir::infer::Factoid;
@@ -14,12 +15,21 @@ fn failure(name: &str, stage: &str, e: TractError) -> Error {
     Error::model(format!("model {name}: {stage} failed: {e}"))
 }
 
+/// Read a model file's protobuf, its stored weights folded into float32 constants (`stored_weights`).
+pub fn read_proto(name: &str, bytes: &[u8]) -> Result<ModelProto> {
+    let mut proto =
+        tract_onnx::onnx().proto_model_for_read(&mut Cursor::new(bytes)).map_err(|e| failure(name, "parsing", e))?;
+    stored_weights::unpack(&mut proto);
+    Ok(proto)
+}
+
+fn from_proto(name: &str, proto: &ModelProto) -> Result<InferenceModel> {
+    tract_onnx::onnx().model_for_proto_model(proto).map_err(|e| failure(name, "parsing", e))
+}
+
 /// Parse a model file, its stored weights folded into float32 constants (`stored_weights`).
 fn parse(name: &str, bytes: &[u8]) -> Result<InferenceModel> {
-    let onnx = tract_onnx::onnx();
-    let mut proto = onnx.proto_model_for_read(&mut Cursor::new(bytes)).map_err(|e| failure(name, "parsing", e))?;
-    stored_weights::unpack(&mut proto);
-    onnx.model_for_proto_model(&proto).map_err(|e| failure(name, "parsing", e))
+    from_proto(name, &read_proto(name, bytes)?)
 }
 
 /// Parse, type and optimise one model. `input_shape`, when given, pins input 0 to a concrete
@@ -101,7 +111,12 @@ pub struct ShapedPlans {
 
 impl ShapedPlans {
     pub fn load(name: &str, bytes: &[u8]) -> Result<Self> {
-        let model = parse(name, bytes)?;
+        Self::from_proto(name, &read_proto(name, bytes)?)
+    }
+
+    /// From a model's protobuf, as read (`read_proto`) or rewritten.
+    pub fn from_proto(name: &str, proto: &ModelProto) -> Result<Self> {
+        let model = from_proto(name, proto)?;
         Ok(ShapedPlans {
             name: name.to_string(),
             model,

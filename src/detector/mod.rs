@@ -13,6 +13,7 @@ pub mod writing;
 use crate::error::{Error, Result};
 use crate::geometry::Quad;
 use crate::onnx::{self, ShapedPlans};
+use crate::transposed_graph;
 use image::RgbImage;
 use postprocess::ProbMap;
 use tract_onnx::prelude::*;
@@ -37,6 +38,10 @@ pub struct Region {
 pub struct Detector {
     /// one optimised plan per working size met (page aspect ratios, the live preview's size)
     plans: ShapedPlans,
+    /// the same network turned over its diagonal (`transposed_graph`): a canvas taller than wide
+    /// runs through it transposed, where tract's depthwise layers take their vectorised path; None
+    /// where the graph has a node that does not commute with the transpose
+    tall: Option<ShapedPlans>,
     pub config: DetectorConfig,
 }
 
@@ -45,7 +50,13 @@ impl Detector {
         if !config.long_side.is_multiple_of(32) || config.stride == 0 {
             return Err(Error::model("detector: long_side must be a multiple of 32 and stride positive"));
         }
-        Ok(Detector { plans: ShapedPlans::load("detector.onnx", bytes)?.spread_over_cores(), config })
+        let proto = onnx::read_proto("detector.onnx", bytes)?;
+        let plans = ShapedPlans::from_proto("detector.onnx", &proto)?.spread_over_cores();
+        let tall = match transposed_graph::transpose(&proto) {
+            Some(turned) => Some(ShapedPlans::from_proto("detector.onnx (transposed)", &turned)?.spread_over_cores()),
+            None => None,
+        };
+        Ok(Detector { plans, tall, config })
     }
 
     /// Regions in the coordinates of `img`, sorted in reading order.
@@ -56,7 +67,7 @@ impl Detector {
     /// Detection at a chosen working size (the live preview uses a smaller one).
     pub fn detect_at(&self, img: &RgbImage, long_side: u32) -> Result<Vec<Region>> {
         let input = self.prepare(img, long_side)?;
-        let map = self.infer(&input)?;
+        let map = self.infer_tensor(input.tensor, input.transposed)?;
         Ok(self.locate(input.scale, input.image_size, &map))
     }
 
@@ -64,32 +75,50 @@ impl Detector {
     /// multiples of 32, as the model's planar RGB input.
     pub fn prepare(&self, img: &RgbImage, long_side: u32) -> Result<DetectorInput> {
         let (small, scale) = scale::to_working_size(img, long_side);
-        let tensor = model_input(&small)?;
-        Ok(DetectorInput { tensor, scale, image_size: img.dimensions() })
+        let (tensor, transposed) = self.model_input(&small)?;
+        Ok(DetectorInput { tensor, transposed, scale, image_size: img.dimensions() })
     }
 
     /// Stage 2: the model: probability of "formula core" at 1/stride resolution.
     pub fn infer(&self, input: &DetectorInput) -> Result<ProbMap> {
-        self.infer_tensor(&input.tensor)
+        self.infer_tensor(input.tensor.clone(), input.transposed)
     }
 
     /// The probability map of one band of a canvas (`bands::Band::image`, already at the working
     /// size): what a worker of the browser's pool computes for the worker reading the page.
     pub fn band_map(&self, band: &RgbImage) -> Result<ProbMap> {
-        self.infer_tensor(&model_input(band)?)
+        let (tensor, transposed) = self.model_input(band)?;
+        self.infer_tensor(tensor, transposed)
     }
 
-    fn infer_tensor(&self, tensor: &Tensor) -> Result<ProbMap> {
-        let shape = tensor.shape().to_vec();
-        let plan = self.plans.plan(&[&shape])?;
-        let out = plan.run(tvec!(tensor.clone().into())).map_err(|e| Error::model(format!("detector: {e}")))?;
-        let prob = onnx::output_f32(&out, 0, "detector")?;
+    /// The model's input for an image already at the working size (`model_input`): transposed where
+    /// the canvas is taller than wide and the network has a transposed twin (`tall`), which it then
+    /// runs through; and whether it is.
+    fn model_input(&self, img: &RgbImage) -> Result<(Tensor, bool)> {
+        let transposed = self.tall.is_some() && padded(img.height()) > padded(img.width());
+        Ok((model_input(img, transposed)?, transposed))
+    }
+
+    /// The probability map of the canvas `tensor` is the model input of (transposed, in which case the
+    /// map is turned back).
+    fn infer_tensor(&self, tensor: Tensor, transposed: bool) -> Result<ProbMap> {
         let s = self.config.stride as usize;
-        let (mw, mh) = (shape[3] / s, shape[2] / s);
-        if prob.len() != mw * mh {
-            return Err(Error::model(format!("detector output has {} values, expected {mw}x{mh}", prob.len())));
+        let (rows, columns) = (tensor.shape()[2] / s, tensor.shape()[3] / s);
+        let (plans, kind) = match (&self.tall, transposed) {
+            (Some(tall), true) => (tall, "detector (transposed)"),
+            (None, true) => return Err(Error::model("detector: a transposed input, and no transposed network")),
+            (_, false) => (&self.plans, "detector"),
+        };
+        let plan = plans.plan(&[tensor.shape()])?;
+        let out = plan.run(tvec!(tensor.into())).map_err(|e| Error::model(format!("{kind}: {e}")))?;
+        let prob = onnx::output_f32(&out, 0, kind)?;
+        if prob.len() != rows * columns {
+            return Err(Error::model(format!("{kind} output has {} values, expected {columns}x{rows}", prob.len())));
         }
-        Ok(ProbMap { width: mw, height: mh, data: prob })
+        Ok(match transposed {
+            true => ProbMap { width: rows, height: columns, data: transpose_plane(&prob, columns, rows) },
+            false => ProbMap { width: columns, height: rows, data: prob },
+        })
     }
 
     /// Stage 3: the map's formula cores as quads in the photo's pixels, in reading order (`scale`:
@@ -108,24 +137,52 @@ impl Detector {
     }
 }
 
+/// A `width` x `height` plane (row-major) turned over its diagonal: `height` x `width`.
+fn transpose_plane(plane: &[f32], width: usize, height: usize) -> Vec<f32> {
+    let mut turned = vec![0f32; plane.len()];
+    for y in 0..height {
+        for x in 0..width {
+            turned[x * height + y] = plane[y * width + x];
+        }
+    }
+    turned
+}
+
+/// A side padded to the model's grid: the model downsamples by 32.
+fn padded(side: u32) -> u32 {
+    side.div_ceil(32) * 32
+}
+
 /// The model's input for an image already at the working size: planar RGB in [0, 1], padded with
-/// white paper to multiples of 32 (the model downsamples by 32).
-fn model_input(img: &RgbImage) -> Result<Tensor> {
-    let (pw, ph) = (img.width().div_ceil(32) * 32, img.height().div_ceil(32) * 32);
-    let mut data = vec![1.0f32; 3 * (pw * ph) as usize];
-    let plane = (pw * ph) as usize;
+/// white paper to multiples of 32; with `transposed`, height and width swapped (the pixel at
+/// (x, y) at (y, x)), for the transposed network.
+fn model_input(img: &RgbImage, transposed: bool) -> Result<Tensor> {
+    let (pw, ph) = (padded(img.width()) as usize, padded(img.height()) as usize);
+    let plane = pw * ph;
+    let mut data = vec![1.0f32; 3 * plane];
+    // the flat index of pixel (x, y) in a plane
+    let at = |x: usize, y: usize| match transposed {
+        true => x * ph + y,
+        false => y * pw + x,
+    };
     for (x, y, p) in img.enumerate_pixels() {
-        let i = (y * pw + x) as usize;
+        let i = at(x as usize, y as usize);
         for c in 0..3 {
             data[c * plane + i] = p.0[c] as f32 / 255.0;
         }
     }
-    onnx::tensor_f32(&[1, 3, ph as usize, pw as usize], &data)
+    let shape = match transposed {
+        true => [1, 3, pw, ph],
+        false => [1, 3, ph, pw],
+    };
+    onnx::tensor_f32(&shape, &data)
 }
 
 /// The detector's model input for one photo, and what maps its output back to the photo.
 pub struct DetectorInput {
     pub tensor: Tensor,
+    /// `tensor` is the canvas transposed, for the detector's transposed network
+    pub transposed: bool,
     /// working size / photo size
     pub scale: f32,
     /// the photo's width and height
