@@ -10,6 +10,7 @@ pub mod error;
 pub mod geometry;
 pub mod input;
 pub mod latex;
+pub mod middle_broadcast;
 pub mod models;
 pub mod onnx;
 pub mod orientation;
