@@ -4,8 +4,8 @@
 //!    page is detected again turned), cut their crops from the full-resolution photo;
 //! 2. **read the crops**: whoever drives the read: `Engine::read` on the machine's cores
 //!    (`parallel::map`), the browser's worker pool across workers (`www/engine-client.js`); on a
-//!    page turned a quarter, its largest formulas first (`FIRST_LOOK`): turned the wrong quarter,
-//!    it is upside down, and their upside-down probe may already say so;
+//!    page that may be upside down (turned a quarter, or upright with a layout that does not say
+//!    so), its largest formulas first (`FIRST_LOOK`): their upside-down probe may already say it is;
 //! 3. **half-turn check** (`supply`): when the page's text lines do not show it upright, the largest
 //!    formulas' crops turned round are handed out to be read too, and their confidence decides;
 //! 4. a page found upside down is located again turned round (in bands where the small-print look
@@ -28,11 +28,15 @@ use std::borrow::Cow;
 
 /// The half-turn check reads this many of the largest formulas both ways up.
 const HALF_TURN_PROBES: usize = 3;
-/// A page turned a quarter has this many of its largest formulas read first. The quarter a page on
-/// its side is turned by first is a guess half the time wrong (of the bench's 6 quarter-turned
-/// worksheets, all 6 were then found upside down and every crop read twice); where these formulas'
+/// A page that may be upside down has this many of its largest formulas read first; where their
 /// upside-down probe is already sure (`PROBE_SURE`), the page is turned round before the rest are
-/// read. Even, so that the pool's 2 workers end the first look together.
+/// read, rather than after every crop was read the wrong way up. The quarter a page on its side is
+/// turned by first is a guess half the time wrong (of the bench's 6 quarter-turned worksheets, all
+/// 6 were then found upside down); an upright page is looked at first so unless its text lines say
+/// it is upright (`orientation::lines_say_half_turned`): of the bench's 30 worksheets, the 4 read
+/// upside down gave a first look 6.0-12.0 of evidence, the upright ones at most -4.0, and the
+/// layout called none of the 4 upright. Even, so that the pool's 2 workers end the first look
+/// together.
 const FIRST_LOOK: usize = 4;
 
 /// When the recognizer's confidence turns a page round: read turned round, the probes' mean confidence
@@ -85,8 +89,8 @@ enum Step {
         turned_round: bool,
         first: Vec<(usize, RegionRead)>,
     },
-    /// a page turned a quarter: the crops of its largest regions (`picked`, in region order) first
-    /// (`FIRST_LOOK`)
+    /// a page that may be upside down: the crops of its largest regions (`picked`, in region order)
+    /// first (`FIRST_LOOK`)
     FirstLook {
         picked: Vec<usize>,
     },
@@ -125,6 +129,8 @@ pub struct PageRead<'a> {
     reading_since: f64,
     /// detection time within that stretch: a page turned round located again whole
     redetect_ms: f64,
+    /// what the text lines said of the page at a turn (`layout`), asked once per turn
+    layout_seen: Option<(PageTurn, Option<bool>)>,
 }
 
 impl Engine {
@@ -175,6 +181,7 @@ impl Engine {
             work,
             reading_since: now_ms(),
             redetect_ms: 0.0,
+            layout_seen: None,
         };
         if matches!(page.step, Step::Regions { .. }) {
             page.begin_reading();
@@ -294,7 +301,7 @@ impl<'a> PageRead<'a> {
                     .zip(readings.into_iter().zip(crops))
                     .map(|(&i, (reading, crop))| (i, self.region_read(i, reading, crop)))
                     .collect();
-                let layout = orientation::lines_say_half_turned(&self.photo, self.turn);
+                let layout = self.layout();
                 let reads: Vec<&RegionRead> = first.iter().map(|(_, r)| r).collect();
                 if half_turn_evidence(&reads, layout).is_some_and(|evidence| evidence > PROBE_SURE) {
                     self.turn_round(engine)?;
@@ -340,11 +347,14 @@ impl<'a> PageRead<'a> {
         self.settle_empty(engine)
     }
 
-    /// The located regions' crops to read (step 2): on a page turned a quarter with more formulas
-    /// than a first look reads, the largest first (`FIRST_LOOK`); otherwise all of them.
+    /// The located regions' crops to read (step 2): on a page that may be upside down (turned a
+    /// quarter, or upright where its text lines do not say it is) with more formulas than a first
+    /// look reads, the largest first (`FIRST_LOOK`); otherwise all of them.
     fn begin_reading(&mut self) {
         let quarter = matches!(self.turn, PageTurn::Cw90 | PageTurn::Cw270);
-        if self.opts.auto_rotate && quarter && self.regions.len() > FIRST_LOOK {
+        let may_be_upside_down =
+            self.opts.auto_rotate && self.regions.len() > FIRST_LOOK && (quarter || self.layout() != Some(false));
+        if may_be_upside_down {
             let mut picked = largest(&self.regions, |r| &r.quad, FIRST_LOOK);
             picked.sort_unstable();
             self.pending =
@@ -353,6 +363,19 @@ impl<'a> PageRead<'a> {
         } else {
             self.pending = crops_of(&self.photo, &self.regions);
             self.step = Step::Regions { turned_round: false, first: Vec::new() };
+        }
+    }
+
+    /// Whether the page's text lines say it is upside down at its present turn
+    /// (`orientation::lines_say_half_turned`), worked out once per turn.
+    fn layout(&mut self) -> Option<bool> {
+        match self.layout_seen {
+            Some((turn, layout)) if turn == self.turn => layout,
+            _ => {
+                let layout = orientation::lines_say_half_turned(&self.photo, self.turn);
+                self.layout_seen = Some((self.turn, layout));
+                layout
+            }
         }
     }
 
@@ -381,7 +404,7 @@ impl<'a> PageRead<'a> {
     /// The layout alone misreads some upright pages (a right-aligned table or answer column), so it
     /// only tilts the comparison.
     fn check_half_turn(&mut self, engine: &Engine) -> Result<()> {
-        let layout = orientation::lines_say_half_turned(&self.photo, self.turn);
+        let layout = self.layout();
         // formulas the recognizer read something in: nothing else says which way up the page is
         let read: Vec<&RegionRead> = self.reads.iter().filter(|r| !r.latex.is_empty()).collect();
         if let Some(evidence) = half_turn_evidence(&read, layout) {

@@ -104,7 +104,10 @@ fn a_page_read_with_its_small_print_look_in_bands_reads_the_same_formulas() {
     assert_eq!(steps.pending_bands().len(), 2);
     steps.supply_maps(&engine, maps).unwrap();
     assert!(steps.pending_bands().is_empty());
-    assert_eq!(steps.pending().len(), banded.formulas.len());
+    // the crops are pending now: the four largest first (a first look: the page's text lines do not
+    // say it is upright, page_read::FIRST_LOOK)
+    assert!(banded.formulas.len() > 4);
+    assert_eq!(steps.pending().len(), 4);
     let again = steps.supply_maps(&engine, Vec::new()).unwrap_err();
     assert_eq!(again.kind, ErrorKind::BadInput, "no bands are pending any more");
 }

@@ -95,6 +95,22 @@ fn the_upside_down_probe_turns_the_page_round_without_reading_crops_turned_round
 }
 
 #[test]
+fn an_upright_page_found_upside_down_by_a_first_look_is_turned_round_before_the_rest_are_read() {
+    // the worksheet upside down, found at turn 0: its text lines do not say it is upright, so its
+    // four largest formulas are read first, and their upside-down probe turns it round
+    let (engine, page) = (engine(), upside_down_worksheet());
+    let opts = ReadOptions { threads: 1, ..ReadOptions::default() };
+    let (result, sizes) = read_in_steps(&engine, &page, &opts);
+    assert_eq!(result.rotation, 180, "{:?}", summary(&result));
+    assert_eq!(sizes.len(), 2, "{sizes:?}");
+    assert_eq!(sizes[0], 4, "{sizes:?}");
+    assert!(result.formulas.len() > 4, "{:?}", summary(&result));
+    // only the first look was read upside down
+    assert_eq!(result.work.crops_read as usize, 4 + sizes[1], "{:?}", result.work);
+    assert_eq!(summary(&result), summary(&engine.read(&page, &opts).unwrap()));
+}
+
+#[test]
 fn crops_read_on_several_threads_give_the_same_page() {
     let engine = engine();
     let page = upside_down_worksheet();
