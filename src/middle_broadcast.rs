@@ -20,6 +20,10 @@ use tract_onnx::pb::{
     TensorProto,
 };
 
+/// The largest middle axis a row is repeated over by a product (the decoder's 256 slots; a file
+/// declaring more is left as it is rather than trusted with an allocation of its size).
+const MAX_SLOTS: i64 = 1 << 16;
+
 /// Rewrite every such `Add` of `model`; returns how many were rewritten.
 pub fn rewrite(model: &mut ModelProto) -> usize {
     let Some(graph) = model.graph.as_mut() else { return 0 };
@@ -72,7 +76,8 @@ fn middle_axis(graph: &tract_onnx::pb::GraphProto, name: &str) -> Option<i64> {
     let Some(Value::TensorType(tensor)) = input.r#type.as_ref()?.value.as_ref() else { return None };
     match tensor.shape.as_ref()?.dim.as_slice() {
         [_, middle, _] => match middle.value {
-            Some(Dim::DimValue(n)) if n > 1 => Some(n),
+            // a file may declare any size: the ones are made for sizes a model can have
+            Some(Dim::DimValue(n)) if (2..=MAX_SLOTS).contains(&n) => Some(n),
             _ => None,
         },
         _ => None,

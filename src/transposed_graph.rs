@@ -82,9 +82,10 @@ fn spatially_constant(dims: &[i64]) -> bool {
 /// A convolution kernel [out, in, kh, kw] becomes [out, in, kw, kh].
 fn transpose_kernel(t: &mut TensorProto) -> Option<()> {
     let [o, i, kh, kw] = <[i64; 4]>::try_from(t.dims.as_slice()).ok()?;
+    // the values' count is the dimensions' product (checked there), so these stay in bounds
     let values = float_values(t)?;
     let (kh, kw) = (usize::try_from(kh).ok()?, usize::try_from(kw).ok()?);
-    let planes = usize::try_from(o * i).ok()?;
+    let planes = usize::try_from(o.checked_mul(i)?).ok()?;
     let mut turned = vec![0f32; values.len()];
     for p in 0..planes {
         let (from, to) = (&values[p * kh * kw..(p + 1) * kh * kw], &mut turned[p * kh * kw..(p + 1) * kh * kw]);
@@ -147,8 +148,9 @@ fn float_values(t: &TensorProto) -> Option<Vec<f32>> {
         true => t.float_data.clone(),
         false => t.raw_data.chunks_exact(4).map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]])).collect(),
     };
-    let n: i64 = t.dims.iter().product();
-    (values.len() as i64 == n).then_some(values)
+    // a file may claim any dimensions: their product is checked, not trusted
+    let n = t.dims.iter().try_fold(1usize, |n, &d| usize::try_from(d).ok().and_then(|d| n.checked_mul(d)))?;
+    (values.len() == n).then_some(values)
 }
 
 #[cfg(test)]
