@@ -1,5 +1,8 @@
 """Seed inputs for the stored_weights fuzz target (scripts/fuzz.sh): small ONNX graphs whose weights are
-stored as int8 with scales and as float16, the two storages the engine folds at load.
+stored as int8 with scales and as float16, the two storages the engine folds at load; one a detector in
+small (convolutions, a depthwise one, a 2x resize: what src/transposed_graph.rs turns over), one a
+decoder's attention add (a graph input [b, slots, d] plus a Gemm's row unsqueezed at axis 1: what
+src/middle_broadcast.rs makes a product).
 
     python3 fuzz/seed_models.py OUT_DIR"""
 import os
@@ -26,6 +29,37 @@ def small_model(seed):
     return helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)])
 
 
+def small_detector(seed):
+    rng = np.random.default_rng(seed)
+    k = rng.normal(size=(4, 3, 3, 3)).astype(np.float32)
+    d = rng.normal(size=(4, 1, 5, 5)).astype(np.float32)
+    scales = np.array([1, 1, 2, 2], np.float32)
+    nodes = [helper.make_node("Conv", ["x", "k"], ["a"], pads=[1, 1, 1, 1], strides=[2, 2]),
+             helper.make_node("Relu", ["a"], ["b"]),
+             helper.make_node("Conv", ["b", "d"], ["c"], pads=[2, 2, 2, 2], group=4),
+             helper.make_node("Resize", ["c", "", "scales"], ["e"], mode="nearest"),
+             helper.make_node("Sigmoid", ["e"], ["y"])]
+    graph = helper.make_graph(nodes, "g", [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 3, "h", "w"])],
+                              [helper.make_tensor_value_info("y", TensorProto.FLOAT, [1, 4, "h", "w"])],
+                              [numpy_helper.from_array(k, "k"), numpy_helper.from_array(d, "d"),
+                               numpy_helper.from_array(scales, "scales")])
+    return helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)])
+
+
+def small_attention(seed):
+    rng = np.random.default_rng(seed)
+    q = rng.normal(size=(8, 8)).astype(np.float32)
+    nodes = [helper.make_node("Gemm", ["h", "q"], ["g"]),
+             helper.make_node("Unsqueeze", ["g", "axes"], ["u"]),
+             helper.make_node("Add", ["keys", "u"], ["s"]),
+             helper.make_node("Tanh", ["s"], ["y"])]
+    graph = helper.make_graph(nodes, "g", [helper.make_tensor_value_info("h", TensorProto.FLOAT, ["b", 8]),
+                                           helper.make_tensor_value_info("keys", TensorProto.FLOAT, ["b", 6, 8])],
+                              [helper.make_tensor_value_info("y", TensorProto.FLOAT, ["b", 6, 8])],
+                              [numpy_helper.from_array(q, "q"), numpy_helper.from_array(np.array([1], np.int64), "axes")])
+    return helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)])
+
+
 if __name__ == "__main__":
     out = sys.argv[1]
     os.makedirs(out, exist_ok=True)
@@ -33,3 +67,6 @@ if __name__ == "__main__":
         for kind, store in (("int8", models_int8.to_int8_storage), ("fp16", models_fp16.to_fp16_storage)):
             with open(os.path.join(out, f"{kind}-{seed}.onnx"), "wb") as fh:
                 fh.write(store(small_model(seed)).SerializeToString())
+        for name, make in (("detector", small_detector), ("attention", small_attention)):
+            with open(os.path.join(out, f"{name}-{seed}.onnx"), "wb") as fh:
+                fh.write(make(seed).SerializeToString())
