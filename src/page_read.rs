@@ -306,10 +306,8 @@ impl<'a> PageRead<'a> {
                 if half_turn_evidence(&reads, layout).is_some_and(|evidence| evidence > PROBE_SURE) {
                     self.turn_round(engine)?;
                 } else {
-                    self.pending = (0..self.regions.len())
-                        .filter(|i| !picked.contains(i))
-                        .map(|i| rectify::crop_for_recognition(&self.photo, &self.regions[i].quad))
-                        .collect();
+                    let rest: Vec<usize> = (0..self.regions.len()).filter(|i| !picked.contains(i)).collect();
+                    self.pending = self.crops_at(&rest);
                     self.step = Step::Regions { turned_round: false, first };
                 }
             }
@@ -357,13 +355,17 @@ impl<'a> PageRead<'a> {
         if may_be_upside_down {
             let mut picked = largest(&self.regions, |r| &r.quad, FIRST_LOOK);
             picked.sort_unstable();
-            self.pending =
-                picked.iter().map(|&i| rectify::crop_for_recognition(&self.photo, &self.regions[i].quad)).collect();
+            self.pending = self.crops_at(&picked);
             self.step = Step::FirstLook { picked };
         } else {
             self.pending = crops_of(&self.photo, &self.regions);
             self.step = Step::Regions { turned_round: false, first: Vec::new() };
         }
+    }
+
+    /// The crops of the regions at `indices`, in that order.
+    fn crops_at(&self, indices: &[usize]) -> Vec<RgbImage> {
+        indices.iter().map(|&i| rectify::crop_for_recognition(&self.photo, &self.regions[i].quad)).collect()
     }
 
     /// Whether the page's text lines say it is upside down at its present turn

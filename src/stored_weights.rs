@@ -102,8 +102,8 @@ fn stored_values(t: &TensorProto) -> Option<Folded> {
     (values.len() == n).then(|| Folded { dims: t.dims.clone(), values })
 }
 
-/// The values of a float32 initializer.
-fn float_values(t: &TensorProto) -> Option<Vec<f32>> {
+/// The values of a float32 initializer (any claimed dimensions: their product is checked).
+pub(crate) fn float_values(t: &TensorProto) -> Option<Vec<f32>> {
     let n = element_count(&t.dims)?;
     if !inline(t) || t.data_type != DataType::Float as i32 {
         return None;

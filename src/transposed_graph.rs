@@ -13,7 +13,8 @@
 //! Only graphs whose every node is known to commute are turned (`transpose`); anything else gives
 //! None and the caller runs the graph as it is.
 
-use tract_onnx::pb::{tensor_proto::DataType, ModelProto, NodeProto, TensorProto};
+use crate::stored_weights::float_values;
+use tract_onnx::pb::{ModelProto, NodeProto, TensorProto};
 
 /// Ops that act on each pixel alone (or on channels only), so commute with a transpose of the
 /// spatial axes as they are, provided their constant operands do not vary along them.
@@ -139,24 +140,11 @@ fn swap_declared_sides(value: &mut tract_onnx::pb::ValueInfoProto) {
     }
 }
 
-/// The values of a float32 constant.
-fn float_values(t: &TensorProto) -> Option<Vec<f32>> {
-    if t.data_type != DataType::Float as i32 || t.data_location.unwrap_or(0) != 0 {
-        return None;
-    }
-    let values: Vec<f32> = match t.raw_data.is_empty() {
-        true => t.float_data.clone(),
-        false => t.raw_data.chunks_exact(4).map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]])).collect(),
-    };
-    // a file may claim any dimensions: their product is checked, not trusted
-    let n = t.dims.iter().try_fold(1usize, |n, &d| usize::try_from(d).ok().and_then(|d| n.checked_mul(d)))?;
-    (values.len() == n).then_some(values)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use tract_onnx::pb::{
+        tensor_proto::DataType,
         tensor_shape_proto::{dimension::Value as Dim, Dimension},
         type_proto::{Tensor as TensorType, Value},
         AttributeProto, GraphProto, OperatorSetIdProto, TensorShapeProto, TypeProto, ValueInfoProto,
