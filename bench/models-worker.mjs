@@ -16,7 +16,12 @@ const tensors = {};
 
 const f32 = async (name) => new Float32Array(await (await fetch(TENSORS + name)).arrayBuffer());
 const bytes = async (name) => new Uint8Array(await (await fetch(MODELS + name)).arrayBuffer());
-const tile = (v, b) => { const o = new Float32Array(v.length * b); for (let i = 0; i < b; i++) o.set(v, i * v.length); return o; };
+/** [rows, cols] row-major -> [cols, rows] (the decoder takes the crop's keys as [A, S]). */
+const transpose = (v, rows, cols) => {
+  const o = new Float32Array(v.length);
+  for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) o[c * rows + r] = v[r * cols + c];
+  return o;
+};
 
 async function setUp() {
   shapes = await (await fetch(TENSORS + 'shapes.json')).json();
@@ -60,17 +65,18 @@ function runners(model) {
   const b = Number(model.split('-b')[1]); // decoder-b3: one step for a beam of 3
   const { hidden: H, slots: S, bos } = shapes.decoder;
   const [, D] = shapes.memory, [, A] = shapes.keys;
+  // the crop's memory and transposed keys once for the beam, as the engine gives them
   const hidden = new Float32Array(b * H), coverage = new Float32Array(b * S);
-  const memory = tile(tensors.memory, b), keys = tile(tensors.keys, b);
+  const memory = tensors.memory, keysT = transpose(tensors.keys, S, A);
   const tokens = new Int32Array(b).fill(bos);
   const feeds = () => ({
     token: new ort.Tensor('int64', BigInt64Array.from(tokens, (t) => BigInt(t)), [b]),
     hidden: new ort.Tensor('float32', hidden, [b, H]),
     coverage: new ort.Tensor('float32', coverage, [b, S]),
-    memory: new ort.Tensor('float32', memory, [b, S, D]),
-    keys: new ort.Tensor('float32', keys, [b, S, A]),
+    memory: new ort.Tensor('float32', memory, [S, D]),
+    keys_t: new ort.Tensor('float32', keysT, [A, S]),
   });
-  return [() => tract.decoder(tokens, hidden, coverage, memory, keys, S), () => flatOrt(sessions.decoder, feeds())];
+  return [() => tract.decoder(tokens, hidden, coverage, memory, keysT, S), () => flatOrt(sessions.decoder, feeds())];
 }
 
 async function run(model, runs) {

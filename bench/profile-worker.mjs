@@ -1,5 +1,5 @@
 // Worker side of bench/profile.mjs: tract's time per kind of operation for the detector and the encoder,
-// in wasm, with the bench-api build (bench/out/pkg) and the app's models (www/models). Knobs (tract's
+// and per node for one decoder step, in wasm, with the bench-api build (bench/out/pkg) and the app's models (www/models). Knobs (tract's
 // TRACT_* settings) are set before the models are planned.
 import init, { ModelBench } from '/bench/out/pkg/mathsnap.js';
 
@@ -16,6 +16,11 @@ self.onmessage = async (e) => {
     const [det, enc, dec] = await Promise.all(names.map((n) => bytes('/www/models/' + n)));
     const models = new ModelBench(det, enc, dec);
     const out = { knobs: set, encoder: JSON.parse(models.profileEncoder(pattern(64 * 256), runs)) };
+    // one decoder step for a beam of 3 at the start of a reading, per node (the crop's memory and
+    // transposed keys once for the beam, as the engine gives them)
+    const [S, D, A, H, b] = [256, 160, 128, 256, 3];
+    out['decoder step, beam 3'] = JSON.parse(models.profileDecoder(new Int32Array(b).fill(1), new Float32Array(b * H),
+      pattern(b * S).map((v) => v * 0.01), pattern(S * D), pattern(A * S), S, runs * 10));
     for (const [h, w] of detectorShapes) {
       out[`detector ${h}x${w}`] = JSON.parse(models.profileDetector(pattern(3 * h * w), h, w, Math.max(2, runs >> 2)));
     }

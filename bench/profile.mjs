@@ -1,6 +1,7 @@
 // Where tract-wasm spends its time, per kind of operation (OptMatMul, DepthWiseConv, ...), for the
-// detector at the page and preview sizes and for the encoder, in headless Chromium. Needs the bench
-// build (bash bench/build_wasm.sh) and the app's models (scripts/build_web.sh).
+// detector at the page and preview sizes and for the encoder, and per node for one decoder step, in
+// headless Chromium. Needs the bench build (bash bench/build_wasm.sh) and the app's models
+// (scripts/build_web.sh).
 //   node bench/profile.mjs [--runs N] [--knob NAME=VALUE ...]
 // Each --knob sets one of tract's TRACT_* knobs for a second profile, printed after the plain one.
 import path from 'node:path';
@@ -30,7 +31,8 @@ try {
     console.log(set.length ? `knobs: ${r.out.knobs.map(([k, v, ok]) => `${k}=${v}${ok ? '' : ' (unknown)'}`).join(', ')}` : 'tract defaults');
     for (const [model, p] of Object.entries(r.out)) {
       if (!p.total) continue;
-      console.log(`  ${model}: ${p.total.toFixed(1)} ms  ` + p.ops.slice(0, 6).map(([op, ms]) => `${op} ${ms.toFixed(1)}`).join(', '));
+      const ms = (v) => v.toFixed(v < 1 ? 3 : 1);
+      console.log(`  ${model}: ${ms(p.total)} ms  ` + p.ops.slice(0, process.env.PROFILE_OPS ? Number(process.env.PROFILE_OPS) : 8).map(([op, t]) => `${op} ${ms(t)}`).join(', '));
     }
   }
 } finally {

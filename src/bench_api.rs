@@ -52,20 +52,54 @@ impl ModelBench {
         flat(&self.encoder.run(tvec!(x.into())).map_err(js_err)?)
     }
 
-    /// One step for b hypotheses -> logprobs, hidden, coverage, flattened.
-    #[allow(clippy::too_many_arguments)]
+    /// One step for b hypotheses -> logprobs, hidden, coverage, flattened. The crop's memory [S, D]
+    /// and keys transposed [A, S] are given once for the batch, as the engine gives them.
     pub fn decoder(
         &self,
         tokens: &[i32],
         hidden: &[f32],
         coverage: &[f32],
         memory: &[f32],
-        keys: &[f32],
+        keys_t: &[f32],
         slots: usize,
     ) -> Result<Vec<f32>, JsValue> {
+        let (plan, inputs) = self.decoder_step(tokens, hidden, coverage, memory, keys_t, slots)?;
+        flat(&plan.run(inputs).map_err(js_err)?)
+    }
+
+    /// Per-node profile of one decoder step (inputs as `decoder`), keyed "op (node)".
+    #[wasm_bindgen(js_name = profileDecoder)]
+    pub fn profile_decoder(
+        &self,
+        tokens: &[i32],
+        hidden: &[f32],
+        coverage: &[f32],
+        memory: &[f32],
+        keys_t: &[f32],
+        slots: usize,
+        runs: usize,
+    ) -> Result<String, JsValue> {
+        let (plan, inputs) = self.decoder_step(tokens, hidden, coverage, memory, keys_t, slots)?;
+        profile_plan(&plan, inputs, runs, |node| format!("{} ({})", node.op().name(), node.name))
+    }
+}
+
+impl ModelBench {
+    fn decoder_step(
+        &self,
+        tokens: &[i32],
+        hidden: &[f32],
+        coverage: &[f32],
+        memory: &[f32],
+        keys_t: &[f32],
+        slots: usize,
+    ) -> Result<(Plan, TVec<TValue>), JsValue> {
         let b = tokens.len();
-        let (h, d, a) = (hidden.len() / b, memory.len() / (b * slots), keys.len() / (b * slots));
-        let shapes: [&[usize]; 5] = [&[b], &[b, h], &[b, slots], &[b, slots, d], &[b, slots, a]];
+        if b == 0 || slots == 0 {
+            return Err(js_err("a decoder step needs hypotheses and slots"));
+        }
+        let (h, d, a) = (hidden.len() / b, memory.len() / slots, keys_t.len() / slots);
+        let shapes: [&[usize]; 5] = [&[b], &[b, h], &[b, slots], &[slots, d], &[a, slots]];
         let plan = self.decoder.plan(&shapes).map_err(|e| js_err(e.message))?;
         let t: Vec<i64> = tokens.iter().map(|&t| t as i64).collect();
         let inputs = tvec!(
@@ -73,9 +107,9 @@ impl ModelBench {
             Tensor::from_shape(shapes[1], hidden).map_err(js_err)?.into(),
             Tensor::from_shape(shapes[2], coverage).map_err(js_err)?.into(),
             Tensor::from_shape(shapes[3], memory).map_err(js_err)?.into(),
-            Tensor::from_shape(shapes[4], keys).map_err(js_err)?.into()
+            Tensor::from_shape(shapes[4], keys_t).map_err(js_err)?.into()
         );
-        flat(&plan.run(inputs).map_err(js_err)?)
+        Ok((plan, inputs))
     }
 }
 
@@ -91,9 +125,15 @@ fn perf_now() -> f64 {
         .unwrap_or_else(js_sys::Date::now)
 }
 
-/// Milliseconds per run spent in each kind of operation of `plan` on `inputs`, over `runs` runs
-/// after one warm-up, as JSON `{"total": ms, "ops": [[name, ms], ...]}`, slowest first.
-fn profile_plan(plan: &Plan, inputs: TVec<TValue>, runs: usize) -> Result<String, JsValue> {
+/// Milliseconds per run spent in each kind of operation of `plan` on `inputs` (or whatever `key`
+/// groups nodes by), over `runs` runs after one warm-up, as JSON `{"total": ms, "ops": [[name, ms],
+/// ...]}`, slowest first.
+fn profile_plan(
+    plan: &Plan,
+    inputs: TVec<TValue>,
+    runs: usize,
+    key: impl Fn(&TypedNode) -> String,
+) -> Result<String, JsValue> {
     use std::collections::HashMap;
     let mut state = tract_onnx::tract_core::plan::SimpleState::new(plan).map_err(js_err)?;
     let mut by_node: HashMap<usize, f64> = HashMap::new();
@@ -111,7 +151,7 @@ fn profile_plan(plan: &Plan, inputs: TVec<TValue>, runs: usize) -> Result<String
     }
     let mut by_op: HashMap<String, f64> = HashMap::new();
     for (id, ms) in by_node {
-        *by_op.entry(plan.model().node(id).op().name().to_string()).or_default() += ms / runs.max(1) as f64;
+        *by_op.entry(key(plan.model().node(id))).or_default() += ms / runs.max(1) as f64;
     }
     let mut ops: Vec<(String, f64)> = by_op.into_iter().collect();
     ops.sort_by(|a, b| b.1.total_cmp(&a.1));
@@ -133,13 +173,13 @@ impl ModelBench {
         let shape = [1, 3, h, w];
         let plan = self.detector.plan(&[&shape]).map_err(|e| js_err(e.message))?;
         let x = Tensor::from_shape(&shape, image).map_err(js_err)?;
-        profile_plan(&plan, tvec!(x.into()), runs)
+        profile_plan(&plan, tvec!(x.into()), runs, |node| node.op().name().to_string())
     }
 
     /// Per-operation profile of the encoder on [1,1,64,256].
     #[wasm_bindgen(js_name = profileEncoder)]
     pub fn profile_encoder(&self, image: &[f32], runs: usize) -> Result<String, JsValue> {
         let x = Tensor::from_shape(&[1, 1, HEIGHT, WIDTH], image).map_err(js_err)?;
-        profile_plan(&self.encoder, tvec!(x.into()), runs)
+        profile_plan(&self.encoder, tvec!(x.into()), runs, |node| node.op().name().to_string())
     }
 }

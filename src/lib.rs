@@ -10,7 +10,6 @@ pub mod error;
 pub mod geometry;
 pub mod input;
 pub mod latex;
-pub mod middle_broadcast;
 pub mod models;
 pub mod onnx;
 pub mod orientation;
@@ -23,6 +22,8 @@ pub mod rectify;
 pub mod stats;
 pub mod stored_weights;
 pub mod stray_marks;
+#[cfg(test)]
+mod test_protos;
 pub mod transposed_graph;
 #[cfg(target_arch = "wasm32")]
 pub mod wasm;

@@ -1,7 +1,7 @@
 //! Loading ONNX files into tract plans, with errors that name the model.
 
 use crate::error::{Error, Result};
-use crate::{middle_broadcast, stored_weights};
+use crate::stored_weights;
 use std::io::Cursor;
 use std::sync::{Arc, Mutex};
 use tract_onnx::pb::ModelProto;
@@ -15,17 +15,11 @@ fn failure(name: &str, stage: &str, e: TractError) -> Error {
     Error::model(format!("model {name}: {stage} failed: {e}"))
 }
 
-/// Read a model file's protobuf, its stored weights folded into float32 constants (`stored_weights`)
-/// and, natively, its adds that repeat a row over a middle axis made products (`middle_broadcast`).
+/// Read a model file's protobuf, its stored weights folded into float32 constants (`stored_weights`).
 pub fn read_proto(name: &str, bytes: &[u8]) -> Result<ModelProto> {
     let mut proto =
         tract_onnx::onnx().proto_model_for_read(&mut Cursor::new(bytes)).map_err(|e| failure(name, "parsing", e))?;
     stored_weights::unpack(&mut proto);
-    // natively only: in wasm the product and the axis move it brings cost what the generic add
-    // did (Chromium A/B, bench/levers.md)
-    if cfg!(not(target_arch = "wasm32")) {
-        middle_broadcast::rewrite(&mut proto);
-    }
     Ok(proto)
 }
 
@@ -138,6 +132,11 @@ impl ShapedPlans {
     pub fn spread_over_cores(mut self) -> Self {
         self.run_options.executor = cores::executor();
         self
+    }
+
+    /// The rank the file declares for input `ix`, where it declares one.
+    pub fn input_rank(&self, ix: usize) -> Option<usize> {
+        self.model.input_fact(ix).ok()?.shape.rank().concretize().map(|r| r as usize)
     }
 
     /// The plan for these input shapes (one per model input, in order), optimised on first use.

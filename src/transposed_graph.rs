@@ -143,48 +143,9 @@ fn swap_declared_sides(value: &mut tract_onnx::pb::ValueInfoProto) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use tract_onnx::pb::{
-        tensor_proto::DataType,
-        tensor_shape_proto::{dimension::Value as Dim, Dimension},
-        type_proto::{Tensor as TensorType, Value},
-        AttributeProto, GraphProto, OperatorSetIdProto, TensorShapeProto, TypeProto, ValueInfoProto,
-    };
+    use crate::test_protos::{floats, ints, model, node, value};
+    use tract_onnx::pb::{AttributeProto, GraphProto};
     use tract_onnx::prelude::*;
-
-    fn floats(name: &str, dims: &[i64], values: &[f32]) -> TensorProto {
-        TensorProto {
-            name: name.into(),
-            dims: dims.to_vec(),
-            data_type: DataType::Float as i32,
-            raw_data: values.iter().flat_map(|v| v.to_le_bytes()).collect(),
-            ..Default::default()
-        }
-    }
-
-    fn ints(name: &str, values: &[i64]) -> AttributeProto {
-        AttributeProto { name: name.into(), ints: values.to_vec(), r#type: 7, ..Default::default() }
-    }
-
-    fn value(name: &str, dims: &[&str]) -> ValueInfoProto {
-        let dim = dims.iter().map(|d| Dimension { value: Some(Dim::DimParam(d.to_string())), ..Default::default() });
-        let shape = TensorShapeProto { dim: dim.collect() };
-        let tensor = TensorType { elem_type: DataType::Float as i32, shape: Some(shape) };
-        ValueInfoProto {
-            name: name.into(),
-            r#type: Some(TypeProto { value: Some(Value::TensorType(tensor)), ..Default::default() }),
-            ..Default::default()
-        }
-    }
-
-    fn node(op: &str, inputs: &[&str], output: &str, attribute: Vec<AttributeProto>) -> NodeProto {
-        NodeProto {
-            op_type: op.into(),
-            input: inputs.iter().map(|s| s.to_string()).collect(),
-            output: vec![output.into()],
-            attribute,
-            ..Default::default()
-        }
-    }
 
     /// Convolutions that tell height from width (a 3x2 kernel, unequal strides and pads, a
     /// dilation along one axis only), a depthwise one, a 2x nearest upsampling and pointwise
@@ -227,8 +188,7 @@ mod tests {
             output: vec![value("y", &["n", "c", "mh", "mw"])],
             ..Default::default()
         };
-        let opset = OperatorSetIdProto { domain: String::new(), version: 13 };
-        ModelProto { ir_version: 7, opset_import: vec![opset], graph: Some(graph), ..Default::default() }
+        model(graph)
     }
 
     fn run(model: &ModelProto, input: Tensor) -> Tensor {

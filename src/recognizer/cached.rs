@@ -96,7 +96,7 @@ pub(crate) fn advance(
     let s = rec.config.slots;
     // the crop's memory once, shared by the b hypotheses (cached_decoder.py: tiled, tract packed and
     // sliced it b times at every step)
-    let (memory, keys) = enc.for_batch(1, s)?;
+    let (memory, keys) = enc.as_batch_of_one(s)?;
     let plan = rec.decoder.plan(&[
         &[b],
         &[1],

@@ -106,9 +106,9 @@ pub struct Encoded {
     pub keys: Vec<f32>,
     pub memory_dim: usize,
     pub key_dim: usize,
-    /// memory and keys repeated for a batch of b hypotheses, built once per b and shared by
-    /// every decoder step (they are the two largest inputs, and constant for the crop)
-    batched: RefCell<Vec<(usize, TValue, TValue)>>,
+    /// the decoder's crop inputs as tensors, built on the first step and shared by every step and
+    /// hypothesis (they are its two largest inputs, and constant for the crop)
+    tensors: RefCell<Option<(TValue, TValue)>>,
 }
 
 impl Encoded {
@@ -121,20 +121,48 @@ impl Encoded {
             key_dim: keys.len() / slots,
             memory,
             keys,
-            batched: RefCell::new(Vec::new()),
+            tensors: RefCell::new(None),
         })
     }
 
-    /// (memory, keys) as [b, S, D] and [b, S, A] tensors.
-    pub(crate) fn for_batch(&self, b: usize, slots: usize) -> Result<(TValue, TValue)> {
-        if let Some((_, m, k)) = self.batched.borrow().iter().find(|(n, _, _)| *n == b) {
+    /// The crop's inputs to every decoder step, made once: `build` turns (memory, keys) into the
+    /// two tensors the decoder takes.
+    fn tensors(&self, build: impl FnOnce(&Self) -> Result<(TValue, TValue)>) -> Result<(TValue, TValue)> {
+        if let Some((m, k)) = self.tensors.borrow().as_ref() {
             return Ok((m.clone(), k.clone()));
         }
-        let tile = |v: &[f32]| -> Vec<f32> { v.repeat(b) };
-        let m: TValue = onnx::tensor_f32(&[b, slots, self.memory_dim], &tile(&self.memory))?.into();
-        let k: TValue = onnx::tensor_f32(&[b, slots, self.key_dim], &tile(&self.keys))?.into();
-        self.batched.borrow_mut().push((b, m.clone(), k.clone()));
+        let (m, k) = build(self)?;
+        *self.tensors.borrow_mut() = Some((m.clone(), k.clone()));
         Ok((m, k))
+    }
+
+    /// (memory, keys) as [1, S, D] and [1, S, A] tensors: the cached transformer step's layout (its
+    /// graph broadcasts them over the beam).
+    pub(crate) fn as_batch_of_one(&self, slots: usize) -> Result<(TValue, TValue)> {
+        self.tensors(|e| {
+            Ok((
+                onnx::tensor_f32(&[1, slots, e.memory_dim], &e.memory)?.into(),
+                onnx::tensor_f32(&[1, slots, e.key_dim], &e.keys)?.into(),
+            ))
+        })
+    }
+
+    /// (memory, keys transposed) as [S, D] and [A, S] tensors: the GRU step's layout, in which its
+    /// attention runs over [beam, A, S] with no transposes (training's DecoderStep.step_shared).
+    pub(crate) fn as_shared(&self, slots: usize) -> Result<(TValue, TValue)> {
+        self.tensors(|e| {
+            let (a, keys) = (e.key_dim, &e.keys);
+            let mut transposed = vec![0.0f32; keys.len()];
+            for (slot, row) in keys.chunks_exact(a).enumerate() {
+                for (dim, &v) in row.iter().enumerate() {
+                    transposed[dim * slots + slot] = v;
+                }
+            }
+            Ok((
+                onnx::tensor_f32(&[slots, e.memory_dim], &e.memory)?.into(),
+                onnx::tensor_f32(&[a, slots], &transposed)?.into(),
+            ))
+        })
     }
 }
 
@@ -180,6 +208,9 @@ impl Recognizer {
         }
         let encoder = onnx::load("recognizer_encoder.onnx", encoder, Some(&[1, 1, HEIGHT, WIDTH]))?;
         let decoder = ShapedPlans::load("recognizer_decoder.onnx", decoder)?;
+        if config.transformer.is_none() {
+            check_gru_step("recognizer_decoder.onnx", &decoder)?;
+        }
         Ok(Recognizer { encoder, decoder, right_to_left: None, config })
     }
 
@@ -188,7 +219,9 @@ impl Recognizer {
         if self.config.transformer.is_some() {
             return Err(Error::model("a right-to-left decoder rescores GRU recognizers only"));
         }
-        self.right_to_left = Some(ShapedPlans::load("recognizer_decoder_r2l.onnx", decoder)?);
+        let decoder = ShapedPlans::load("recognizer_decoder_r2l.onnx", decoder)?;
+        check_gru_step("recognizer_decoder_r2l.onnx", &decoder)?;
+        self.right_to_left = Some(decoder);
         Ok(self)
     }
 
@@ -291,8 +324,8 @@ impl Recognizer {
         };
         let b = tokens.len();
         let (h, s) = (self.config.hidden, self.config.slots);
-        let (memory, keys) = enc.for_batch(b, s)?;
-        let plan = decoder.plan(&[&[b], &[b, h], &[b, s], &[b, s, enc.memory_dim], &[b, s, enc.key_dim]])?;
+        let (memory, keys) = enc.as_shared(s)?;
+        let plan = decoder.plan(&[&[b], &[b, h], &[b, s], &[s, enc.memory_dim], &[enc.key_dim, s]])?;
         let inputs = tvec!(
             Tensor::from_shape(&[b], tokens).map_err(|e| Error::model(e.to_string()))?.into(),
             onnx::tensor_f32(&[b, h], hidden)?.into(),
@@ -310,5 +343,62 @@ impl Recognizer {
 
     pub fn vocab_size(&self) -> usize {
         self.config.vocab.len()
+    }
+}
+
+/// A GRU step takes the crop's memory once for the whole beam ([S, D], then the keys as [A, S]); a
+/// file exported before that took them once per hypothesis ([beam, S, D]) and is refused with the
+/// command that exports its weights again, rather than failing at the first step.
+fn check_gru_step(name: &str, decoder: &ShapedPlans) -> Result<()> {
+    if decoder.input_rank(3) == Some(3) {
+        return Err(Error::model(format!(
+            "{name} takes the crop's memory once per hypothesis, an older export: export its weights again \
+             with `python3 -m training.mathsnap_train.export --reexport-decoder MODELS --out MODELS`"
+        )));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::test_protos::{model, node, value};
+    use tract_onnx::pb::GraphProto;
+
+    /// A stand-in GRU step that declares the five inputs with the crop's memory and keys of the
+    /// given ranks (what `check_gru_step` reads; its one node is never run).
+    fn step_declaring(memory: &[&str], keys: &[&str]) -> ShapedPlans {
+        let graph = GraphProto {
+            node: vec![node("Identity", &["hidden"], "hidden_out", vec![])],
+            input: vec![
+                value("token", &["beam"]),
+                value("hidden", &["beam", "h"]),
+                value("coverage", &["beam", "s"]),
+                value("memory", memory),
+                value("keys_t", keys),
+            ],
+            output: vec![value("hidden_out", &["beam", "h"])],
+            ..Default::default()
+        };
+        ShapedPlans::from_proto("step.onnx", &model(graph)).unwrap()
+    }
+
+    #[test]
+    fn a_gru_step_taking_the_memory_per_hypothesis_is_refused_with_the_command_that_exports_it_again() {
+        assert!(check_gru_step("step.onnx", &step_declaring(&["s", "d"], &["a", "s"])).is_ok());
+        let err = check_gru_step("step.onnx", &step_declaring(&["beam", "s", "d"], &["beam", "s", "a"])).unwrap_err();
+        assert!(err.message.contains("step.onnx") && err.message.contains("--reexport-decoder"), "{}", err.message);
+    }
+
+    #[test]
+    fn the_crop_inputs_are_the_memory_as_it_is_and_the_keys_transposed() {
+        // 3 slots, memory 2 wide, keys 2 wide: keys row s = [10 s, 10 s + 1]
+        let enc = Encoded::new(vec![0.0, 1.0, 2.0, 3.0, 4.0, 5.0], vec![0.0, 1.0, 10.0, 11.0, 20.0, 21.0], 3).unwrap();
+        let (memory, keys_t) = enc.as_shared(3).unwrap();
+        assert_eq!(memory.shape(), &[3, 2]);
+        assert_eq!(keys_t.shape(), &[2, 3]);
+        let values = |t: &TValue| -> Vec<f32> { t.to_plain_array_view::<f32>().unwrap().iter().copied().collect() };
+        assert_eq!(values(&keys_t), [0.0, 10.0, 20.0, 1.0, 11.0, 21.0]);
+        assert_eq!(values(&memory), enc.memory);
     }
 }

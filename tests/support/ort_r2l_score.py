@@ -10,12 +10,12 @@ import sys
 import numpy as np
 import onnxruntime as ort
 
-from reference_input import reference_image
+from reference_input import decoder_feeds, reference_image
 
 models, sequences = sys.argv[1], json.loads(sys.argv[2])
 m = json.load(open(f"{models}/manifest.json"))["recognizer"]
 image = reference_image(m)
-memory, keys = ort.InferenceSession(f"{models}/{m['encoder']}").run(None, {"image": image})
+crop = decoder_feeds(*ort.InferenceSession(f"{models}/{m['encoder']}").run(None, {"image": image}))
 dec = ort.InferenceSession(f"{models}/{m['decoder_r2l']}")
 scores = []
 for seq in sequences:
@@ -25,7 +25,7 @@ for seq in sequences:
     total = 0.0
     for tok, target in zip(inputs, targets):
         lp, hidden, coverage = dec.run(None, {"token": np.array([tok], np.int64), "hidden": hidden,
-                                              "coverage": coverage, "memory": memory, "keys": keys})
+                                              "coverage": coverage, **crop})
         total += float(lp[0, target])
     scores.append(total)
 print(json.dumps({"image": image.ravel().tolist(), "scores": scores}))

@@ -12,7 +12,7 @@ import sys
 import numpy as np
 import onnxruntime as ort
 
-from reference_input import reference_image
+from reference_input import decoder_feeds, reference_image
 
 models = sys.argv[1]
 steps = int(sys.argv[2])
@@ -39,9 +39,10 @@ if "transformer" in m:
         return lp
 else:
     state = {"hidden": np.zeros((1, m["hidden"]), np.float32), "coverage": np.zeros((1, m["slots"]), np.float32)}
+    crop = decoder_feeds(memory, keys)
 
     def step(t, token):
-        lp, state["hidden"], state["coverage"] = dec.run(None, {"token": token, **state, "memory": memory, "keys": keys})
+        lp, state["hidden"], state["coverage"] = dec.run(None, {"token": token, **state, **crop})
         return lp
 for t in range(steps):
     lp = step(t, token)

@@ -4,6 +4,7 @@ A v2 checkpoint (transformer decoder) exports its one-token step with a key/valu
 (cached_decoder.py), and the manifest's recognizer entry gains `transformer` (layers, width, max_tokens).
 
     python3 -m training.mathsnap_train.export runs/rec/best.pt --out models [--fp16-weights] [--r2l runs/r2l/best.pt]
+    python3 -m training.mathsnap_train.export --reexport-decoder models --out models   (the same weights, this form)
 
 --fp16-weights stores every large weight as float16 behind a Cast to float32 (scripts/models_fp16.py,
 which the web build applies anyway): half the size, and tract folds the casts into float32 constants
@@ -14,6 +15,7 @@ import argparse
 import hashlib
 import json
 import os
+import shutil
 import sys
 
 import numpy as np
@@ -67,13 +69,26 @@ class CachedStepGraph(torch.nn.Module):
 
 
 class DecoderGraph(torch.nn.Module):
+    """The GRU step as the engine runs it (DecoderStep.step_shared): the crop's memory and transposed keys
+    once, shared by the batch of hypotheses."""
     def __init__(self, model):
         super().__init__()
         self.decoder = model.decoder
 
-    def forward(self, token, hidden, coverage, memory, keys):
-        lp, h, cov, _ = self.decoder(token, hidden, coverage, memory, keys)
+    def forward(self, token, hidden, coverage, memory, keys_t):
+        lp, h, cov, _ = self.decoder.step_shared(token, hidden, coverage, memory, keys_t)
         return lp, h, cov
+
+
+# The GRU step's inputs: the batch's last tokens, hidden states and coverages, then the crop's memory
+# [S, d] and keys transposed [att, S] (the encoder's outputs of one crop: decoder_feeds).
+DECODER_INPUTS = ["token", "hidden", "coverage", "memory", "keys_t"]
+
+
+def decoder_feeds(memory, keys):
+    """The crop's part of the GRU step's inputs from the encoder's outputs ([1, S, d] and [1, S, att],
+    numpy): {"memory": [S, d], "keys_t": [att, S]}."""
+    return {"memory": np.ascontiguousarray(memory[0]), "keys_t": np.ascontiguousarray(keys[0].T)}
 
 
 def sha256(path):
@@ -127,19 +142,24 @@ def same_encoder(a, b):
 
 
 def export_decoder(model, path, memory, keys, check, fp16_weights):
-    """One decoder step as ONNX (dynamic batch = beam width), checked against PyTorch on onnxruntime."""
+    """One decoder step as ONNX (dynamic batch = beam width), checked against PyTorch's training-time
+    step (DecoderStep.forward, each hypothesis with its own copy of the memory) on onnxruntime.
+
+    Exported without constant folding: the folded coverage convolution stays a product of the two
+    trained weights in the graph (tract and onnxruntime fold it at load), so every weight keeps its
+    parameter's name and recover.py reads the file back into a checkpoint."""
     b = 3
     args = (torch.tensor([1, 5, 9]), torch.randn(b, model.decoder.hidden) * 0.1, torch.rand(b, FEAT_H * FEAT_W) * 0.1,
-            memory.expand(b, -1, -1).contiguous(), keys.expand(b, -1, -1).contiguous())
-    names = ["token", "hidden", "coverage", "memory", "keys"]
-    torch.onnx.export(DecoderGraph(model).eval(), args, path, input_names=names,
-                      output_names=["logprobs", "hidden_out", "coverage_out"], opset_version=17, dynamo=False,
-                      dynamic_axes={n: {0: "beam"} for n in names + ["logprobs", "hidden_out", "coverage_out"]})
+            memory[0].contiguous(), keys[0].t().contiguous())
+    outputs = ["logprobs", "hidden_out", "coverage_out"]
+    torch.onnx.export(DecoderGraph(model).eval(), args, path, input_names=DECODER_INPUTS, output_names=outputs,
+                      opset_version=17, dynamo=False, do_constant_folding=False,
+                      dynamic_axes={n: {0: "beam"} for n in DECODER_INPUTS[:3] + outputs})
     if not (check or fp16_weights):
         return
     with torch.no_grad():
-        want = DecoderGraph(model)(*args)
-    feeds = {n: a.numpy() for n, a in zip(names, args)}
+        want = model.decoder(*args[:3], memory.expand(b, -1, -1), keys.expand(b, -1, -1))[:3]
+    feeds = {n: a.numpy() for n, a in zip(DECODER_INPUTS, args)}
     if check:
         import onnxruntime as ort
         got = ort.InferenceSession(path).run(None, feeds)
@@ -291,9 +311,51 @@ def export(ckpt, out, check=True, fp16_weights=False, r2l=None, r2l_weight=1.0):
     print(f"exported {sizes} to {out}")
 
 
+def reexport_decoder(models, out):
+    """The GRU decoder of `models` exported again in this exporter's form, with the same weights (read
+    back from its file, whatever their storage), into `out` (may be `models`) with the rest of the
+    folder and the manifest's sha256: for when the exported graph changes and the weights do not, no
+    checkpoint needed. Int8-stored weights stay int8 (scripts/models_int8.py rounds a weight that is
+    already on its int8 grid to the same values), so the step computes what it did, to float rounding."""
+    from .recover import load_graph
+    manifest = json.load(open(os.path.join(models, "manifest.json")))
+    entry = manifest["recognizer"]
+    if "transformer" in entry:
+        raise SystemExit("the cached transformer step has its own export (export_cached_decoder)")
+    vocab = Vocab()
+    if entry["vocab"] != vocab.itos:
+        raise SystemExit("the models' vocabulary differs from spec/vocab.txt")
+    files = {"decoder": entry["decoder"], **({"decoder_r2l": entry["decoder_r2l"]} if "decoder_r2l" in entry else {})}
+    os.makedirs(out, exist_ok=True)
+    if not os.path.samefile(models, out):
+        for f in os.listdir(models):
+            shutil.copy(os.path.join(models, f), out)
+    for key, name in files.items():
+        model = Recognizer(len(vocab.itos), entry.get("size", "base"), channels_last=False).eval()
+        state = model.state_dict()
+        unplaced = load_graph(state, os.path.join(models, name), "decoder.")
+        if unplaced:
+            raise SystemExit(f"{name}: initializers with no parameter to go to: {[n for n, _ in unplaced]}")
+        model.load_state_dict(state)
+        s = FEAT_H * FEAT_W
+        memory, keys = torch.randn(1, s, model.decoder.gru2.input_size), torch.randn(1, s, model.decoder.query.out_features)
+        path = os.path.join(out, name)
+        export_decoder(model, path, memory, keys, check=True, fp16_weights=False)
+        if entry.get("weights") == "int8":
+            import onnx
+            onnx.save(models_int8().to_int8_storage(onnx.load(path)), path)
+        elif entry.get("weights") == "float16":
+            store_weights_fp16(path)
+        manifest["sha256"][name] = sha256(path)
+        print(f"{key}: {name} exported again ({os.path.getsize(path)} B)")
+    json.dump(manifest, open(os.path.join(out, "manifest.json"), "w"), indent=1)
+
+
 if __name__ == "__main__":
     ap = argparse.ArgumentParser()
-    ap.add_argument("checkpoint")
+    ap.add_argument("--reexport-decoder", metavar="MODELS",
+                    help="export the GRU decoder of MODELS again in the current form, same weights, into --out")
+    ap.add_argument("checkpoint", nargs="?")
     ap.add_argument("--out", default="models")
     ap.add_argument("--fp16-weights", action="store_true")
     ap.add_argument("--r2l", default=None, metavar="CKPT",
@@ -301,4 +363,9 @@ if __name__ == "__main__":
     ap.add_argument("--r2l-weight", type=float, default=1.0,
                     help="weight of the right-to-left log-probability when rescoring (choose it on a hold-out)")
     a = ap.parse_args()
-    export(a.checkpoint, a.out, fp16_weights=a.fp16_weights, r2l=a.r2l, r2l_weight=a.r2l_weight)
+    if a.reexport_decoder:
+        reexport_decoder(a.reexport_decoder, a.out)
+    elif a.checkpoint:
+        export(a.checkpoint, a.out, fp16_weights=a.fp16_weights, r2l=a.r2l, r2l_weight=a.r2l_weight)
+    else:
+        ap.error("a checkpoint to export, or --reexport-decoder MODELS")

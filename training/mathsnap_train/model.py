@@ -105,6 +105,29 @@ class DecoderStep(nn.Module):
         energy = self.energy(torch.tanh(keys + self.query(s)[:, None, :] + self.cov_proj(cov))).squeeze(2)
         alpha = torch.softmax(energy, dim=1)
         context = torch.bmm(alpha[:, None, :], memory).squeeze(1)
+        return self._read_out(e, s, context, coverage, alpha)
+
+    def step_shared(self, token, hidden, coverage, memory, keys_t):
+        """forward() for hypotheses that all read one crop, laid out as the engine runs it fastest (the
+        exported step; the same function, to float rounding): the crop's memory [S, d] and its keys
+        transposed [att, S] are given once, not once per hypothesis, and the attention runs channel-major
+        over [B, att, S]. cov_proj is folded into cov_conv (both are linear: one 5x5 convolution to att
+        channels), so the coverage features come out of one convolution already in that layout, the
+        keys add by leading-axis broadcast and the query as one number per row: no transposes, and no
+        per-step copy of the memory for each hypothesis (tract packed it anew at every step)."""
+        e = self.embed(token)
+        s = self.gru1(e, hidden)
+        b = coverage.shape[0]
+        weight = (self.cov_proj.weight @ self.cov_conv.weight.flatten(1)).view(-1, 1, *self.cov_conv.kernel_size)
+        bias = self.cov_proj.weight @ self.cov_conv.bias
+        cov = F.conv2d(coverage.view(b, 1, FEAT_H, FEAT_W), weight, bias, padding=self.cov_conv.padding)
+        scores = torch.tanh(cov.flatten(2) + keys_t + self.query(s)[:, :, None])   # B x att x S
+        energy = (self.energy.weight @ scores).squeeze(1) + self.energy.bias       # B x S
+        alpha = torch.softmax(energy, dim=1)
+        context = alpha @ memory
+        return self._read_out(e, s, context, coverage, alpha)
+
+    def _read_out(self, e, s, context, coverage, alpha):
         h = self.gru2(context, s)
         out = torch.tanh(self.out_h(h) + self.out_c(context) + self.out_e(e))
         logprobs = torch.log_softmax(self.classify(out), dim=1)

@@ -7,6 +7,7 @@ import onnxruntime as ort
 import pytest
 import torch
 
+from training.mathsnap_train.export import DECODER_INPUTS, decoder_feeds
 from training.mathsnap_train.latex import ROOT
 from training.mathsnap_train.recover import recover
 
@@ -24,11 +25,10 @@ def test_recovered_model_matches_shipped_onnx():
     with torch.no_grad():
         m2, k2 = model.encoder(image)
     assert np.abs(memory - m2.numpy()).max() < 1e-4 and np.abs(keys - k2.numpy()).max() < 1e-4
-    names = ["token", "hidden", "coverage", "memory", "keys"]
-    args = (torch.tensor([1, 7]), torch.randn(2, model.decoder.hidden) * 0.1, torch.rand(2, 256) * 0.1,
-            m2.expand(2, -1, -1).contiguous(), k2.expand(2, -1, -1).contiguous())
-    got = ort.InferenceSession(os.path.join(MODELS, "recognizer_decoder.onnx")).run(None, {n: a.numpy() for n, a in zip(names, args)})
+    args = (torch.tensor([1, 7]), torch.randn(2, model.decoder.hidden) * 0.1, torch.rand(2, 256) * 0.1)
+    feeds = {**{n: a.numpy() for n, a in zip(DECODER_INPUTS, args)}, **decoder_feeds(m2.numpy(), k2.numpy())}
+    got = ort.InferenceSession(os.path.join(MODELS, "recognizer_decoder.onnx")).run(None, feeds)
     with torch.no_grad():
-        want = model.decoder(*args)[:3]
+        want = model.decoder(*args, m2.expand(2, -1, -1), k2.expand(2, -1, -1))[:3]
     for g, w in zip(got, want):
         assert np.abs(g - w.numpy()).max() < 1e-4
