@@ -105,6 +105,37 @@ fn tract_matches_onnxruntime_step_by_step() {
     }
 }
 
+/// wasm steps the beam's hypotheses one at a time (`STEP_ONE_HYPOTHESIS_AT_A_TIME`): that must give
+/// the batch's numbers, step after step, with hypotheses that differ (tokens, states).
+#[test]
+fn stepping_one_hypothesis_at_a_time_gives_the_batch_numbers() {
+    let manifest = Manifest::parse(&std::fs::read_to_string("models/manifest.json").unwrap()).unwrap();
+    let rec = load_recognizer(&manifest, Path::new("models"));
+    let c = &rec.config;
+    let image: Vec<f32> =
+        (0..c.input_height * c.input_width).map(|i| ((i * 7919 % 97) as f32 / 97.0).powi(3)).collect();
+    let enc = rec.encode(&image).unwrap();
+    let (h, s) = (c.hidden, c.slots);
+    let mut tokens: Vec<i64> = vec![c.bos as i64, 20, 70];
+    let (mut hidden, mut coverage) = (vec![0.0f32; 3 * h], vec![0.0f32; 3 * s]);
+    for step in 0..12 {
+        let batch = rec.step_in(Direction::LeftToRight, &enc, &tokens, &hidden, &coverage).unwrap();
+        let alone = rec.step_one_by_one(Direction::LeftToRight, &enc, &tokens, &hidden, &coverage).unwrap();
+        for (name, a, b) in [
+            ("logprobs", &batch.logprobs, &alone.logprobs),
+            ("hidden", &batch.hidden, &alone.hidden),
+            ("coverage", &batch.coverage, &alone.coverage),
+        ] {
+            assert_eq!(a.len(), b.len());
+            let d = a.iter().zip(b.iter()).map(|(x, y)| (x - y).abs()).fold(0.0, f32::max);
+            assert!(d < 1e-4, "step {step}: {name} differ by {d}");
+        }
+        let v = c.vocab.len();
+        tokens = (0..3).map(|b| (4 + (step * 7 + b * 31) % (v - 4)) as i64).collect();
+        (hidden, coverage) = (batch.hidden, batch.coverage);
+    }
+}
+
 /// The beam's rescoring (recognizer::rescore) runs hypotheses of different lengths as one batch,
 /// feeding an ended one filler tokens: each score must equal onnxruntime's for that sequence alone.
 /// Runs on a right-to-left decoder of random weights (tests/support/random_r2l_models.py), so the
