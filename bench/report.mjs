@@ -53,13 +53,15 @@ const ratios = Object.keys(peer).map((m) => [m, ratio(m)]);
 // issue 28's targets
 const pageInputs = Object.keys(browser.warm).filter((n) => n.startsWith('page-'));
 const pageP95 = Math.max(...pageInputs.map((n) => q(warm(n), 0.95)));
+// the page inputs over the bar, by their p95 (the bar is every input's)
+const pageOver = pageInputs.map((n) => [n, q(warm(n), 0.95)]).filter(([, p]) => p > 800);
 const sheets = browser.worksheets || [];
 const sheetMs = sheets.map((w) => w.ms);
 const nativeSheets = native.worksheets || {};
 const coldMed = med(browser.cold.map((c) => c.start_ms));
 table(['target', 'measured', ''], [
   ['12 MP photo, 5 formulas, end to end ≤ 500 ms', `${ms(med(e2e12))} ms median, ${ms(q(e2e12, 0.95))} ms p95`, yes(med(e2e12) <= 500)],
-  ['every page input ≤ 800 ms p95', `worst ${ms(pageP95)} ms (${pageInputs.join(', ')})`, yes(pageP95 <= 800)],
+  ['every page input ≤ 800 ms p95', `worst ${ms(pageP95)} ms; over: ${pageOver.map(([n, p]) => `${n} ${ms(p)}`).join(', ') || 'none'}`, yes(pageP95 <= 800)],
   ...(sheets.length ? [[`realistic page set (${sheets.length} worksheet pages, 1754 px) ≤ 800 ms median in Chromium`, `${ms(med(sheetMs))} ms median, ${ms(q(sheetMs, 0.9))} ms p90`, yes(med(sheetMs) <= 800)]] : []),
   ...(nativeSheets.median_ms ? [['the same pages ≤ 400 ms median natively', `${ms(nativeSheets.median_ms)} ms median, ${ms(nativeSheets.p90_ms)} ms p90`, yes(nativeSheets.median_ms <= 400)]] : []),
   ['one formula crop ≤ 100 ms', crops.map((c) => `${c.slice(5)} ${ms(med(warm(c)))} ms`).join(', '), yes(cropMed <= 100)],
