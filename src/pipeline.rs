@@ -403,6 +403,11 @@ impl Engine {
                 return Ok((working, Vec::new()));
             }
         }
+        // a page whose letters run across at a slant is detected turned level by it at once: the
+        // pass on the page as it is would only measure that slant from its regions
+        if let Some(writing) = working.writing.filter(orientation::letters_say_across) {
+            working.slant = writing.slant.map(f32::to_radians);
+        }
         let regions = self.detect_turned(&mut working, PageTurn::None, w, h, work)?;
         Ok((working, regions))
     }

@@ -50,3 +50,30 @@ fn a_known_slant_skips_the_measuring_pass_and_finds_the_same_formulas() {
     assert_eq!(s, Some(slant));
     assert_eq!(small.detector_passes, 2);
 }
+
+/// A page photographed at a slant whose letters run across is detected turned level by their slant
+/// straight away (`Engine::detect_page`): one pass at the working size, on the level canvas, where
+/// the page as it is was detected first to measure the slant from its regions. It reads as many
+/// formulas as the upright page. (The close-up probe before it measures and levels on its own: one
+/// pass more than the upright page's probe.)
+#[test]
+fn a_slanted_page_of_ordinary_print_is_levelled_by_its_letters_in_one_pass() {
+    use mathsnap::pipeline::{Engine, ReadOptions};
+    let engine = Engine::load_dir(Path::new("models")).unwrap();
+    let read = |img: &image::RgbImage| engine.read(img, &ReadOptions { threads: 1, ..ReadOptions::default() }).unwrap();
+    let upright = read(&image::open("tests/fixtures/page-worksheet.jpg").unwrap().to_rgb8());
+    let slanted = read(&support::photographed_at_slant(
+        &image::open("tests/fixtures/page-worksheet.jpg").unwrap().to_rgb8(),
+        14.0,
+    ));
+    assert_eq!(slanted.rotation, 0);
+    assert_eq!(
+        slanted.work.detector_passes,
+        upright.work.detector_passes + 1,
+        "{:?} against {:?}",
+        slanted.work,
+        upright.work
+    );
+    let latex = |r: &mathsnap::pipeline::ReadResult| r.formulas.iter().map(|f| f.latex.clone()).collect::<Vec<_>>();
+    assert_eq!(latex(&slanted).len(), latex(&upright).len(), "{:?} against {:?}", latex(&slanted), latex(&upright));
+}

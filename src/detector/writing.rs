@@ -17,7 +17,6 @@
 //! regions, the few the detector finds on small print, are mostly upright boxes whatever the page's
 //! slant, while the letters are many and line up along the page's lines.
 
-use super::scale::writing_is_small_print;
 use crate::components::{pieces, Piece};
 use crate::preprocess::to_gray;
 use crate::stats::upper_median;
@@ -51,8 +50,8 @@ pub struct Writing {
     pub height: Option<f32>,
     /// the share of letters whose nearest neighbour is beside them (`letters_across_share`)
     pub across: Option<f32>,
-    /// the angle (degrees) that lines the letters up best (`lines_slant`), measured only where the
-    /// print is small (`scale::writing_is_small_print`): the only pages whose detection it decides
+    /// the angle (degrees) that lines the letters up best (`lines_slant`): a slanted page is
+    /// detected turned level by it straight away (`pipeline::Engine::detect_page`)
     pub slant: Option<f32>,
     /// the box round every mark of writing (letters, symbols, bars: `MAX_MARK`) in the copy's
     /// pixels: the small-print look detects this part of the page only (`scale::writing_window`).
@@ -76,11 +75,10 @@ impl Writing {
         };
         let letters = ink.letters();
         let height = height_of(&letters);
-        let small = writing_is_small_print(height);
         Writing {
             height,
             across: height.and_then(|size| letters_across_share(&letters, size)),
-            slant: if small { lines_slant(&letters) } else { None },
+            slant: lines_slant(&letters),
             extent: ink.extent(),
         }
     }
