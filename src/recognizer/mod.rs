@@ -107,7 +107,9 @@ pub struct Encoded {
     pub memory_dim: usize,
     pub key_dim: usize,
     /// the decoder's crop inputs as tensors, built on the first step and shared by every step and
-    /// hypothesis (they are its two largest inputs, and constant for the crop)
+    /// hypothesis (they are its two largest inputs, and constant for the crop); in the layout of the
+    /// recognizer's decoder design, `as_shared` (GRU) or `as_batch_of_one` (transformer): one
+    /// recognizer, and so one crop's encoding, only ever asks for one of them
     tensors: RefCell<Option<(TValue, TValue)>>,
 }
 
