@@ -153,17 +153,9 @@ impl Encoded {
     /// attention runs over [beam, A, S] with no transposes (training's DecoderStep.step_shared).
     pub(crate) fn as_shared(&self, slots: usize) -> Result<(TValue, TValue)> {
         self.tensors(|e| {
-            let (a, keys) = (e.key_dim, &e.keys);
-            let mut transposed = vec![0.0f32; keys.len()];
-            for (slot, row) in keys.chunks_exact(a).enumerate() {
-                for (dim, &v) in row.iter().enumerate() {
-                    transposed[dim * slots + slot] = v;
-                }
-            }
-            Ok((
-                onnx::tensor_f32(&[slots, e.memory_dim], &e.memory)?.into(),
-                onnx::tensor_f32(&[a, slots], &transposed)?.into(),
-            ))
+            let keys = onnx::tensor_f32(&[slots, e.key_dim], &e.keys)?;
+            let keys_t = keys.permute_axes(&[1, 0]).map_err(|err| Error::model(format!("keys: {err}")))?;
+            Ok((onnx::tensor_f32(&[slots, e.memory_dim], &e.memory)?.into(), keys_t.into()))
         })
     }
 }
