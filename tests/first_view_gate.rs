@@ -3,8 +3,11 @@
 //! read with every view, exactly as without the gate. The beam gives the first view up early when no
 //! path can reach the level, which must not change what either reading is.
 
+use mathsnap::models::Manifest;
 use mathsnap::pipeline::{Engine, ModelDir};
-use mathsnap::recognizer::beam::DecodeOptions;
+use mathsnap::preprocess;
+use mathsnap::recognizer::beam::{self, DecodeOptions, FirstViewSteps};
+use mathsnap::recognizer::Recognizer;
 use std::path::Path;
 
 /// The committed models with their manifest changed by `edit`.
@@ -76,4 +79,43 @@ fn an_impossible_level_is_a_clear_error() {
         let err = Engine::load(&manifest.to_string(), &ModelDir("models".into())).err().expect("refused");
         assert!(err.to_string().contains("first_view_sure"), "{bad}: {err}");
     }
+}
+
+/// A crop the first view is unsure of is read again with both views, and that search takes the
+/// first view's steps the unsure search already made: the reading is the same as a search that
+/// runs every step itself, and fewer steps run.
+#[test]
+fn the_reading_with_every_view_reuses_the_first_views_steps_and_reads_the_same() {
+    let manifest = Manifest::parse(&std::fs::read_to_string("models/manifest.json").unwrap()).unwrap();
+    let rec =
+        &Recognizer::from_entry(&manifest.recognizer, &|f| Ok(std::fs::read(Path::new("models").join(f)).unwrap()))
+            .expect("committed models load");
+    let sure = rec.config.first_view_sure.expect("the committed models have the gate");
+    let opts = DecodeOptions::default();
+    let (mut unsure, mut reused) = (0, 0);
+    for (i, crop) in crops().iter().enumerate() {
+        let gray = preprocess::to_gray(crop);
+        let framed = preprocess::framed(&gray, rec.config.frame_margin);
+        let views: Vec<_> =
+            rec.config.view_scales.iter().map(|&s| rec.encode(&preprocess::view_at(&framed, s)).unwrap()).collect();
+        let mut steps = FirstViewSteps::default();
+        if beam::decode_if_sure(rec, &views[..1], &opts, sure, &mut steps).unwrap().is_some() {
+            continue;
+        }
+        unsure += 1;
+        let made_alone = steps.made();
+        let got = beam::decode_reusing(rec, &views, &opts, &mut steps).unwrap();
+        let fresh = beam::decode(rec, &views, &opts).unwrap();
+        assert_eq!(got.tokens, fresh.tokens, "crop {i}");
+        assert!(
+            (got.confidence - fresh.confidence).abs() < 1e-5,
+            "crop {i}: {} vs {}",
+            got.confidence,
+            fresh.confidence
+        );
+        assert!(steps.made() >= made_alone, "crop {i}: kept steps are never dropped");
+        reused += steps.reused();
+    }
+    assert!(unsure >= 3, "only {unsure} crops were read again: the test shows nothing");
+    assert!(reused > 0, "no step was taken from the first view's search");
 }

@@ -5,6 +5,7 @@
 use super::calibration::{Evidence, Unfinished};
 use super::{rescore, DecoderState, Encoded, Recognizer};
 use crate::error::{Error, Result};
+use std::collections::HashMap;
 
 #[derive(Clone, Debug)]
 pub struct DecodeOptions {
@@ -112,19 +113,91 @@ fn length_normalised(h: &Hyp) -> f32 {
     h.logp / (h.tokens.len() as f32 + 1.0)
 }
 
+/// The first view's decoder steps one search made, by the path each extended: the token
+/// log-probabilities after the path, and the first view's state with them. A step depends only on
+/// its path and the view's encoding, so a later search over the same crop (the same first view and
+/// more views beside it) takes these rather than running them again; an unsure crop's one-view
+/// reading is then not spent twice.
+#[derive(Default)]
+pub struct FirstViewSteps {
+    by_path: HashMap<Vec<usize>, (Vec<f32>, DecoderState)>,
+    reused: usize,
+}
+
+impl FirstViewSteps {
+    /// How many hypotheses' steps were made (and are kept).
+    pub fn made(&self) -> usize {
+        self.by_path.len()
+    }
+
+    /// How many hypotheses' steps were taken from here instead of being run again.
+    pub fn reused(&self) -> usize {
+        self.reused
+    }
+}
+
 /// Beam search over one or more views of the same crop (`views`: their encodings). With several, each
 /// step's token log-probabilities are the mean over the views (test-time augmentation: the views'
 /// errors differ, their agreement is more often right).
 pub fn decode(rec: &Recognizer, views: &[Encoded], opts: &DecodeOptions) -> Result<Decoded> {
-    search(rec, views, opts, None)?.ok_or_else(|| Error::model("beam search gave up without being asked to"))
+    decode_reusing(rec, views, opts, &mut FirstViewSteps::default())
+}
+
+/// `decode`, taking the first view's steps from `steps` where an earlier search over the same first
+/// view made them, and keeping the ones it makes there.
+pub fn decode_reusing(
+    rec: &Recognizer,
+    views: &[Encoded],
+    opts: &DecodeOptions,
+    steps: &mut FirstViewSteps,
+) -> Result<Decoded> {
+    search(rec, views, opts, None, steps)?.ok_or_else(|| Error::model("beam search gave up without being asked to"))
 }
 
 /// `decode`, kept only when the reading's confidence is at least `sure`; None otherwise. The search
 /// stops as soon as no path it still holds can reach `sure` (`Calibration::best_reachable`), so an
 /// unsure reading costs a few steps, not a whole reading. Without a calibration the whole reading
-/// is made and its raw score decides.
-pub fn decode_if_sure(rec: &Recognizer, views: &[Encoded], opts: &DecodeOptions, sure: f32) -> Result<Option<Decoded>> {
-    Ok(search(rec, views, opts, Some(sure))?.filter(|d| d.confidence >= sure))
+/// is made and its raw score decides. The first view's steps are kept in `steps` for a search with
+/// more views.
+pub fn decode_if_sure(
+    rec: &Recognizer,
+    views: &[Encoded],
+    opts: &DecodeOptions,
+    sure: f32,
+    steps: &mut FirstViewSteps,
+) -> Result<Option<Decoded>> {
+    Ok(search(rec, views, opts, Some(sure), steps)?.filter(|d| d.confidence >= sure))
+}
+
+/// One step of every live hypothesis for the first view: those whose path `steps` has are taken from
+/// it, the others run as one batch and are kept there. Returns the rows (one per hypothesis, in
+/// order) and each one's next state, as `Recognizer::advance` does.
+fn first_view_step(
+    rec: &Recognizer,
+    enc: &Encoded,
+    alive: &[Hyp],
+    tokens: &[i64],
+    steps: &mut FirstViewSteps,
+) -> Result<(Vec<f32>, Vec<DecoderState>)> {
+    let missing: Vec<usize> = (0..alive.len()).filter(|&b| !steps.by_path.contains_key(&alive[b].tokens)).collect();
+    if !missing.is_empty() {
+        let batch_tokens: Vec<i64> = missing.iter().map(|&b| tokens[b]).collect();
+        let states: Vec<&DecoderState> = missing.iter().map(|&b| &alive[b].states[0]).collect();
+        let (rows, next) = rec.advance(enc, &batch_tokens, &states)?;
+        let v = rec.vocab_size();
+        for ((&b, row), state) in missing.iter().zip(rows.chunks(v)).zip(next) {
+            steps.by_path.insert(alive[b].tokens.clone(), (row.to_vec(), state));
+        }
+    }
+    steps.reused += alive.len() - missing.len();
+    let mut rows = Vec::with_capacity(alive.len() * rec.vocab_size());
+    let mut next = Vec::with_capacity(alive.len());
+    for h in alive {
+        let (row, state) = &steps.by_path[&h.tokens];
+        rows.extend_from_slice(row);
+        next.push(state.clone());
+    }
+    Ok((rows, next))
 }
 
 /// The beam search of `decode`; None when `give_up_below` is given and no path can reach it.
@@ -133,6 +206,7 @@ fn search(
     views: &[Encoded],
     opts: &DecodeOptions,
     give_up_below: Option<f32>,
+    steps: &mut FirstViewSteps,
 ) -> Result<Option<Decoded>> {
     if views.is_empty() {
         return Err(Error::model("nothing to decode: no view of the crop"));
@@ -155,7 +229,8 @@ fn search(
         let tokens: Vec<i64> = alive.iter().map(|h| *h.tokens.last().unwrap_or(&bos) as i64).collect();
         // per view: (token log-probabilities, each hypothesis's next state)
         let mut outs = Vec::with_capacity(k);
-        for (view, enc) in views.iter().enumerate() {
+        outs.push(first_view_step(rec, &views[0], &alive, &tokens, steps)?);
+        for (view, enc) in views.iter().enumerate().skip(1) {
             let states: Vec<&DecoderState> = alive.iter().map(|h| &h.states[view]).collect();
             outs.push(rec.advance(enc, &tokens, &states)?);
         }

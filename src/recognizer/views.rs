@@ -28,16 +28,18 @@ pub struct ViewsRead {
 
 /// The reading of `framed` (the crop's ink framed, `preprocess::framed`): its first view encoded
 /// and read alone, kept where its calibrated confidence reaches `first_view_sure`; otherwise the
-/// other views encoded (only then) and every view read together.
+/// other views encoded (only then) and every view read together, that search taking the first
+/// view's steps the first one made (`beam::FirstViewSteps`) instead of running them again.
 pub fn read_views(rec: &Recognizer, framed: &Gray, opts: &DecodeOptions, times: &mut StageTimes) -> Result<ViewsRead> {
     let config = &rec.config;
     let Some((&first_scale, others)) = config.view_scales.split_first() else {
         return Err(Error::model("the recognizer reads no view of the crop"));
     };
     let mut encoded = vec![encode_view(rec, framed, first_scale, times)?];
+    let mut first_view_steps = beam::FirstViewSteps::default();
     let sure_alone = match config.first_view_sure {
         Some(sure) if !others.is_empty() => {
-            let (sure_alone, ms) = timed(|| beam::decode_if_sure(rec, &encoded, opts, sure));
+            let (sure_alone, ms) = timed(|| beam::decode_if_sure(rec, &encoded, opts, sure, &mut first_view_steps));
             times.decode += ms;
             sure_alone?
         }
@@ -49,7 +51,7 @@ pub fn read_views(rec: &Recognizer, framed: &Gray, opts: &DecodeOptions, times: 
             for &scale in others {
                 encoded.push(encode_view(rec, framed, scale, times)?);
             }
-            let (decoded, ms) = timed(|| beam::decode(rec, &encoded, opts));
+            let (decoded, ms) = timed(|| beam::decode_reusing(rec, &encoded, opts, &mut first_view_steps));
             times.decode += ms;
             decoded?
         }
