@@ -10,10 +10,11 @@ use crate::error::{Error, Result};
 use crate::geometry::{quad_size, Quad};
 use crate::models::Manifest;
 use crate::orientation::{self, PageTurn};
+use crate::preprocess::Gray;
 use crate::recognizer::beam::DecodeOptions;
 use crate::recognizer::calibration::Evidence;
 use crate::recognizer::views;
-use crate::recognizer::Recognizer;
+use crate::recognizer::{Encoded, Recognizer};
 use crate::{latex, parallel, preprocess};
 use image::RgbImage;
 use serde::Serialize;
@@ -47,6 +48,47 @@ impl CropReading {
     /// A reading handed back by whoever read the crop (the browser's workers): what a page needs of it.
     pub fn supplied(latex: String, confidence: f32, upside_down: Option<f32>) -> CropReading {
         CropReading { latex, confidence, evidence: Evidence::NONE, upside_down }
+    }
+}
+
+/// A crop's reading begun by `Engine::start_crop`.
+pub enum CropStart {
+    Read(CropReading),
+    /// its first view alone was unsure: `Engine::finish_crop` reads it with every view
+    Waiting(WaitingCrop),
+}
+
+/// A crop waiting for its other views: its framed ink (to encode them here, if no one else did) and
+/// its first view's search.
+pub struct WaitingCrop {
+    framed: Gray,
+    unsure: views::UnsureRead,
+}
+
+/// A whole picture being read as one formula (`Engine::start_single`).
+pub struct SingleRead {
+    width: u32,
+    height: u32,
+    /// the picture, where the result is to keep its crop (`ReadOptions::keep_crops`)
+    kept: Option<RgbImage>,
+    start: CropStart,
+    /// the result's timings so far
+    pub ms: Timings,
+}
+
+impl SingleRead {
+    /// The first view alone was unsure: the result waits for the picture's other views.
+    pub fn waiting(&self) -> bool {
+        matches!(self.start, CropStart::Waiting(_))
+    }
+
+    /// Whether `others` can be the picture's other views (`views::UnsureRead::check_others`); any
+    /// will do for a picture read already, which leaves them unused.
+    pub fn check_others(&self, engine: &Engine, others: &[Encoded]) -> Result<()> {
+        match &self.start {
+            CropStart::Waiting(waiting) => waiting.unsure.check_others(&engine.recognizer, others),
+            CropStart::Read(_) => Ok(()),
+        }
     }
 }
 
@@ -260,19 +302,77 @@ impl Engine {
     /// `recognize_crop` with what the confidence was computed from (`mathsnap eval --predictions`
     /// writes it for the calibrator; training/mathsnap_train/calibrate.py).
     pub fn read_crop(&self, crop: &RgbImage, opts: &DecodeOptions) -> Result<CropReading> {
-        // blank or not is judged on the crop as it came: framing would blow a speck up to a formula's size
+        match self.start_crop(crop, opts)? {
+            CropStart::Read(reading) => Ok(reading),
+            CropStart::Waiting(waiting) => self.finish_crop(waiting, None, opts),
+        }
+    }
+
+    /// The first step of `read_crop`: the crop's first view read alone (`views::read_first_view`).
+    /// A reading it is unsure of waits for the crop's other views, which `finish_crop` encodes
+    /// itself or takes from whoever encoded them beside this step (`encode_other_views`).
+    pub fn start_crop(&self, crop: &RgbImage, opts: &DecodeOptions) -> Result<CropStart> {
+        let Some(framed) = self.framed_ink(crop) else {
+            return Ok(CropStart::Read(CropReading::supplied(String::new(), 0.0, None)));
+        };
+        Ok(match views::read_first_view(&self.recognizer, &framed, opts, &mut views::StageTimes::default())? {
+            views::FirstView::Sure(read) => CropStart::Read(self.crop_reading(read)?),
+            views::FirstView::Unsure(unsure) => CropStart::Waiting(WaitingCrop { framed, unsure }),
+        })
+    }
+
+    /// The crop's views beside the first, encoded from the crop as `start_crop` frames it: what
+    /// `finish_crop` waits for (none for a crop with no ink, which `start_crop` reads at once).
+    pub fn encode_other_views(&self, crop: &RgbImage) -> Result<Vec<Encoded>> {
+        match self.framed_ink(crop) {
+            Some(framed) => views::encode_other_views(&self.recognizer, &framed, &mut views::StageTimes::default()),
+            None => Ok(vec![]),
+        }
+    }
+
+    /// The last step of `read_crop`: every view read together. `others`: the crop's other views
+    /// (`encode_other_views`), or None to encode them here.
+    pub fn finish_crop(
+        &self,
+        waiting: WaitingCrop,
+        others: Option<Vec<Encoded>>,
+        opts: &DecodeOptions,
+    ) -> Result<CropReading> {
+        let mut times = views::StageTimes::default();
+        let others = match others {
+            Some(others) => others,
+            None => views::encode_other_views(&self.recognizer, &waiting.framed, &mut times)?,
+        };
+        let read = views::read_with_others(&self.recognizer, waiting.unsure, others, opts, &mut times)?;
+        self.crop_reading(read)
+    }
+
+    /// A view's encoding handed over by another worker (`encode_other_views` there), checked
+    /// against this recognizer's slots.
+    pub fn view_encoding(&self, memory: Vec<f32>, keys: Vec<f32>) -> Result<Encoded> {
+        Encoded::new(memory, keys, self.recognizer.config.slots)
+            .map_err(|_| Error::bad_input("a view's encoding does not fit this recognizer"))
+    }
+
+    /// The crop's ink framed as every view is drawn from it; None when the crop holds no ink at all
+    /// (a blank photo is "no formula", not a guess). Blank or not is judged on the crop as it came:
+    /// framing would blow a speck up to a formula's size.
+    fn framed_ink(&self, crop: &RgbImage) -> Option<Gray> {
         let gray = preprocess::to_gray(crop);
         if preprocess::prepare_gray(&gray).iter().filter(|&&v| v > 0.5).count() < MIN_INK_PIXELS {
-            return Ok(CropReading::supplied(String::new(), 0.0, None));
+            return None;
         }
+        Some(preprocess::framed(&gray, self.recognizer.config.frame_margin).into_owned())
+    }
+
+    /// What a crop's views read says, as the engine reports it: the tokens as LaTeX, with the
+    /// upside-down probe's word on the first view (the crop fitted to the input, as the probe was fitted).
+    fn crop_reading(&self, read: views::ViewsRead) -> Result<CropReading> {
         let config = &self.recognizer.config;
-        let framed = preprocess::framed(&gray, config.frame_margin);
-        let read = views::read_views(&self.recognizer, &framed, opts, &mut views::StageTimes::default())?;
-        // the probe weighs the first view, the crop fitted to the input as the probe was fitted
         let upside_down = config.upside_down.as_ref().map(|probe| probe.logit(&read.first)).transpose()?;
         let decoded = read.decoded;
-        let vocab = &self.recognizer.config.vocab;
-        let tokens: Vec<&str> = decoded.tokens.iter().filter_map(|&i| vocab.get(i).map(String::as_str)).collect();
+        let tokens: Vec<&str> =
+            decoded.tokens.iter().filter_map(|&i| config.vocab.get(i).map(String::as_str)).collect();
         Ok(CropReading {
             latex: latex::to_latex(&tokens),
             confidence: decoded.confidence,
@@ -300,6 +400,43 @@ impl Engine {
         }
     }
 
+    /// The first step of reading a whole picture as one formula (`ReadOptions::single`): its first
+    /// view read alone (`start_crop`). `finish_single` gives the result, reading every view where
+    /// the first was unsure; the browser's pool encodes those on another worker meanwhile.
+    pub fn start_single(&self, img: &RgbImage, opts: &ReadOptions) -> Result<SingleRead> {
+        let t = now_ms();
+        let start = self.start_crop(img, &opts.decode)?;
+        let ms = Timings { recognize: now_ms() - t, ..Timings::default() };
+        let kept = opts.keep_crops.then(|| img.clone());
+        Ok(SingleRead { width: img.width(), height: img.height(), kept, start, ms })
+    }
+
+    /// The picture's result: its one formula where it holds ink, quadrilateral the whole picture.
+    /// `others`: the picture's other views where its first was unsure (`encode_other_views`), or
+    /// None to encode them here; a picture read already leaves them unused.
+    pub fn finish_single(
+        &self,
+        single: SingleRead,
+        others: Option<Vec<Encoded>>,
+        opts: &ReadOptions,
+    ) -> Result<ReadResult> {
+        let SingleRead { width: w, height: h, kept, start, mut ms } = single;
+        let t = now_ms();
+        let reading = match start {
+            CropStart::Read(reading) => reading,
+            CropStart::Waiting(waiting) => self.finish_crop(waiting, others, &opts.decode)?,
+        };
+        ms.recognize += now_ms() - t;
+        let quad = [[0.0, 0.0], [w as f32, 0.0], [w as f32, h as f32], [0.0, h as f32]];
+        let formulas = if reading.latex.is_empty() {
+            vec![]
+        } else {
+            vec![Formula { latex: reading.latex, score: reading.confidence, quad, crop: kept }]
+        };
+        let work = Work { crops_read: 1, ..Work::default() };
+        Ok(ReadResult { formulas, width: w, height: h, rotation: 0, ms, work })
+    }
+
     /// Decode encoded image bytes (EXIF orientation honoured), then `read`, timing the decode too.
     pub fn read_encoded(&self, bytes: &[u8], opts: &ReadOptions) -> Result<ReadResult> {
         let t = now_ms();
@@ -311,20 +448,9 @@ impl Engine {
     }
 
     pub fn read(&self, img: &RgbImage, opts: &ReadOptions) -> Result<ReadResult> {
-        let (w, h) = (img.width(), img.height());
-        let mut ms = Timings::default();
         if opts.single {
-            let t = now_ms();
-            let (latex, confidence) = self.recognize_crop(img, &opts.decode)?;
-            ms.recognize = now_ms() - t;
-            let quad = [[0.0, 0.0], [w as f32, 0.0], [w as f32, h as f32], [0.0, h as f32]];
-            let formulas = if latex.is_empty() {
-                vec![]
-            } else {
-                vec![Formula { latex, score: confidence, quad, crop: opts.keep_crops.then(|| img.clone()) }]
-            };
-            let work = Work { crops_read: 1, ..Work::default() };
-            return Ok(ReadResult { formulas, width: w, height: h, rotation: 0, ms, work });
+            let single = self.start_single(img, opts)?;
+            return self.finish_single(single, None, opts);
         }
 
         // the page's steps (page_read.rs), its crops read on this machine's cores

@@ -4,7 +4,7 @@
 use crate::detector::postprocess::ProbMap;
 use crate::error::Error;
 use crate::page_read::PageRead;
-use crate::pipeline::{CropReading, Engine as Core, ModelSource, ReadOptions};
+use crate::pipeline::{CropReading, Engine as Core, ModelSource, ReadOptions, SingleRead};
 use crate::recognizer::beam::DecodeOptions;
 use crate::{clock, input};
 use serde::Serialize;
@@ -113,6 +113,59 @@ impl Engine {
     pub fn recognize_encoded(&self, bytes: &[u8], opts: JsValue) -> Result<JsValue, JsValue> {
         let opts = read_options(opts)?;
         to_value(&self.core.read_encoded(bytes, &opts).map_err(to_js)?)
+    }
+
+    /// Step 1 of a picture read as one formula (`single`) by two workers of the pool: decode, and
+    /// the first view read alone. Where that is unsure (`job.waiting()`), the pool's other worker
+    /// has meanwhile encoded the picture's other views from the same bytes (`otherViews`), and
+    /// `finishSingle` reads every view with them.
+    #[wasm_bindgen(js_name = startSingle)]
+    pub fn start_single(&self, bytes: &[u8], opts: JsValue) -> Result<SingleJob, JsValue> {
+        let mut opts = read_options(opts)?;
+        opts.single = true;
+        let t = clock::now_ms();
+        let img = input::decode(bytes).map_err(to_js)?;
+        let decode_ms = clock::now_ms() - t;
+        let mut read = self.core.start_single(&img, &opts).map_err(to_js)?;
+        read.ms.decode = decode_ms;
+        Ok(SingleJob { read: Some(read), opts })
+    }
+
+    /// The views beside the first of a picture read as one formula (`startSingle`'s bytes), encoded
+    /// as that reading frames it: `[{memory: Float32Array, keys: Float32Array}]`, none for a
+    /// picture with no ink.
+    #[wasm_bindgen(js_name = otherViews)]
+    pub fn other_views(&self, bytes: &[u8]) -> Result<js_sys::Array, JsValue> {
+        let img = input::decode(bytes).map_err(to_js)?;
+        let out = js_sys::Array::new();
+        for view in self.core.encode_other_views(&img).map_err(to_js)? {
+            let o = js_sys::Object::new();
+            let _ =
+                js_sys::Reflect::set(&o, &"memory".into(), &js_sys::Float32Array::from(view.memory.as_slice()).into());
+            let _ = js_sys::Reflect::set(&o, &"keys".into(), &js_sys::Float32Array::from(view.keys.as_slice()).into());
+            out.push(&o);
+        }
+        Ok(out)
+    }
+
+    /// A `startSingle` job's result (`recognizeEncoded`'s object). `views`: `otherViews`'s array for
+    /// a job still waiting, or null to encode them here; a job already read ignores them.
+    #[wasm_bindgen(js_name = finishSingle)]
+    pub fn finish_single(&self, job: &mut SingleJob, views: JsValue) -> Result<JsValue, JsValue> {
+        // the views are checked before the job is taken: a job handed views that do not fit is
+        // still there to be finished with others, or with none
+        let others = if views.is_null() || views.is_undefined() || !job.waiting() {
+            None
+        } else {
+            let others = self.view_encodings(views)?;
+            if let Some(read) = &job.read {
+                read.check_others(&self.core, &others).map_err(to_js)?;
+            }
+            Some(others)
+        };
+        let read =
+            job.read.take().ok_or_else(|| to_js(Error::bad_input("the single-formula job is already finished")))?;
+        to_value(&self.core.finish_single(read, others, &job.opts).map_err(to_js)?)
     }
 
     /// RGBA pixels as from `getImageData`.
@@ -270,6 +323,42 @@ fn rgb_image(rgb: Vec<u8>, width: u32, height: u32, what: &str) -> Result<image:
     }
     image::RgbImage::from_raw(width, height, rgb)
         .ok_or_else(|| to_js(Error::bad_input(format!("the {what}'s pixels do not fit its size"))))
+}
+
+impl Engine {
+    /// `otherViews`'s array, as encodings of this recognizer.
+    fn view_encodings(&self, views: JsValue) -> Result<Vec<crate::recognizer::Encoded>, JsValue> {
+        let bad = || to_js(Error::bad_input("the other views are [{memory: Float32Array, keys: Float32Array}]"));
+        let views: js_sys::Array = views.dyn_into().map_err(|_| bad())?;
+        views
+            .iter()
+            .map(|v| {
+                let field = |name: &str| {
+                    js_sys::Reflect::get(&v, &name.into())
+                        .ok()
+                        .filter(|d| d.is_instance_of::<js_sys::Float32Array>())
+                        .map(|d| js_sys::Float32Array::from(d).to_vec())
+                        .ok_or_else(bad)
+                };
+                self.core.view_encoding(field("memory")?, field("keys")?).map_err(to_js)
+            })
+            .collect()
+    }
+}
+
+/// A picture being read as one formula by two workers (`startSingle`), in the worker reading it.
+#[wasm_bindgen]
+pub struct SingleJob {
+    read: Option<SingleRead>,
+    opts: ReadOptions,
+}
+
+#[wasm_bindgen]
+impl SingleJob {
+    /// The first view alone was unsure: `finishSingle` wants the other views.
+    pub fn waiting(&self) -> bool {
+        self.read.as_ref().is_some_and(SingleRead::waiting)
+    }
 }
 
 /// A page being read by the worker pool: lives in the worker that located it until finished.

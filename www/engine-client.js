@@ -6,7 +6,8 @@
 // and answers everything; once it is ready, up to poolSize() - 1 more start with its compiled
 // WebAssembly.Module, and a page's formula crops are then read side by side on all of them
 // (worker.js page jobs, src/page_read.rs), as are the bands of a small-print page's larger detector
-// pass (src/detector/bands.rs). A single crop, and a pool of one, read as before.
+// pass (src/detector/bands.rs). A single formula's first view is read on the first worker while a
+// helper encodes its other views (src/recognizer/views.rs); a pool of one reads as before.
 //
 // Events (EventTarget): 'progress' {detail:{file,loaded,total,overall}}, 'ready' {detail:info},
 // 'crash' {detail:{code,message}}, 'init-error' {detail:{code,message,url}}.
@@ -255,6 +256,8 @@ export class EngineClient extends EventTarget {
   get cropsRead() { return [this.primary, ...this.helpers].map((w) => w.cropsRead || 0); }
   /** Detector bands each worker has computed in this pool's pages, first worker first. */
   get bandsDetected() { return [this.primary, ...this.helpers].map((w) => w.bandsDetected || 0); }
+  /** Single formulas whose other views each worker encoded for the first worker, first worker first. */
+  get viewsSupplied() { return [this.primary, ...this.helpers].map((w) => w.viewsSupplied || 0); }
   /** Workers ready to read crops now (the first worker included). */
   get readyWorkers() { return 1 + this.helpers.filter((h) => h.ready).length; }
 
@@ -293,10 +296,11 @@ export class EngineClient extends EventTarget {
     this.helpers = [];
   }
 
-  /** A page through the pool, or through the first worker alone (single crops, a pool of one). */
+  /** A page through the pool, or through the first worker alone (a pool of one); a single formula given as bytes on two workers. */
   async _read(msg, transfer, opts, signal) {
     const p = this.primary;
     const workers = this.readyWorkers;
+    if (opts.single && workers >= 2 && msg.type === 'recognize') return this._readSingle(msg, signal);
     if (opts.single || workers < 2) return p._job(msg, transfer, p.jobTimeoutMs, signal);
     // the small-print look's detector pass is cut in one band per worker (src/detector/bands.rs)
     const start = { ...msg, opts: { ...msg.opts, detectorBands: workers }, stepwise: true };
@@ -317,6 +321,39 @@ export class EngineClient extends EventTarget {
       throw e;
     }
     return step.result;
+  }
+
+  /**
+   * One formula (the whole picture) on two workers: the first reads its first view alone while a
+   * helper encodes its other views from a copy of the bytes. Those are handed over only where the
+   * first view was unsure (src/recognizer/views.rs); a helper that fails leaves the first worker to
+   * encode them itself.
+   */
+  async _readSingle(msg, signal) {
+    const p = this.primary;
+    const helper = this.helpers.find((h) => h.ready);
+    const copy = msg.bytes.slice(0);
+    const views = helper._job({ type: 'otherViews', bytes: copy }, [copy], helper.jobTimeoutMs, signal).catch(() => null);
+    const step = await p._job({ ...msg, stepwise: true }, [msg.bytes], p.jobTimeoutMs, signal);
+    if (step.result !== undefined) return step.result;
+    let got;
+    try {
+      got = await views;
+      signal?.throwIfAborted();
+    } catch (e) {
+      if (p.ready) p._job({ type: 'singleDrop', single: step.single }, [], p.jobTimeoutMs).catch(() => {});
+      throw e;
+    }
+    const supplied = got ? got.views : null;
+    if (supplied) helper.viewsSupplied = (helper.viewsSupplied || 0) + 1; // how the pool shared the work (tests, benchmark)
+    const buffers = supplied ? supplied.flatMap((v) => [v.memory.buffer, v.keys.buffer]) : [];
+    try {
+      return await p._job({ type: 'singleSupply', single: step.single, views: supplied }, buffers, p.jobTimeoutMs, signal);
+    } catch (e) {
+      // views the first worker refused (it keeps the job): it encodes them itself
+      if (!supplied || e.code !== 'bad_input' || signal?.aborted) throw e;
+      return p._job({ type: 'singleSupply', single: step.single, views: null }, [], p.jobTimeoutMs, signal);
+    }
   }
 
   /** `work(worker, item)` for every item, each done by whichever ready worker is free next; results in the items' order. */

@@ -14,7 +14,8 @@ export class BadInput extends Error {
   }
 }
 
-const JOB_TYPES = ['recognize', 'recognizeRgba', 'recognizeBitmap', 'detectBitmap', 'pageSupply', 'pageSupplyMaps', 'pageDrop', 'readCrop', 'detectBand'];
+const JOB_TYPES = ['recognize', 'recognizeRgba', 'recognizeBitmap', 'detectBitmap', 'pageSupply', 'pageSupplyMaps', 'pageDrop', 'readCrop', 'detectBand',
+  'otherViews', 'singleSupply', 'singleDrop'];
 // the most detector bands a page job is cut into (src/wasm.rs MAX_DETECTOR_BANDS)
 export const MAX_DETECTOR_BANDS = 4;
 
@@ -79,6 +80,25 @@ function bitmap(v) {
 function pageId(v) {
   if (!Number.isInteger(v) || v < 1) throw new BadInput(`page must be a positive integer (a page job's id), got ${describe(v)}.`);
   return v;
+}
+
+/** The pool's single-formula job id (worker.js hands them out): a positive integer. */
+function singleId(v) {
+  if (!Number.isInteger(v) || v < 1) throw new BadInput(`single must be a positive integer (a single-formula job's id), got ${describe(v)}.`);
+  return v;
+}
+
+/** A single formula's other views as another worker encoded them: [{memory: Float32Array, keys: Float32Array}],
+ * or null for the reading worker to encode them itself (their sizes are checked by the engine). */
+function views(v) {
+  if (v === undefined || v === null) return null;
+  if (!Array.isArray(v)) throw new BadInput(`views must be an array or null, got ${describe(v)}.`);
+  return v.map((view, i) => {
+    if (!view || !(view.memory instanceof Float32Array) || !(view.keys instanceof Float32Array)) {
+      throw new BadInput(`views[${i}] must be {memory: Float32Array, keys: Float32Array}.`);
+    }
+    return { memory: view.memory, keys: view.keys };
+  });
 }
 
 /** Readings of a page job's crops: [{latex: string, confidence: number in [0, 1], upsideDown?: finite number}]
@@ -183,6 +203,15 @@ export function validateJob(msg) {
       return { type: msg.type, ...rgbPixels(msg, 'band') };
     case 'pageSupplyMaps':
       return { type: msg.type, page: pageId(msg.page), maps: maps(msg.maps) };
+    case 'otherViews': {
+      const bytes = bytesOf('bytes', msg.bytes);
+      if (!bytes.length) throw new BadInput('bytes is empty: there is no image to read.');
+      return { type: msg.type, bytes };
+    }
+    case 'singleSupply':
+      return { type: msg.type, single: singleId(msg.single), views: views(msg.views) };
+    case 'singleDrop':
+      return { type: msg.type, single: singleId(msg.single) };
     case 'detectBitmap': {
       let longSide;
       if (msg.longSide !== undefined && msg.longSide !== null) {

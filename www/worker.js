@@ -15,6 +15,14 @@
 //   main -> worker  {id, type:'readCrop', rgb:ArrayBuffer, width, height, opts}  -> {latex, confidence, upsideDown}   (any worker)
 //                   {id, type:'pageSupply', page, readings:[{latex,confidence,upsideDown}]}   -> the next {page, crops} or {result}
 //                   {id, type:'pageDrop', page}   (a page abandoned: its job is freed)
+// A picture read as one formula (opts.single) is read by two workers where the pool has them: one
+// reads its first view alone while another encodes its other views from the same bytes, which the
+// first takes only if its first view was unsure (src/recognizer/views.rs):
+//   main -> worker  {id, type:'recognize', bytes, opts:{single:true}, stepwise:true}
+//   worker -> main  {id, ok:true, result:{result}}   (read already)   |   {id, ok:true, result:{single}}   (waiting)
+//   main -> worker  {id, type:'otherViews', bytes}   -> {views:[{memory:Float32Array, keys:Float32Array}]}   (any worker)
+//                   {id, type:'singleSupply', single, views|null}   -> the result (null: the worker encodes them itself)
+//                   {id, type:'singleDrop', single}   (a single-formula job abandoned: freed)
 // A page whose small-print look is cut in detector bands (opts.detectorBands, one per worker) first hands out bands:
 //   worker -> main  {id, ok:true, result:{page, bands:[{width,height,rgb:Uint8Array}]}}
 //   main -> worker  {id, type:'detectBand', rgb:ArrayBuffer, width, height}  -> {width, height, data:Float32Array}   (any worker)
@@ -31,6 +39,8 @@ let initPromise = null;
 let compiled = null; // the WebAssembly.Module, handed to the pool's other workers
 const pages = new Map(); // page id -> PageJob (wasm), while the pool reads its crops
 let nextPage = 1;
+const singles = new Map(); // single-formula job id -> SingleJob (wasm), while another worker encodes its other views
+let nextSingle = 1;
 let canvas = null;
 let ctx = null;
 
@@ -252,6 +262,11 @@ async function runJob(msg) {
   switch (job.type) {
     case 'recognize':
       maybeTrap();
+      if (job.stepwise && opts.single) {
+        // an engine without the two-worker read (older builds) reads it whole
+        return typeof engine.startSingle === 'function' ? singleStep(engine.startSingle(job.bytes, opts))
+          : new PageStep({ result: plain(engine.recognizeEncoded(job.bytes, opts)) });
+      }
       return paged ? pageStep(engine.startPage(job.bytes, opts)) : engine.recognizeEncoded(job.bytes, opts);
     case 'recognizeRgba':
       maybeTrap();
@@ -282,6 +297,26 @@ async function runJob(msg) {
       pages.get(job.page)?.free();
       pages.delete(job.page);
       return { dropped: true };
+    case 'otherViews':
+      maybeTrap();
+      return new Views({ views: engine.otherViews(job.bytes) });
+    case 'singleSupply': {
+      const single = singles.get(job.single);
+      if (!single) throw new BadInput(`no single-formula job ${job.single} in this worker (finished, dropped, or the worker was restarted).`);
+      try {
+        return engine.finishSingle(single, job.views);
+      } finally {
+        // views that did not fit leave the job waiting, to be finished with others or none
+        if (!single.waiting()) {
+          singles.delete(job.single);
+          single.free();
+        }
+      }
+    }
+    case 'singleDrop':
+      singles.get(job.single)?.free();
+      singles.delete(job.single);
+      return { dropped: true };
     case 'detectBitmap': {
       const { rgba, w, h } = bitmapToRgba(job.bitmap);
       return engine.detectRgba(rgba, w, h, job.longSide);
@@ -300,6 +335,25 @@ function pageJob(id) {
 /** A page job's next detector bands ({page, bands}) or crops to read ({page, crops}), or its result once it has none ({result}). */
 class PageStep {
   constructor(fields) { Object.assign(this, fields); }
+}
+
+/** A single formula's other views: their Float32Arrays are transferred, not made plain. */
+class Views {
+  constructor(fields) { Object.assign(this, fields); }
+}
+
+/** A single-formula job's result ({result}) where its first view settled it, else its id ({single}) until its other views come. */
+function singleStep(job) {
+  if (!job.waiting()) {
+    try {
+      return new PageStep({ result: plain(engine.finishSingle(job, null)) });
+    } finally {
+      job.free();
+    }
+  }
+  const id = nextSingle++;
+  singles.set(id, job);
+  return new PageStep({ single: id });
 }
 
 /** A detector band's map: its Float32Array is transferred, not made plain. */
@@ -336,6 +390,7 @@ function pageStep(page, id) {
 function transferables(result) {
   if (!result) return [];
   if (result.data instanceof Float32Array) return [result.data.buffer];
+  if (Array.isArray(result.views)) return result.views.flatMap((v) => [v.memory.buffer, v.keys.buffer]);
   const images = result.crops || result.bands;
   return Array.isArray(images) ? images.map((c) => c.rgb.buffer) : [];
 }
@@ -373,7 +428,7 @@ self.onmessage = async (ev) => {
   try {
     const raw = await runJob(msg);
     // a page step's crops are pixels: posted as typed arrays and transferred, not made plain
-    const result = raw instanceof PageStep || raw instanceof BandMap ? { ...raw } : plain(raw);
+    const result = raw instanceof PageStep || raw instanceof BandMap || raw instanceof Views ? { ...raw } : plain(raw);
     post({ id: msg.id, ok: true, result }, transferables(result));
   } catch (e) {
     if (msg.bitmap && typeof msg.bitmap.close === 'function') msg.bitmap.close();

@@ -4,7 +4,8 @@
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import { setup, fixture, normLatex, nativeRead, SLOW } from './helpers.mjs';
+import path from 'node:path';
+import { setup, fixture, normLatex, nativeRead, SLOW, REPO } from './helpers.mjs';
 
 describe('engine worker pool', () => {
   let env, ctx, page;
@@ -90,6 +91,67 @@ describe('engine worker pool', () => {
     assert.deepEqual(r.bands, [1, 1], 'each worker computed one band');
     assert.ok(r.one.length >= 8, `${r.one.length} formulas`);
     assert.deepEqual(r.pool, r.one);
+  });
+
+  test('one formula on two workers: its other views encoded by the helper where the first view is unsure, the same reading as one worker', { timeout: SLOW }, async () => {
+    // CROHME *train* handwriting (not an evaluation set), which the first view alone is often unsure of
+    const labels = fs.readFileSync(path.join(REPO, '..', 'shared', 'data', 'crohme', 'train', 'labels.tsv'), 'utf8');
+    const files = labels.trim().split('\n').filter((_, i) => i % 400 === 0).slice(0, 12).map((l) => l.split('\t')[0]);
+    const before = await page.evaluate(() => window.__pool.viewsSupplied.reduce((a, b) => a + b, 0));
+    for (const file of files) {
+      const bytes = fs.readFileSync(path.join(REPO, '..', 'shared', 'data', 'crohme', 'train', file));
+      const [one, pool] = await page.evaluate(async (bytes) => Promise.all(['__one', '__pool'].map(async (who) => {
+        const r = await window[who].recognizeBytes(new Uint8Array(bytes), { beam: 3, single: true });
+        return r.formulas.map((f) => [f.latex, f.score]);
+      })), [...bytes]);
+      assert.deepEqual(pool, one, file);
+    }
+    const supplied = await page.evaluate(() => window.__pool.viewsSupplied);
+    const handedOver = supplied.reduce((a, b) => a + b, 0) - before;
+    assert.ok(handedOver >= 2 && handedOver < files.length, `the helper's views were taken for ${handedOver} of ${files.length} formulas`);
+    assert.equal(supplied[0], 0, 'the first worker never encodes views for itself through the pool');
+  });
+
+  test('single-formula messages out of step are refused clearly, and a waiting job can be dropped', { timeout: SLOW }, async () => {
+    const errors = await page.evaluate(async () => {
+      const w = window.__pool.primary;
+      const out = [];
+      const tryJob = async (msg) => {
+        try { await w._job(msg, [], 10000); out.push('no error'); } catch (e) { out.push(`${e.code}: ${e.message}`); }
+      };
+      await tryJob({ type: 'singleSupply', single: 999, views: null });
+      await tryJob({ type: 'singleSupply', single: 1, views: [{ memory: new Float32Array(4) }] });
+      await tryJob({ type: 'otherViews', bytes: new Uint8Array(0) });
+      await tryJob({ type: 'singleDrop', single: 0 });
+      return out;
+    });
+    assert.match(errors[0], /^bad_input: no single-formula job 999/);
+    assert.match(errors[1], /^bad_input: views\[0\] must be \{memory: Float32Array, keys: Float32Array\}/);
+    assert.match(errors[2], /^bad_input: bytes is empty/);
+    assert.match(errors[3], /^bad_input: single must be a positive integer/);
+
+    // a waiting job handed views of the wrong size refuses them and stays, to be finished without them
+    const labels = fs.readFileSync(path.join(REPO, '..', 'shared', 'data', 'crohme', 'train', 'labels.tsv'), 'utf8');
+    const files = labels.trim().split('\n').filter((_, i) => i % 400 === 0).map((l) => l.split('\t')[0]);
+    let r = null;
+    for (const file of files.slice(0, 12)) {
+      const bytes = fs.readFileSync(path.join(REPO, '..', 'shared', 'data', 'crohme', 'train', file));
+      r = await page.evaluate(async (bytes) => {
+        const w = window.__pool.primary;
+        const step = await w._job({ type: 'recognize', bytes: new Uint8Array(bytes).buffer, opts: { beam: 3, single: true }, stepwise: true }, [], 60000);
+        if (step.single === undefined) return null; // its first view was sure: try the next
+        const bad = [{ memory: new Float32Array(7), keys: new Float32Array(7) }];
+        let refused = null;
+        try { await w._job({ type: 'singleSupply', single: step.single, views: bad }, [], 10000); } catch (e) { refused = `${e.code}: ${e.message}`; }
+        const finished = await w._job({ type: 'singleSupply', single: step.single, views: null }, [], 60000);
+        const one = await window.__one.recognizeBytes(new Uint8Array(bytes), { beam: 3, single: true });
+        return { refused, finished: finished.formulas.map((f) => [f.latex, f.score]), one: one.formulas.map((f) => [f.latex, f.score]) };
+      }, [...bytes]);
+      if (r) break;
+    }
+    assert.ok(r, 'one of the formulas leaves its first view unsure');
+    assert.match(r.refused, /^bad_input: a view's encoding does not fit this recognizer/);
+    assert.deepEqual(r.finished, r.one);
   });
 
   test('page-job messages out of step are refused clearly', { timeout: SLOW }, async () => {
