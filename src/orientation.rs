@@ -146,7 +146,7 @@ pub fn lines_say_half_turned(photo: &RgbImage, turn: PageTurn) -> Option<bool> {
     let upright_width = if quarter { photo.height() } else { photo.width() };
     let scale = (WORK_WIDTH as f32 / upright_width.max(1) as f32).min(1.0);
     let (w, h) = (((photo.width() as f32 * scale) as u32).max(1), ((photo.height() as f32 * scale) as u32).max(1));
-    let small = turn.straighten(&imageops::thumbnail(photo, w, h));
+    let small = turn.straighten(&crate::detector::scale::thumbnail(photo, w, h));
     let (w, h) = (small.width() as usize, small.height() as usize);
     let lum = to_gray(&small).data;
     // paper is the bright majority: ink is well below the page's 90th-percentile brightness

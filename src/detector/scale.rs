@@ -123,10 +123,22 @@ pub fn scale(img: &RgbImage, width: u32, height: u32) -> RgbImage {
     fast(img, width, height).unwrap_or_else(|| imageops::resize(img, width, height, imageops::FilterType::Triangle))
 }
 
+/// `img` shrunk to `width` x `height` by averaging the pixels each output pixel covers (a box
+/// filter), as `imageops::thumbnail` does, with fast_image_resize's SIMD kernels: the image crate's
+/// took about 30 ms natively to bring a 12 MP photo to a 480 px thumbnail for the page's layout
+/// check (`orientation::lines_say_half_turned`).
+pub fn thumbnail(img: &RgbImage, width: u32, height: u32) -> RgbImage {
+    fast_with(img, width, height, FilterType::Box).unwrap_or_else(|| imageops::thumbnail(img, width, height))
+}
+
 fn fast(img: &RgbImage, width: u32, height: u32) -> Option<RgbImage> {
+    fast_with(img, width, height, FilterType::Bilinear)
+}
+
+fn fast_with(img: &RgbImage, width: u32, height: u32, filter: FilterType) -> Option<RgbImage> {
     let src = ImageRef::new(img.width(), img.height(), img.as_raw(), PixelType::U8x3).ok()?;
     let mut dst = Image::new(width, height, PixelType::U8x3);
-    let options = ResizeOptions::new().resize_alg(ResizeAlg::Convolution(FilterType::Bilinear));
+    let options = ResizeOptions::new().resize_alg(ResizeAlg::Convolution(filter));
     Resizer::new().resize(&src, &mut dst, &options).ok()?;
     RgbImage::from_raw(width, height, dst.into_vec())
 }
@@ -182,5 +194,56 @@ mod tests {
         let b = imageops::resize(&img, 100, 60, imageops::FilterType::Triangle);
         let worst = a.as_raw().iter().zip(b.as_raw()).map(|(p, q)| (*p as i32 - *q as i32).abs()).max().unwrap();
         assert!(worst <= 2, "filters differ by {worst}");
+    }
+
+    /// Each output pixel the exact mean of the source area it covers (fractional pixels at its
+    /// edges weighed by the share covered): what a thumbnail is meant to be.
+    fn area_average(img: &RgbImage, ow: u32, oh: u32) -> Vec<f64> {
+        let weights = |n: u32, o: u32| -> Vec<Vec<(usize, f64)>> {
+            let r = n as f64 / o as f64;
+            (0..o)
+                .map(|i| {
+                    let (a, b) = (i as f64 * r, (i + 1) as f64 * r);
+                    (a.floor() as u32..(b.ceil() as u32).min(n))
+                        .map(|j| (j as usize, (b.min(j as f64 + 1.0) - a.max(j as f64)) / r))
+                        .collect()
+                })
+                .collect()
+        };
+        let (wx, wy) = (weights(img.width(), ow), weights(img.height(), oh));
+        let mut out = Vec::with_capacity((ow * oh * 3) as usize);
+        for ys in &wy {
+            for xs in &wx {
+                for c in 0..3 {
+                    let sum: f64 = ys
+                        .iter()
+                        .flat_map(|&(y, wy)| xs.iter().map(move |&(x, wx)| (x, y, wx * wy)))
+                        .map(|(x, y, w)| w * img.get_pixel(x as u32, y as u32).0[c] as f64)
+                        .sum();
+                    out.push(sum);
+                }
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn a_thumbnail_is_the_area_average() {
+        // lines of text-like strokes on paper, shrunk 6.25x: the layout check (`lines_say_half_turned`)
+        // counts as ink what is darker than 0.6 of the paper, so strokes must keep their grey. The
+        // image crate's thumbnail (what this replaced) leaves a third of them out: 6,916 inked pixels
+        // of 480 x 160 against 10,040 in the exact area average
+        let img = RgbImage::from_fn(3000, 1000, |x, y| {
+            let in_line = (y % 100) < 30 && x > 150 && x < 2400 + (y / 100) * 50;
+            let ink = in_line && (x % 23 < 3 || (y % 100) % 14 < 3);
+            image::Rgb(if ink { [20, 30, 40] } else { [235, 230, 220] })
+        });
+        let got: Vec<f64> = thumbnail(&img, 480, 160).as_raw().iter().map(|&v| v as f64).collect();
+        let want = area_average(&img, 480, 160);
+        let mean = |v: &[f64]| v.iter().sum::<f64>() / v.len() as f64;
+        assert!((mean(&got) - mean(&want)).abs() < 1.0, "brightness {} vs {}", mean(&got), mean(&want));
+        let inked = |v: &[f64]| v.chunks(3).filter(|p| p.iter().sum::<f64>() < 3.0 * 135.0).count() as f64;
+        let (a, b) = (inked(&got), inked(&want));
+        assert!((a - b).abs() < 0.03 * b, "inked pixels {a} vs {b}");
     }
 }

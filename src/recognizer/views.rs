@@ -43,11 +43,6 @@ pub struct UnsureRead {
 }
 
 impl UnsureRead {
-    /// The first view's encoding (the upside-down probe weighs it).
-    pub fn first(&self) -> &Encoded {
-        &self.first
-    }
-
     /// Whether `others` can be this crop's other views: as many as the recognizer reads beside the
     /// first, each the size of the first's encoding.
     pub fn check_others(&self, rec: &Recognizer, others: &[Encoded]) -> Result<()> {
