@@ -254,12 +254,12 @@ impl Engine {
         let maps = maps
             .iter()
             .map(|m| {
-                let field = |name: &str| js_sys::Reflect::get(&m, &name.into()).ok();
-                let size = |name: &str| field(name).and_then(|v| v.as_f64()).filter(|v| *v >= 0.0).map(|v| v as usize);
-                let data = field("data").filter(|d| d.is_instance_of::<js_sys::Float32Array>());
-                match (size("width"), size("height"), data) {
+                let size = |name: &str| {
+                    js_sys::Reflect::get(&m, &name.into()).ok().and_then(|v| v.as_f64()).filter(|v| *v >= 0.0)
+                };
+                match (size("width"), size("height"), float32_field(&m, "data")) {
                     (Some(width), Some(height), Some(data)) => {
-                        Ok(ProbMap { width, height, data: js_sys::Float32Array::from(data).to_vec() })
+                        Ok(ProbMap { width: width as usize, height: height as usize, data })
                     }
                     _ => Err(to_js(Error::bad_input("a band's map is {width, height, data: Float32Array}"))),
                 }
@@ -333,17 +333,20 @@ impl Engine {
         views
             .iter()
             .map(|v| {
-                let field = |name: &str| {
-                    js_sys::Reflect::get(&v, &name.into())
-                        .ok()
-                        .filter(|d| d.is_instance_of::<js_sys::Float32Array>())
-                        .map(|d| js_sys::Float32Array::from(d).to_vec())
-                        .ok_or_else(bad)
-                };
+                let field = |name: &str| float32_field(&v, name).ok_or_else(bad);
                 self.core.view_encoding(field("memory")?, field("keys")?).map_err(to_js)
             })
             .collect()
     }
+}
+
+/// The `Float32Array` an object from another worker holds under `name`, copied into wasm memory;
+/// None when it holds none there.
+fn float32_field(object: &JsValue, name: &str) -> Option<Vec<f32>> {
+    js_sys::Reflect::get(object, &name.into())
+        .ok()
+        .filter(|d| d.is_instance_of::<js_sys::Float32Array>())
+        .map(|d| js_sys::Float32Array::from(d).to_vec())
 }
 
 /// A picture being read as one formula by two workers (`startSingle`), in the worker reading it.
