@@ -7,6 +7,14 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { setup, fixture, normLatex, nativeRead, SLOW, REPO } from './helpers.mjs';
 
+/** CROHME *train* handwriting (not an evaluation set), which the first view alone is often unsure of: 12 formulas' files and bytes. */
+function crohmeTrain() {
+  const dir = path.join(REPO, '..', 'shared', 'data', 'crohme', 'train');
+  const labels = fs.readFileSync(path.join(dir, 'labels.tsv'), 'utf8');
+  return labels.trim().split('\n').filter((_, i) => i % 400 === 0).slice(0, 12)
+    .map((l) => l.split('\t')[0]).map((file) => ({ file, bytes: fs.readFileSync(path.join(dir, file)) }));
+}
+
 describe('engine worker pool', () => {
   let env, ctx, page;
 
@@ -19,6 +27,14 @@ describe('engine worker pool', () => {
       const { EngineClient } = await import('/engine-client.js');
       window.__one = new EngineClient({ workers: 1 });
       window.__pool = new EngineClient({ workers: 2 });
+      // each message posted to the pool's first worker in turn: 'code: message' where it is refused
+      window.__answers = async (msgs) => {
+        const out = [];
+        for (const msg of msgs) {
+          try { await window.__pool.primary._job(msg, [], 10000); out.push('no error'); } catch (e) { out.push(`${e.code}: ${e.message}`); }
+        }
+        return out;
+      };
       await window.__one.start();
       return window.__pool.whenPoolReady();
     });
@@ -94,12 +110,9 @@ describe('engine worker pool', () => {
   });
 
   test('one formula on two workers: its other views encoded by the helper where the first view is unsure, the same reading as one worker', { timeout: SLOW }, async () => {
-    // CROHME *train* handwriting (not an evaluation set), which the first view alone is often unsure of
-    const labels = fs.readFileSync(path.join(REPO, '..', 'shared', 'data', 'crohme', 'train', 'labels.tsv'), 'utf8');
-    const files = labels.trim().split('\n').filter((_, i) => i % 400 === 0).slice(0, 12).map((l) => l.split('\t')[0]);
+    const files = crohmeTrain();
     const before = await page.evaluate(() => window.__pool.viewsSupplied.reduce((a, b) => a + b, 0));
-    for (const file of files) {
-      const bytes = fs.readFileSync(path.join(REPO, '..', 'shared', 'data', 'crohme', 'train', file));
+    for (const { file, bytes } of files) {
       const [one, pool] = await page.evaluate(async (bytes) => Promise.all(['__one', '__pool'].map(async (who) => {
         const r = await window[who].recognizeBytes(new Uint8Array(bytes), { beam: 3, single: true });
         return r.formulas.map((f) => [f.latex, f.score]);
@@ -112,64 +125,55 @@ describe('engine worker pool', () => {
     assert.equal(supplied[0], 0, 'the first worker never encodes views for itself through the pool');
   });
 
-  test('single-formula messages out of step are refused clearly, and a waiting job can be dropped', { timeout: SLOW }, async () => {
-    const errors = await page.evaluate(async () => {
-      const w = window.__pool.primary;
-      const out = [];
-      const tryJob = async (msg) => {
-        try { await w._job(msg, [], 10000); out.push('no error'); } catch (e) { out.push(`${e.code}: ${e.message}`); }
-      };
-      await tryJob({ type: 'singleSupply', single: 999, views: null });
-      await tryJob({ type: 'singleSupply', single: 1, views: [{ memory: new Float32Array(4) }] });
-      await tryJob({ type: 'otherViews', bytes: new Uint8Array(0) });
-      await tryJob({ type: 'singleDrop', single: 0 });
-      return out;
-    });
+  test('single-formula messages out of step are refused clearly; a waiting job refuses views that do not fit, and can be dropped', { timeout: SLOW }, async () => {
+    const errors = await page.evaluate(() => window.__answers([
+      { type: 'singleSupply', single: 999, views: null },
+      { type: 'singleSupply', single: 1, views: [{ memory: new Float32Array(4) }] },
+      { type: 'otherViews', bytes: new Uint8Array(0) },
+      { type: 'singleDrop', single: 0 },
+    ]));
     assert.match(errors[0], /^bad_input: no single-formula job 999/);
     assert.match(errors[1], /^bad_input: views\[0\] must be \{memory: Float32Array, keys: Float32Array\}/);
     assert.match(errors[2], /^bad_input: bytes is empty/);
     assert.match(errors[3], /^bad_input: single must be a positive integer/);
 
     // a waiting job handed views of the wrong size refuses them and stays, to be finished without them
-    const labels = fs.readFileSync(path.join(REPO, '..', 'shared', 'data', 'crohme', 'train', 'labels.tsv'), 'utf8');
-    const files = labels.trim().split('\n').filter((_, i) => i % 400 === 0).map((l) => l.split('\t')[0]);
     let r = null;
-    for (const file of files.slice(0, 12)) {
-      const bytes = fs.readFileSync(path.join(REPO, '..', 'shared', 'data', 'crohme', 'train', file));
+    for (const { bytes } of crohmeTrain()) {
       r = await page.evaluate(async (bytes) => {
         const w = window.__pool.primary;
-        const step = await w._job({ type: 'recognize', bytes: new Uint8Array(bytes).buffer, opts: { beam: 3, single: true }, stepwise: true }, [], 60000);
+        const start = () => w._job({ type: 'recognize', bytes: new Uint8Array(bytes).buffer, opts: { beam: 3, single: true }, stepwise: true }, [], 60000);
+        const step = await start();
         if (step.single === undefined) return null; // its first view was sure: try the next
         const bad = [{ memory: new Float32Array(7), keys: new Float32Array(7) }];
-        let refused = null;
-        try { await w._job({ type: 'singleSupply', single: step.single, views: bad }, [], 10000); } catch (e) { refused = `${e.code}: ${e.message}`; }
+        const [refused] = await window.__answers([{ type: 'singleSupply', single: step.single, views: bad }]);
         const finished = await w._job({ type: 'singleSupply', single: step.single, views: null }, [], 60000);
         const one = await window.__one.recognizeBytes(new Uint8Array(bytes), { beam: 3, single: true });
-        return { refused, finished: finished.formulas.map((f) => [f.latex, f.score]), one: one.formulas.map((f) => [f.latex, f.score]) };
+        // the same formula waiting again, dropped: its job is gone
+        const again = await start();
+        const dropped = await w._job({ type: 'singleDrop', single: again.single }, [], 10000);
+        const [gone] = await window.__answers([{ type: 'singleSupply', single: again.single, views: null }]);
+        return { refused, finished: finished.formulas.map((f) => [f.latex, f.score]), one: one.formulas.map((f) => [f.latex, f.score]), dropped, gone, id: again.single };
       }, [...bytes]);
       if (r) break;
     }
     assert.ok(r, 'one of the formulas leaves its first view unsure');
     assert.match(r.refused, /^bad_input: a view's encoding does not fit this recognizer/);
     assert.deepEqual(r.finished, r.one);
+    assert.deepEqual(r.dropped, { dropped: true });
+    assert.match(r.gone, new RegExp(`^bad_input: no single-formula job ${r.id} `));
   });
 
   test('page-job messages out of step are refused clearly', { timeout: SLOW }, async () => {
-    const errors = await page.evaluate(async () => {
-      const w = window.__pool.primary;
-      const out = [];
-      const tryJob = async (msg) => {
-        try { await w._job(msg, [], 10000); out.push('no error'); } catch (e) { out.push(`${e.code}: ${e.message}`); }
-      };
-      await tryJob({ type: 'pageSupply', page: 999, readings: [] });
-      await tryJob({ type: 'pageSupply', page: 0, readings: [] });
-      await tryJob({ type: 'pageSupply', page: 1, readings: [{ latex: 'x', confidence: 2 }] });
-      await tryJob({ type: 'readCrop', rgb: new Uint8Array(10), width: 2, height: 2 });
-      await tryJob({ type: 'pageSupplyMaps', page: 1, maps: [{ width: 2, height: 2, data: new Float32Array(3) }] });
-      await tryJob({ type: 'detectBand', rgb: new Uint8Array(10), width: 2, height: 2 });
-      await tryJob({ type: 'pageSupply', page: 1, readings: [{ latex: 'x', confidence: 0.5, upsideDown: 'turned' }] });
-      return out;
-    });
+    const errors = await page.evaluate(() => window.__answers([
+      { type: 'pageSupply', page: 999, readings: [] },
+      { type: 'pageSupply', page: 0, readings: [] },
+      { type: 'pageSupply', page: 1, readings: [{ latex: 'x', confidence: 2 }] },
+      { type: 'readCrop', rgb: new Uint8Array(10), width: 2, height: 2 },
+      { type: 'pageSupplyMaps', page: 1, maps: [{ width: 2, height: 2, data: new Float32Array(3) }] },
+      { type: 'detectBand', rgb: new Uint8Array(10), width: 2, height: 2 },
+      { type: 'pageSupply', page: 1, readings: [{ latex: 'x', confidence: 0.5, upsideDown: 'turned' }] },
+    ]));
     assert.match(errors[0], /^bad_input: no page job 999/);
     assert.match(errors[1], /^bad_input: page must be a positive integer/);
     assert.match(errors[2], /^bad_input: readings\[0\]\.confidence must be a number from 0 to 1/);
