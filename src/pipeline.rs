@@ -49,6 +49,11 @@ impl CropReading {
     pub fn supplied(latex: String, confidence: f32, upside_down: Option<f32>) -> CropReading {
         CropReading { latex, confidence, evidence: Evidence::NONE, upside_down }
     }
+
+    /// The reading of a crop that holds no ink at all: no formula, not a guess.
+    fn no_ink() -> CropReading {
+        CropReading::supplied(String::new(), 0.0, None)
+    }
 }
 
 /// A crop's reading begun by `Engine::start_crop`.
@@ -302,18 +307,20 @@ impl Engine {
     /// `recognize_crop` with what the confidence was computed from (`mathsnap eval --predictions`
     /// writes it for the calibrator; training/mathsnap_train/calibrate.py).
     pub fn read_crop(&self, crop: &RgbImage, opts: &DecodeOptions) -> Result<CropReading> {
-        match self.start_crop(crop, opts)? {
-            CropStart::Read(reading) => Ok(reading),
-            CropStart::Waiting(waiting) => self.finish_crop(waiting, None, opts),
-        }
+        let Some(framed) = self.framed_ink(crop) else {
+            return Ok(CropReading::no_ink());
+        };
+        let read = views::read_views(&self.recognizer, &framed, opts, &mut views::StageTimes::default())?;
+        self.crop_reading(read)
     }
 
-    /// The first step of `read_crop`: the crop's first view read alone (`views::read_first_view`).
-    /// A reading it is unsure of waits for the crop's other views, which `finish_crop` encodes
-    /// itself or takes from whoever encoded them beside this step (`encode_other_views`).
+    /// `read_crop` in two steps, for a reader whose other views may be encoded elsewhere meanwhile:
+    /// the crop's first view read alone (`views::read_first_view`). A reading it is unsure of waits
+    /// for the crop's other views, which `finish_crop` encodes itself or takes from whoever encoded
+    /// them beside this step (`encode_other_views`).
     pub fn start_crop(&self, crop: &RgbImage, opts: &DecodeOptions) -> Result<CropStart> {
         let Some(framed) = self.framed_ink(crop) else {
-            return Ok(CropStart::Read(CropReading::supplied(String::new(), 0.0, None)));
+            return Ok(CropStart::Read(CropReading::no_ink()));
         };
         Ok(match views::read_first_view(&self.recognizer, &framed, opts, &mut views::StageTimes::default())? {
             views::FirstView::Sure(read) => CropStart::Read(self.crop_reading(read)?),
@@ -330,7 +337,7 @@ impl Engine {
         }
     }
 
-    /// The last step of `read_crop`: every view read together. `others`: the crop's other views
+    /// The second step of `start_crop`: every view read together. `others`: the crop's other views
     /// (`encode_other_views`), or None to encode them here.
     pub fn finish_crop(
         &self,

@@ -1,7 +1,8 @@
 //! A crop's views read as the engine reads them: the first view alone where it is sure (the
 //! manifest's `first_view_sure`), every view (`view_scales`) where it is not. One function for the
 //! engine (`Engine::read_crop`) and the benchmark's stage profile (bench/native.rs), so that the
-//! profile times the reading the app does.
+//! profile times the reading the app does; its three steps are public for a reader that encodes the
+//! other views elsewhere meanwhile (`Engine::start_crop`, the browser's single formula).
 
 use super::beam::{self, DecodeOptions, Decoded};
 use super::{Encoded, Recognizer};
