@@ -27,6 +27,8 @@ mod test_protos;
 pub mod transposed_graph;
 #[cfg(target_arch = "wasm32")]
 pub mod wasm;
+#[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+mod wasm_matmul;
 pub mod zeroed_alloc;
 
 /// In wasm every block is zero-filled: junk in tract's scratch lanes computes as subnormal floats,

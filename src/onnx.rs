@@ -17,6 +17,8 @@ fn failure(name: &str, stage: &str, e: TractError) -> Error {
 
 /// Read a model file's protobuf, its stored weights folded into float32 constants (`stored_weights`).
 pub fn read_proto(name: &str, bytes: &[u8]) -> Result<ModelProto> {
+    #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+    crate::wasm_matmul::keep_linked();
     let mut proto =
         tract_onnx::onnx().proto_model_for_read(&mut Cursor::new(bytes)).map_err(|e| failure(name, "parsing", e))?;
     stored_weights::unpack(&mut proto);
