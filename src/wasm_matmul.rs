@@ -7,8 +7,11 @@
 //! and an accumulator set that fills all 16 leaves none for the operands, so every step of the
 //! inner loop spills accumulators to the stack. Four rows by eight columns hold 8 accumulators,
 //! with the A column, the two B halves and the broadcast still in registers. Measured in
-//! Chromium on this project's models (bench/levers.md): the encoder 29 → 22 ms, the detector at
-//! 480×640 151 → 129 ms; 5×8 and 6×8 tiles were slower than 4×8, 5×8 slower than 8×8.
+//! Chromium on this project's models (bench/levers.md): the encoder 29 → 20.5 ms, the detector at
+//! 480×640 151 → 130 ms. Tried and slower (same runs): 5×8 and 6×8 tiles (more accumulators, and
+//! edge tiles wherever a layer's channels are not a multiple of the rows), 4×12, the k loop
+//! unrolled by two, and A's values broadcast by shuffles from one vector load instead of
+//! broadcast loads.
 //!
 //! tract-linalg 0.23.9 builds its kernel list and its per-architecture preferences from
 //! `inventory` registries (`mmm_routines::MmmRoutine`, `mmm_tiers::MmmTier`), so this crate adds
@@ -169,24 +172,25 @@ unsafe fn run_4x8(ops: &[FusedKerSpec<f32>]) -> isize {
                     all!(store)
                 }
                 FusedKerSpec::AddMatMul { k, pa, pb, packing: _ } => {
-                    // A packed k × [4 rows], B packed k × [8 columns]: per k, one load of A whose
-                    // lanes are broadcast by shuffles, and two loads of B.
-                    let a = pa as *const v128;
+                    // A packed k × [4 rows], B packed k × [8 columns]: per k, each row's value of A
+                    // loaded straight into all four lanes (x86-64's broadcast load, no shuffle),
+                    // and two loads of B.
+                    let a = pa as *const f32;
                     let b = pb as *const v128;
                     for i in 0..k {
-                        let column = v128_load(a.add(i));
+                        let column = a.add(4 * i);
                         let b_lo = v128_load(b.add(2 * i));
                         let b_hi = v128_load(b.add(2 * i + 1));
-                        let s = i32x4_shuffle::<0, 0, 0, 0>(column, column);
+                        let s = v128_load32_splat(column as *const u32);
                         r0_lo = f32x4_add(r0_lo, f32x4_mul(s, b_lo));
                         r0_hi = f32x4_add(r0_hi, f32x4_mul(s, b_hi));
-                        let s = i32x4_shuffle::<1, 1, 1, 1>(column, column);
+                        let s = v128_load32_splat(column.add(1) as *const u32);
                         r1_lo = f32x4_add(r1_lo, f32x4_mul(s, b_lo));
                         r1_hi = f32x4_add(r1_hi, f32x4_mul(s, b_hi));
-                        let s = i32x4_shuffle::<2, 2, 2, 2>(column, column);
+                        let s = v128_load32_splat(column.add(2) as *const u32);
                         r2_lo = f32x4_add(r2_lo, f32x4_mul(s, b_lo));
                         r2_hi = f32x4_add(r2_hi, f32x4_mul(s, b_hi));
-                        let s = i32x4_shuffle::<3, 3, 3, 3>(column, column);
+                        let s = v128_load32_splat(column.add(3) as *const u32);
                         r3_lo = f32x4_add(r3_lo, f32x4_mul(s, b_lo));
                         r3_hi = f32x4_add(r3_hi, f32x4_mul(s, b_hi));
                     }
