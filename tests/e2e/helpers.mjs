@@ -22,13 +22,18 @@ export const DRAWN_QUADRATIC = 'x^2+3x-4=0';
  * (decode, detect, rectify, recognise, repair) against the native build, whatever the model's accuracy.
  */
 export function nativeRead(name) {
+  return nativeFormulas(name).map((f) => f.latex);
+}
+
+/** The native CLI's formulas for a fixture, as it prints them: latex, quad (photo pixels), score. */
+export function nativeFormulas(name) {
   const targetDir = path.resolve(REPO, process.env.CARGO_TARGET_DIR || 'target');
   const exe = path.join(targetDir, 'release', 'mathsnap');
   if (!fs.existsSync(exe)) throw new Error('target/release/mathsnap missing: run `cargo build --release --bin mathsnap`');
   const out = execFileSync(exe, ['--models', path.join(REPO, 'www', 'models'), 'read', fixture(name)], { encoding: 'utf8' });
   const line = JSON.parse(out.trim().split('\n')[0]);
   if (line.error) throw new Error(`native read of ${name} failed: ${line.error}`);
-  return line.formulas.map((f) => f.latex);
+  return line.formulas;
 }
 
 /** Formatting-only normalisation: drop whitespace and braces around a single-character script. */
