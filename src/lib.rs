@@ -29,13 +29,6 @@ pub mod transposed_graph;
 pub mod wasm;
 #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
 mod wasm_matmul;
-pub mod zeroed_alloc;
-
-/// In wasm every block is zero-filled: junk in tract's scratch lanes computes as subnormal floats,
-/// at a fraction of the speed (src/zeroed_alloc.rs).
-#[cfg(target_arch = "wasm32")]
-#[global_allocator]
-static ALLOCATOR: zeroed_alloc::ZeroedAlloc = zeroed_alloc::ZeroedAlloc;
 
 pub use error::{Error, ErrorKind, Result};
 pub use pipeline::{CropReading, Engine, Formula, ModelDir, ModelSource, ReadOptions, ReadResult};
