@@ -1,5 +1,6 @@
 // Shared setup for the browser tests: the static server on a free port, headless Debian Chromium
 // (driven by playwright-core), network recording, and page-error collection.
+import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import path from 'node:path';
@@ -34,6 +35,23 @@ export function nativeFormulas(name) {
   const line = JSON.parse(out.trim().split('\n')[0]);
   if (line.error) throw new Error(`native read of ${name} failed: ${line.error}`);
   return line.formulas;
+}
+
+/**
+ * Asserts that formulas the wasm engine read ({latex, score, quad}) are the native engine's: the same
+ * LaTeX up to formatting, and the same score and quad to float rounding (score within 1e-3, quad
+ * corners within 0.5 px). The wasm build runs its own matrix kernels (src/wasm_matmul.rs) where
+ * natively tract's x86 kernels run (fused multiply-adds there, separate ones in wasm), so a kernel
+ * that went wrong without changing a formula's reading still moves its score or its quad.
+ */
+export function assertMatchesNative(formulas, name) {
+  const native = nativeFormulas(name);
+  assert.deepEqual(formulas.map((f) => normLatex(f.latex)), native.map((f) => normLatex(f.latex)));
+  formulas.forEach((f, i) => {
+    assert.ok(Math.abs(f.score - native[i].score) < 1e-3, `formula ${i}: score ${f.score} against native ${native[i].score}`);
+    const quad = f.quad.flat(), want = native[i].quad.flat();
+    quad.forEach((v, j) => assert.ok(Math.abs(v - want[j]) < 0.5, `formula ${i}: quad ${f.quad} against native ${native[i].quad}`));
+  });
 }
 
 /** Formatting-only normalisation: drop whitespace and braces around a single-character script. */

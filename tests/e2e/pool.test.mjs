@@ -5,7 +5,7 @@ import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { setup, fixture, normLatex, nativeFormulas, SLOW, REPO } from './helpers.mjs';
+import { setup, fixture, assertMatchesNative, SLOW, REPO } from './helpers.mjs';
 
 /** CROHME *train* handwriting (not an evaluation set), which the first view alone is often unsure of: 12 formulas' files and bytes. */
 function crohmeTrain() {
@@ -48,7 +48,7 @@ describe('engine worker pool', () => {
     const data = new Uint8Array(bytes);
     if (!turn) {
       const r = await client.recognizeBytes(data, { beam: 3 });
-      return { latex: r.formulas.map((f) => f.latex), numbers: r.formulas.map((f) => [f.score, ...f.quad.flat()]), rotation: r.rotation, crops: client.cropsRead ?? null };
+      return { latex: r.formulas.map((f) => f.latex), formulas: r.formulas.map(({ latex, score, quad }) => ({ latex, score, quad })), rotation: r.rotation, crops: client.cropsRead ?? null };
     }
     const bitmap = await createImageBitmap(new Blob([data]));
     const canvas = new OffscreenCanvas(bitmap.width, bitmap.height);
@@ -66,14 +66,8 @@ describe('engine worker pool', () => {
     const one = await read('__one', bytes);
     const pool = await read('__pool', bytes);
     assert.deepEqual(pool.latex, one.latex);
-    const native = nativeFormulas('page-worksheet.jpg');
-    assert.deepEqual(pool.latex.map(normLatex), native.map((f) => normLatex(f.latex)));
-    // Scores and quads as the native engine's, to float rounding: the wasm build's own matrix
-    // kernels (src/wasm_matmul.rs) run every detector pass and crop of this page.
-    pool.numbers.forEach(([score, ...quad], i) => {
-      assert.ok(Math.abs(score - native[i].score) < 1e-3, `formula ${i}: score ${score} against native ${native[i].score}`);
-      quad.forEach((v, j) => assert.ok(Math.abs(v - native[i].quad.flat()[j]) < 0.5, `formula ${i}: quad ${quad} against native ${native[i].quad}`));
-    });
+    // the wasm build's own matrix kernels run every detector pass and crop of this page
+    assertMatchesNative(pool.formulas, 'page-worksheet.jpg');
     assert.ok(pool.latex.length >= 3, `${pool.latex.length} formulas`);
     assert.ok(pool.crops.every((n) => n >= 1), `every worker read crops: ${pool.crops}`);
   });
