@@ -10,14 +10,13 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
 import { serve } from './server.mjs';
+import { CHROMIUM, CHROMIUM_FLAGS as FLAGS, median, peerModels } from './peer.mjs';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const ROOT = path.resolve(HERE, '..');
 const strArg = (name) => { const i = process.argv.indexOf(name); return i > 0 ? process.argv[i + 1] : null; };
 const BASE = strArg('--base');
 const OUT = path.join(HERE, 'out', BASE ? 'browser-base.json' : 'browser.json');
-const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
-const FLAGS = ['--no-sandbox', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-quic'];
 // the live preview's camera frame (tests/e2e/live.test.mjs) and the capture's scale it tiles at (the detector's long side)
 const PREVIEW_FRAME = '/tests/fixtures/e2e-camera-worksheet.mjpeg';
 const PREVIEW_LONG_SIDE = JSON.parse(fs.readFileSync(path.join(ROOT, 'www', 'models', 'manifest.json'), 'utf8')).detector?.long_side || 800;
@@ -27,7 +26,6 @@ const RUNS = arg('--runs', 5), COLD = arg('--cold', 3), PREVIEW_SECONDS = arg('-
 // --workers N: the engine pool's size (default: the app's, one per core up to 3); 1 for a --base
 // build older than the page-job messages (worker.js 'stepwise')
 const WORKERS = arg('--workers', 0);
-const PEER_RUNS = { 'detector-640': 10, 'detector-320': 20, encoder: 20, 'decoder-b1': 50, 'decoder-b3': 50 };
 
 const peerNeeds = ['bench/out/pkg/mathsnap_bg.wasm', 'bench/out/tensors/shapes.json', 'bench/node_modules/onnxruntime-web'];
 for (const need of ['www/pkg/mathsnap_bg.wasm', 'www/models/manifest.json', 'bench/out/fixtures/fixtures.json', ...(BASE ? [] : peerNeeds)]) {
@@ -123,12 +121,7 @@ log(`wrote ${path.relative(ROOT, OUT)}`);
 /** tract-wasm vs onnxruntime-web, model by model, in a fresh page. */
 async function peerComparison() {
   const { context, page: peerPage } = await freshPage();
-  result.peer = { load: await peerPage.evaluate(() => window.bench.peerStart()), models: {} };
-  const med = (v) => [...v].sort((x, y) => x - y)[Math.floor(v.length / 2)];
-  for (const [m, n] of Object.entries(PEER_RUNS)) {
-    const r = await peerPage.evaluate(([model, runs]) => window.bench.peerRun(model, runs), [m, n]);
-    result.peer.models[m] = r;
-    log(`${m}: tract ${med(r.tract).toFixed(1)} ms, onnxruntime-web ${med(r.ort).toFixed(1)} ms, max |diff| ${r.max_abs_diff.toExponential(1)}`);
-  }
+  result.peer = await peerModels(peerPage, (m, r) =>
+    log(`${m}: tract ${median(r.tract).toFixed(1)} ms, onnxruntime-web ${median(r.ort).toFixed(1)} ms, max |diff| ${r.max_abs_diff.toExponential(1)}`));
   await context.close();
 }

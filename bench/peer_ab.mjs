@@ -10,6 +10,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
 import { serve } from './server.mjs';
+import { CHROMIUM, CHROMIUM_FLAGS, median as med, peerModels } from './peer.mjs';
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 process.chdir(ROOT);
 const [rounds, ...dirs] = process.argv.slice(2);
@@ -17,11 +18,8 @@ if (!(Number(rounds) > 0) || !dirs.length || dirs.some((d) => !fs.existsSync(pat
   console.error('usage: node bench/peer_ab.mjs ROUNDS DIR... (each DIR a bench build: mathsnap.js + mathsnap_bg.wasm)');
   process.exit(1);
 }
-const PEER_RUNS = { 'detector-640': 10, 'detector-320': 20, encoder: 20, 'decoder-b1': 50, 'decoder-b3': 30 };
 const server = await serve(ROOT);
-const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', headless: true,
-  args: ['--no-sandbox', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-quic'] });
-const med = (v) => [...v].sort((x, y) => x - y)[Math.floor(v.length / 2)];
+const browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_FLAGS });
 const res = {};
 try {
   for (let r = 0; r < Number(rounds); r++) {
@@ -33,14 +31,12 @@ try {
       const page = await context.newPage();
       await page.goto(`${server.url}/bench/page.html`);
       await page.waitForFunction(() => window.benchReady === true);
-      await page.evaluate(() => window.bench.peerStart());
       const line = [];
-      for (const [m, n] of Object.entries(PEER_RUNS)) {
-        const x = await page.evaluate(([model, runs]) => window.bench.peerRun(model, runs), [m, n]);
+      await peerModels(page, (m, x) => {
         ((res[d] ??= {})[m] ??= { tract: [], ort: [] });
         res[d][m].tract.push(med(x.tract)); res[d][m].ort.push(med(x.ort));
         line.push(`${m} ${med(x.tract).toFixed(2)}/${med(x.ort).toFixed(2)} diff ${x.max_abs_diff.toExponential(1)}`);
-      }
+      });
       console.log(`round ${r} ${path.basename(d)}: ${line.join(', ')}`);
       await context.close();
     }
