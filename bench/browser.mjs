@@ -11,6 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
 import { serve } from './server.mjs';
 import { CHROMIUM, CHROMIUM_FLAGS as FLAGS, median, peerModels } from './peer.mjs';
+import { setup as appSetup, waitReady as appReady } from '../tests/e2e/helpers.mjs';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const ROOT = path.resolve(HERE, '..');
@@ -39,7 +40,7 @@ const log = (...a) => console.error('[browser]', ...a);
 
 const server = await serve(ROOT);
 const browser = await chromium.launch({ executablePath: CHROMIUM, args: FLAGS, headless: true });
-const result = { chromium: browser.version(), base: BASE, runs: RUNS, cold: [], warm: {}, worksheets: [], single: null, pool: null, preview: null, peer: null };
+const result = { chromium: browser.version(), base: BASE, runs: RUNS, cold: [], warm: {}, worksheets: [], single: null, pool: null, preview: null, app_preview: null, peer: null };
 // the realistic page set: every page read WORKSHEET_RUNS times warm (the spread is across pages), the
 // middle run reported: an odd count, so that it is a median (of two, the slower one was reported)
 const WORKSHEET_RUNS = 3;
@@ -110,13 +111,44 @@ try {
     await context.close();
   }
 
-  if (!BASE) await peerComparison();
+  if (!BASE) {
+    result.app_preview = await appPreview();
+    log(`preview in the app: ${result.app_preview.fps.toFixed(1)} detections/s, ${result.app_preview.cycles_per_s.toFixed(1)} cycles/s`);
+    await peerComparison();
+  }
 } finally {
   await browser.close();
   await server.close();
 }
 fs.writeFileSync(OUT, JSON.stringify(result, null, 1));
 log(`wrote ${path.relative(ROOT, OUT)}`);
+
+/**
+ * The live preview as a student gets it: the app itself (www/, its own browser with the fake camera
+ * showing PREVIEW_FRAME's video, as tests/e2e/live.test.mjs runs it), where the camera, the page and
+ * the overlay share the machine with the workers. Overlay updates (one a detection) a second.
+ */
+async function appPreview() {
+  const env = await appSetup({ cameraFile: path.basename(PREVIEW_FRAME) });
+  try {
+    const page = await (await env.newContext()).newPage();
+    await page.goto(env.url);
+    await appReady(page);
+    await page.click('#camera-start');
+    const overlay = () => page.evaluate(() => {
+      const o = document.getElementById('live-overlay');
+      return { n: Number(o.dataset.frames || 0), slots: Number(o.dataset.slots || 0), t: performance.now() };
+    });
+    await page.waitForFunction(() => Number(document.getElementById('live-overlay').dataset.frames || 0) >= 20, null, { timeout: 120000 });
+    const a = await overlay();
+    await page.waitForTimeout(PREVIEW_SECONDS * 1000);
+    const b = await overlay();
+    const fps = (b.n - a.n) / ((b.t - a.t) / 1000);
+    return { frames: b.n - a.n, seconds: (b.t - a.t) / 1000, fps, slots: b.slots, cycles_per_s: fps / b.slots };
+  } finally {
+    await env.close();
+  }
+}
 
 /** tract-wasm vs onnxruntime-web, model by model, in a fresh page. */
 async function peerComparison() {

@@ -2,7 +2,7 @@
 // The engine is the app's own: www/engine-client.js starting www/worker.js, the same calls the
 // app makes. The model-by-model peer comparison runs in bench/models-worker.mjs.
 import { EngineClient } from '/www/engine-client.js';
-import { previewSlots, slotBitmap } from '/www/lib/live-tiles.js';
+import { previewSlots, slotBitmap, toFrame, liveQuads } from '/www/lib/live-tiles.js';
 
 const FIXTURES = '/bench/out/fixtures/';
 const files = new Map(); // name -> ArrayBuffer, fetched before any timing
@@ -55,9 +55,9 @@ window.bench = {
    * slot, every worker of the pool busy, back to back for `seconds`: detections per second, and how
    * often the whole cycle (every box) is refreshed.
    */
-  async previewFps(url, longSide, seconds) {
+  async previewFps(url, longSide, seconds, tileScale) {
     const frame = await createImageBitmap(new Blob([await (await fetch(url)).arrayBuffer()]));
-    const slots = previewSlots(frame.width, frame.height, longSide);
+    const slots = previewSlots(frame.width, frame.height, longSide, tileScale);
     const workers = engine.readyWorkers;
     for (let w = 0; w < workers; w++) { // every worker plans the slots' shapes once
       for (const s of slots.slice(0, 2)) await engine.detectBitmap(await slotBitmap(frame, s), Math.max(s.dw, s.dh), w);
@@ -76,6 +76,48 @@ window.bench = {
     const elapsed = (performance.now() - t0) / 1000;
     return { frames, seconds: elapsed, fps: frames / elapsed, inner, slots: slots.length, workers,
       frame: [frame.width, frame.height], cycles_per_s: frames / elapsed / slots.length };
+  },
+
+  /**
+   * What the live boxes find against what a capture reads, on a camera frame made from the fixture
+   * `name` (bench/live_recall.mjs): the page drawn on a desk into a `vw` x `vh` frame, its height
+   * `zoom` times the frame's (above 1 the camera is close and the page's middle fills the frame),
+   * turned `turn` degrees. The capture reads the frame as app.js's capture does (a PNG of it, the
+   * whole pipeline); the preview runs one cycle of its slots for each tile scale in `tileScales`.
+   * Quads in the frame's pixels.
+   */
+  async previewRecall(name, { vw, vh, zoom, turn, longSide, tileScales }) {
+    const page = await createImageBitmap(new Blob([await bytesOf(name)]));
+    const canvas = new OffscreenCanvas(vw, vh);
+    const g = canvas.getContext('2d');
+    const desk = g.createLinearGradient(0, 0, vw, vh);
+    desk.addColorStop(0, '#6f5d4a');
+    desk.addColorStop(1, '#a3906f');
+    g.fillStyle = desk;
+    g.fillRect(0, 0, vw, vh);
+    const h = zoom * vh, w = h * page.width / page.height;
+    g.translate(vw / 2, vh / 2);
+    g.rotate(turn * Math.PI / 180);
+    g.drawImage(page, -w / 2, -h / 2, w, h);
+    const frame = await createImageBitmap(canvas);
+    const png = await (await canvas.convertToBlob({ type: 'image/png' })).arrayBuffer();
+    const read = await engine.recognizeBytes(png, { beam: 3 });
+    const captured = (read.formulas || []).map((f) => f.quad);
+    const live = {};
+    for (const ts of tileScales) {
+      const slots = previewSlots(vw, vh, longSide, ts);
+      const found = [];
+      let next = 0;
+      await Promise.all(Array.from({ length: engine.readyWorkers }, async (_, w) => {
+        for (let k = next++; k < slots.length; k = next++) {
+          const s = slots[k];
+          const r = await engine.detectBitmap(await slotBitmap(frame, s), Math.max(s.dw, s.dh), w);
+          found[k] = toFrame(s, (r.regions || []).map((x) => x.quad));
+        }
+      }));
+      live[ts] = { quads: liveQuads(slots, found, vw, vh, longSide), slots: slots.length };
+    }
+    return { captured, live };
   },
 
   /** tract-wasm and onnxruntime-web on identical model inputs (bench/models-worker.mjs): load both. */

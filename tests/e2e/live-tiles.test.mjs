@@ -1,7 +1,7 @@
 // The live preview's tiling and merging (www/lib/live-tiles.js), without a browser.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { previewSlots, toFrame, mergeQuads, liveQuads, TILE_SIDE, TILE_SHORT } from '../../www/lib/live-tiles.js';
+import { previewSlots, toFrame, mergeQuads, liveQuads, CycleFrame, TILE_SIDE, TILE_SHORT } from '../../www/lib/live-tiles.js';
 
 const rect = (x0, y0, x1, y1) => [[x0, y0], [x1, y0], [x1, y1], [x0, y1]];
 
@@ -22,6 +22,47 @@ test('the slots: the whole frame at 320, then overlapping tiles at the capture s
   assert.ok(xs[1] - xs[0] <= 0.75 * tiles[0].w + 1e-6);
   // portrait frames get portrait tiles
   assert.deepEqual([previewSlots(720, 1280, 800)[1].dw, previewSlots(720, 1280, 800)[1].dh], [TILE_SHORT, TILE_SIDE]);
+});
+
+test('a tile scale above 1 cuts smaller tiles: the frame seen closer than a capture sees it', () => {
+  const tiles = previewSlots(1280, 720, 800, 2).slice(1);
+  assert.deepEqual([tiles[0].w, tiles[0].dw], [256, TILE_SIDE]);
+  assert.ok(tiles.length > previewSlots(1280, 720, 800).length - 1);
+});
+
+test('a cycle cuts its slots from one copy of the frame, closed once a newer cycle began and its cuts are done', async () => {
+  const copies = [];
+  const cuts = [];
+  let finishCuts;
+  const cutsMayFinish = new Promise((r) => { finishCuts = r; });
+  globalThis.createImageBitmap = async (source, ...crop) => {
+    if (!crop.length) { const copy = { source, closed: false, close() { this.closed = true; } }; copies.push(copy); return copy; }
+    cuts.push(source);
+    await cutsMayFinish; // the cuts are held until the test lets them finish
+    return { cutFrom: source };
+  };
+  const settle = () => new Promise((r) => setTimeout(r, 0));
+  try {
+    const frame = new CycleFrame('video');
+    const [s0, s1] = previewSlots(1280, 720, 800);
+    const a = frame.cut(s0, true), b = frame.cut(s1, false);
+    await settle();
+    const c = frame.cut(s0, true); // the next cycle, while the first one's cuts are still running
+    await settle();
+    assert.equal(copies.length, 2);
+    assert.deepEqual(cuts, [copies[0], copies[0], copies[1]]);
+    assert.equal(copies[0].closed, false, 'closed under a cut in flight');
+    finishCuts();
+    await Promise.all([a, b, c]);
+    await settle();
+    assert.equal(copies[0].closed, true);
+    assert.equal(copies[1].closed, false, 'the current cycle\'s copy stays open');
+    frame.retire();
+    await settle();
+    assert.equal(copies[1].closed, true);
+  } finally {
+    delete globalThis.createImageBitmap;
+  }
 });
 
 test('quads come back in the frame pixels', () => {

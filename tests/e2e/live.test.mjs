@@ -6,16 +6,9 @@
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { setup, waitReady, waitResult, SLOW } from './helpers.mjs';
-import { bounds as box } from '../../www/lib/live-tiles.js';
+import { foundByLive } from './live-recall.mjs';
 
 const MIN_RECALL = 0.9;
-
-const area = (b) => Math.max(0, b[2] - b[0]) * Math.max(0, b[3] - b[1]);
-/** Share of box a covered by box b. */
-function covered(a, b) {
-  const i = [Math.max(a[0], b[0]), Math.max(a[1], b[1]), Math.min(a[2], b[2]), Math.min(a[3], b[3])];
-  return area(a) > 0 ? area(i) / area(a) : 0;
-}
 
 describe('live preview boxes', () => {
   let env, ctx, page;
@@ -42,14 +35,12 @@ describe('live preview boxes', () => {
     await page.waitForTimeout(3000);
     const b = await frames();
     const fps = (b.n - a.n) / ((b.t - a.t) / 1000);
-    const live = JSON.parse(await page.evaluate(() => document.getElementById('live-overlay').dataset.quads)).map(box);
+    const live = JSON.parse(await page.evaluate(() => document.getElementById('live-overlay').dataset.quads));
 
     assert.equal(await waitResult(page, () => page.click('#capture')), 'done', await page.textContent('#results-summary'));
     const captured = await page.$$eval('#photo-overlay polygon[data-index]', (ps) => ps.map((p) => p.getAttribute('points').trim().split(/\s+/)
       .map((xy) => xy.split(',').map(Number))));
-    // a live box counts for a formula when it covers at least half of it and is not much larger (one box
-    // over the whole sheet would cover everything)
-    const found = captured.map(box).filter((c) => live.some((l) => covered(c, l) >= 0.5 && area(l) <= 4 * area(c)));
+    const found = foundByLive(captured, live);
     const slots = Number(await page.evaluate(() => document.getElementById('live-overlay').dataset.slots));
     const recall = found.length / Math.max(1, captured.length);
     console.log(`# live preview: ${fps.toFixed(1)} detections/s over a cycle of ${slots} (the whole frame and ${slots - 1} tiles: each box refreshed every ${(slots / fps).toFixed(2)} s); ${live.length} live boxes; capture found ${captured.length}, live boxes cover ${found.length} (${(100 * recall).toFixed(0)}%)`);

@@ -19,15 +19,19 @@ const OVERLAP = 0.25;
 /** Median region height, at the capture's scale, above which the frame is a close-up (src/detector/scale.rs). */
 const CLOSE_UP_REGION_HEIGHT = 64;
 
+/** The tiles see the frame at this share of the capture's scale. */
+export const TILE_SCALE = 1;
+
 /**
  * The slots of one preview cycle for a `vw` x `vh` frame read by captures at `longSide`: first the
- * whole frame at TILE_SIDE, then the tiles. Each slot is {x, y, w, h} in the frame's pixels and the
- * size {dw, dh} it is scaled to for the detector.
+ * whole frame at TILE_SIDE, then the tiles at `tileScale` times the capture's scale. Each slot is
+ * {x, y, w, h} in the frame's pixels and the size {dw, dh} it is scaled to for the detector.
  */
-export function previewSlots(vw, vh, longSide) {
+export function previewSlots(vw, vh, longSide, tileScale = TILE_SCALE) {
   const whole = fitted(vw, vh, TILE_SIDE);
   const slots = [{ x: 0, y: 0, w: vw, h: vh, dw: whole[0], dh: whole[1], whole: true }];
-  const scale = longSide / Math.max(vw, vh); // the capture's scale (above 1 for a small frame, as there)
+  // the capture's scale (above 1 for a small frame, as there), times the tiles' share of it
+  const scale = tileScale * longSide / Math.max(vw, vh);
   const landscape = vw >= vh;
   const [dw, dh] = landscape ? [TILE_SIDE, TILE_SHORT] : [TILE_SHORT, TILE_SIDE];
   const tw = Math.min(vw, dw / scale), th = Math.min(vh, dh / scale);
@@ -56,6 +60,45 @@ export function slotBitmap(source, slot) {
   return createImageBitmap(source, Math.round(slot.x), Math.round(slot.y), Math.round(slot.w), Math.round(slot.h),
     { resizeWidth: slot.dw, resizeHeight: slot.dh, resizeQuality: 'low' });
 }
+
+/**
+ * The camera frame a preview cycle cuts its slots from, copied once per cycle: a slot cut from the
+ * video element converts its whole decoded frame again (6 ms a slot in headless Chromium on the bench
+ * machine), from the copy 0.5 ms. A copy is closed once a newer cycle has begun and its last cut is done.
+ */
+export class CycleFrame {
+  constructor(source) {
+    this.source = source;
+    this.current = null;
+  }
+
+  /** `slot` cut from the cycle's copy of the frame; `fresh` (a cycle's first slot) copies the frame anew. */
+  async cut(slot, fresh) {
+    if (fresh || !this.current) {
+      this.retire();
+      this.current = { bitmap: createImageBitmap(this.source), cuts: 0, old: false };
+    }
+    const f = this.current;
+    f.cuts++;
+    try {
+      return await slotBitmap(await f.bitmap, slot);
+    } finally {
+      f.cuts--;
+      if (f.old && !f.cuts) closeCopy(f);
+    }
+  }
+
+  /** The current copy is not cut again; it is closed when its cuts in flight are done. */
+  retire() {
+    const f = this.current;
+    this.current = null;
+    if (!f) return;
+    f.old = true;
+    if (!f.cuts) closeCopy(f);
+  }
+}
+
+const closeCopy = (f) => f.bitmap.then((b) => b.close(), () => {});
 
 /** A slot's detected quads (in the detector input's pixels) in the frame's pixels. */
 export function toFrame(slot, quads) {
