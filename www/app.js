@@ -593,7 +593,12 @@ function detectSlot(vw, vh, longSide) {
       liveRegions = liveQuads(liveSlots, liveFound, vw, vh, longSide);
       drawLive();
     })
-    .catch(() => { liveFound[k] = []; liveRegions = liveQuads(liveSlots, liveFound, vw, vh, longSide); drawLive(); })
+    .catch(() => {
+      if (size !== liveSize) return; // a slot of an older cycle's camera or size
+      liveFound[k] = [];
+      liveRegions = liveQuads(liveSlots, liveFound, vw, vh, longSide);
+      drawLive();
+    })
     .finally(() => { liveBusyWorkers.delete(worker); pumpLive(); });
 }
 
