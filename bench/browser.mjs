@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
 import { serve } from './server.mjs';
 import { CHROMIUM, CHROMIUM_FLAGS as FLAGS, median, peerModels } from './peer.mjs';
-import { setup as appSetup, waitReady as appReady } from '../tests/e2e/helpers.mjs';
+import { setup as appSetup, waitReady as appReady, liveRate } from '../tests/e2e/helpers.mjs';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const ROOT = path.resolve(HERE, '..');
@@ -135,16 +135,7 @@ async function appPreview() {
     await page.goto(env.url);
     await appReady(page);
     await page.click('#camera-start');
-    const overlay = () => page.evaluate(() => {
-      const o = document.getElementById('live-overlay');
-      return { n: Number(o.dataset.frames || 0), slots: Number(o.dataset.slots || 0), t: performance.now() };
-    });
-    await page.waitForFunction(() => Number(document.getElementById('live-overlay').dataset.frames || 0) >= 20, null, { timeout: 120000 });
-    const a = await overlay();
-    await page.waitForTimeout(PREVIEW_SECONDS * 1000);
-    const b = await overlay();
-    const fps = (b.n - a.n) / ((b.t - a.t) / 1000);
-    return { frames: b.n - a.n, seconds: (b.t - a.t) / 1000, fps, slots: b.slots, cycles_per_s: fps / b.slots };
+    return await liveRate(page, PREVIEW_SECONDS * 1000);
   } finally {
     await env.close();
   }

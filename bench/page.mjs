@@ -25,6 +25,11 @@ function call(worker, msg) {
   });
 }
 
+/** One slot of `frame` detected on worker `w`, as app.js's detectSlot asks it. */
+async function detectSlot(frame, slot, w) {
+  return engine.detectBitmap(await slotBitmap(frame, slot), Math.max(slot.dw, slot.dh), w);
+}
+
 window.bench = {
   /** Worker start, wasm and models fetched, compiled and loaded: until the engine says ready. */
   async coldStart(base, workers) {
@@ -60,15 +65,14 @@ window.bench = {
     const slots = previewSlots(frame.width, frame.height, longSide, tileScale);
     const workers = engine.readyWorkers;
     for (let w = 0; w < workers; w++) { // every worker plans the slots' shapes once
-      for (const s of slots.slice(0, 2)) await engine.detectBitmap(await slotBitmap(frame, s), Math.max(s.dw, s.dh), w);
+      for (const s of slots.slice(0, 2)) await detectSlot(frame, s, w);
     }
     const inner = [];
     let frames = 0, next = 0;
     const t0 = performance.now();
     await Promise.all(Array.from({ length: workers }, async (_, w) => {
       while (performance.now() - t0 < seconds * 1000) {
-        const s = slots[next++ % slots.length];
-        const r = await engine.detectBitmap(await slotBitmap(frame, s), Math.max(s.dw, s.dh), w);
+        const r = await detectSlot(frame, slots[next++ % slots.length], w);
         inner.push(r.ms);
         frames++;
       }
@@ -110,9 +114,8 @@ window.bench = {
       let next = 0;
       await Promise.all(Array.from({ length: engine.readyWorkers }, async (_, w) => {
         for (let k = next++; k < slots.length; k = next++) {
-          const s = slots[k];
-          const r = await engine.detectBitmap(await slotBitmap(frame, s), Math.max(s.dw, s.dh), w);
-          found[k] = toFrame(s, (r.regions || []).map((x) => x.quad));
+          const r = await detectSlot(frame, slots[k], w);
+          found[k] = toFrame(slots[k], (r.regions || []).map((x) => x.quad));
         }
       }));
       live[ts] = { quads: liveQuads(slots, found, vw, vh, longSide), slots: slots.length };

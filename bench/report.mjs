@@ -107,7 +107,7 @@ lines.push(`Live preview (${pv.input}, a ${pv.frame.join('×')} camera frame of 
     `detection inside wasm ${ms(med(pv.inner))} ms median, ${ms(q(pv.inner, 0.95))} ms p95. (app.js gives a worker the next slot as soon as it is free, a new cycle at most every ${liveCycle} ms.)`, '');
 const ap = browser.app_preview;
 if (ap) {
-  lines.push(`The same in the app itself (www/ with the fake camera playing ${pv.input}, as tests/e2e/live.test.mjs runs it: the camera, the page and the overlay share the 2 cores with the workers): ` +
+  lines.push(`The same in the app itself (www/ with the fake camera playing ${pv.input}, as tests/e2e/live.test.mjs runs it: the camera, the page and the overlay share the ${native.cores} cores with the workers): ` +
     `${ap.frames} overlay updates in ${ap.seconds.toFixed(1)} s = **${ap.fps.toFixed(1)} detections/s**, the whole ${ap.slots}-slot cycle refreshed **${ap.cycles_per_s.toFixed(1)} times a second**.`, '');
 }
 

@@ -552,10 +552,12 @@ function liveTick() {
   pumpLive();
 }
 
-/** Every free worker of the pool takes the cycle's next slot of the video's current frame. */
+/**
+ * Every free worker of the pool takes the cycle's next slot of the video's current frame. Called by
+ * liveTick once it knows a detector is shipped, and when a slot's detection ends.
+ */
 function pumpLive() {
   if (!stream || recognizing || !engine.ready || document.hidden) return;
-  if (engine.info && engine.info.hasDetector === false) return;
   const vw = ui.video.videoWidth, vh = ui.video.videoHeight;
   if (!vw || !vh) return;
   const longSide = (engine.info && engine.info.detectorLongSide) || 800;

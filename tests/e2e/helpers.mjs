@@ -123,6 +123,26 @@ export async function setup({ camera = true, cameraFile, permissions = ['camera'
   return env;
 }
 
+/**
+ * The app's live preview rate, its camera on: after 20 overlay updates (the first detections plan the
+ * detector's input shapes), overlay updates (one a detection) a second over `ms`, and the cycle's
+ * slots: {frames, seconds, fps, slots, cycles_per_s}. tests/e2e/live.test.mjs logs it, bench/browser.mjs
+ * reports it.
+ */
+export async function liveRate(page, ms) {
+  await page.waitForFunction(() => Number(document.getElementById('live-overlay').dataset.frames || 0) >= 20, null, { timeout: SLOW });
+  const overlay = () => page.evaluate(() => {
+    const o = document.getElementById('live-overlay');
+    return { n: Number(o.dataset.frames || 0), slots: Number(o.dataset.slots || 0), t: performance.now() };
+  });
+  const a = await overlay();
+  await page.waitForTimeout(ms);
+  const b = await overlay();
+  const seconds = (b.t - a.t) / 1000;
+  const fps = (b.n - a.n) / seconds;
+  return { frames: b.n - a.n, seconds, fps, slots: b.slots, cycles_per_s: fps / b.slots };
+}
+
 /** Wait until the app says the engine is ready (or fail with what the page shows). */
 export async function waitReady(page, timeout = SLOW) {
   await page.waitForFunction(() => ['ready', 'error'].includes(document.documentElement.dataset.engine), null, { timeout });

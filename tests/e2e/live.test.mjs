@@ -5,7 +5,7 @@
 // `make bench` (bench/RESULTS.md, "Live preview"), not asserted: timings belong in the benchmark.
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { setup, waitReady, waitResult, SLOW } from './helpers.mjs';
+import { setup, waitReady, waitResult, liveRate } from './helpers.mjs';
 import { foundByLive } from './live-recall.mjs';
 
 const MIN_RECALL = 0.9;
@@ -28,20 +28,13 @@ describe('live preview boxes', () => {
     }
     await page.click('#camera-start');
     await page.waitForFunction(() => document.documentElement.dataset.camera === 'on', null, { timeout: 20000 });
-    // warm-up: the first frames plan the detector's input shapes
-    await page.waitForFunction(() => Number(document.getElementById('live-overlay').dataset.frames || 0) >= 20, null, { timeout: SLOW });
-    const frames = () => page.evaluate(() => ({ n: Number(document.getElementById('live-overlay').dataset.frames), t: performance.now() }));
-    const a = await frames();
-    await page.waitForTimeout(3000);
-    const b = await frames();
-    const fps = (b.n - a.n) / ((b.t - a.t) / 1000);
+    const { fps, slots } = await liveRate(page, 3000);
     const live = JSON.parse(await page.evaluate(() => document.getElementById('live-overlay').dataset.quads));
 
     assert.equal(await waitResult(page, () => page.click('#capture')), 'done', await page.textContent('#results-summary'));
     const captured = await page.$$eval('#photo-overlay polygon[data-index]', (ps) => ps.map((p) => p.getAttribute('points').trim().split(/\s+/)
       .map((xy) => xy.split(',').map(Number))));
     const found = foundByLive(captured, live);
-    const slots = Number(await page.evaluate(() => document.getElementById('live-overlay').dataset.slots));
     const recall = found.length / Math.max(1, captured.length);
     console.log(`# live preview: ${fps.toFixed(1)} detections/s over a cycle of ${slots} (the whole frame and ${slots - 1} tiles: each box refreshed every ${(slots / fps).toFixed(2)} s); ${live.length} live boxes; capture found ${captured.length}, live boxes cover ${found.length} (${(100 * recall).toFixed(0)}%)`);
     assert.ok(captured.length >= 4, `the capture found ${captured.length} formulas`);

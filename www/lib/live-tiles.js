@@ -20,7 +20,7 @@ const OVERLAP = 0.25;
 const CLOSE_UP_REGION_HEIGHT = 64;
 
 /** The tiles see the frame at this share of the capture's scale. */
-export const TILE_SCALE = 1;
+const TILE_SCALE = 1;
 
 /**
  * The slots of one preview cycle for a `vw` x `vh` frame read by captures at `longSide`: first the
