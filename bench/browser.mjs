@@ -11,7 +11,10 @@ import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
 import { serve } from './server.mjs';
 import { CHROMIUM, CHROMIUM_FLAGS as FLAGS, median, peerModels } from './peer.mjs';
+import os from 'node:os';
 import { setup as appSetup, waitReady as appReady, liveRate } from '../tests/e2e/helpers.mjs';
+import { writeMovingCamera } from '../tests/e2e/moving-camera.mjs';
+import { recallOnShownFrames } from '../tests/e2e/live-frames.mjs';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const ROOT = path.resolve(HERE, '..');
@@ -20,6 +23,8 @@ const BASE = strArg('--base');
 const OUT = path.join(HERE, 'out', BASE ? 'browser-base.json' : 'browser.json');
 // the live preview's camera frame (tests/e2e/live.test.mjs) and the capture's scale it tiles at (the detector's long side)
 const PREVIEW_FRAME = '/tests/fixtures/e2e-camera-worksheet.mjpeg';
+// frames of the swaying camera (tests/e2e/moving-camera.mjs) read as captures to score the live boxes
+const MOVING_FRAMES = 12;
 const PREVIEW_LONG_SIDE = JSON.parse(fs.readFileSync(path.join(ROOT, 'www', 'models', 'manifest.json'), 'utf8')).detector?.long_side || 800;
 
 const arg = (name, dflt) => { const i = process.argv.indexOf(name); return i > 0 ? Number(process.argv[i + 1]) : dflt; };
@@ -40,7 +45,7 @@ const log = (...a) => console.error('[browser]', ...a);
 
 const server = await serve(ROOT);
 const browser = await chromium.launch({ executablePath: CHROMIUM, args: FLAGS, headless: true });
-const result = { chromium: browser.version(), base: BASE, runs: RUNS, cold: [], warm: {}, worksheets: [], single: null, pool: null, preview: null, app_preview: null, peer: null };
+const result = { chromium: browser.version(), base: BASE, runs: RUNS, cold: [], warm: {}, worksheets: [], single: null, pool: null, preview: null, app_preview: null, app_preview_moving: null, peer: null };
 // the realistic page set: every page read WORKSHEET_RUNS times warm (the spread is across pages), the
 // middle run reported: an odd count, so that it is a median (of two, the slower one was reported)
 const WORKSHEET_RUNS = 3;
@@ -114,6 +119,9 @@ try {
   if (!BASE) {
     result.app_preview = await appPreview();
     log(`preview in the app: ${result.app_preview.fps.toFixed(1)} detections/s, ${result.app_preview.cycles_per_s.toFixed(1)} cycles/s`);
+    result.app_preview_moving = await appPreviewMoving();
+    const m = result.app_preview_moving;
+    log(`preview on a moving camera: ${m.followed_per_s.toFixed(1)} frames followed/s, boxes drawn found ${m.drawn}/${m.captured}, as found ${m.asFound}/${m.captured}`);
     await peerComparison();
   }
 } finally {
@@ -138,6 +146,29 @@ async function appPreview() {
     return await liveRate(page, PREVIEW_SECONDS * 1000);
   } finally {
     await env.close();
+  }
+}
+
+/**
+ * The same with the camera swaying as a hand-held phone does (tests/e2e/moving-camera.mjs, as
+ * tests/e2e/live-moving.test.mjs runs it): camera frames followed a second (the boxes moved with the
+ * page), draws and detections a second, and on MOVING_FRAMES frames as the overlay showed them, how
+ * many of the formulas a capture of the frame reads the boxes drawn found, and the same boxes where
+ * they were detected.
+ */
+async function appPreviewMoving() {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mathsnap-bench-sway-'));
+  const env = await appSetup({ cameraFile: await writeMovingCamera(path.join(dir, 'sway.mjpeg')) });
+  try {
+    const page = await (await env.newContext()).newPage();
+    await page.goto(env.url);
+    await appReady(page);
+    await page.click('#camera-start');
+    const rate = await liveRate(page, PREVIEW_SECONDS * 1000);
+    return { ...rate, ...(await recallOnShownFrames(page, MOVING_FRAMES, 170)) };
+  } finally {
+    await env.close();
+    fs.rmSync(dir, { recursive: true, force: true });
   }
 }
 

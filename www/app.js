@@ -3,6 +3,7 @@ import { EngineClient } from './engine-client.js';
 import { renderLatex, toMathML, confidence, copyText } from './lib/formula.js';
 import { openCamera, stopCamera, cameraErrorMessage } from './lib/camera.js';
 import { previewSlots, CycleFrame, toFrame, liveQuads } from './lib/live-tiles.js';
+import { frameThumb, MotionTrack, moved } from './lib/live-motion.js';
 import { OfflineSupport } from './offline.js';
 import { takeSharedPhoto } from './share-inbox.js';
 import { t, pickLang, normLang, applyI18n, setI18n, errorText, fmtBytes } from './lib/i18n.js';
@@ -458,12 +459,20 @@ let liveCycleStart = 0;
 let liveRegions = [];
 let liveLoopId = 0;
 // The preview's cycle (www/lib/live-tiles.js): the whole frame, then tiles at the capture's scale, one
-// detection each; `liveFound[k]` holds slot k's latest quads, in the video's pixels.
+// detection each; `liveFound[k]` holds slot k's latest quads, in the video's pixels of the frame it
+// read, and that frame's camera displacement: { quads, at }.
 let liveSlots = [];
 let liveFound = [];
 let liveNext = 0;
 let liveSize = '';
 let liveFrame = null; // the cycle's copy of the video frame (CycleFrame), slots cut from it
+// The camera's motion (www/lib/live-motion.js): each camera frame is matched against the one before,
+// and every box is drawn moved by how far the page moved since the frame it was found in, so that
+// boxes 0.1-0.3 s old stay on their formulas while the phone moves. `liveShown` is the latest
+// frame matched: { image: a VideoFrame (or the video where WebCodecs is missing), at, time }.
+const liveTrack = new MotionTrack();
+let liveShown = null;
+let liveFollowing = false;
 // A worker that finishes a slot takes the next one at once, from the video's current frame: waiting for
 // the next frame's callback left the pool idle most of the time (a cycle of 10 slots refreshed 4 times
 // a second at 40 detections/s, against 11 at 110 back to back: bench/levers.md). A new cycle starts at
@@ -521,6 +530,7 @@ function closeCamera() {
   liveFound = [];
   liveSize = '';
   liveFrame?.retire();
+  forgetMotion();
   cancelLive();
   root.dataset.camera = 'off';
   updateCameraButtons();
@@ -540,8 +550,9 @@ function scheduleLive() {
     : requestAnimationFrame(liveTick);
 }
 
-// One detection per worker of the pool in flight at most; frames that arrive meanwhile are dropped, never queued.
-function liveTick() {
+// One detection per worker of the pool in flight at most; frames that arrive meanwhile are dropped, never
+// queued. Every frame is matched against the one before, and the boxes are drawn where it shows them.
+function liveTick(now, metadata) {
   scheduleLive();
   if (engine.state === 'crashed' && !recognizing) { engine.start().catch(() => {}); return; }
   if (engine.ready && engine.info && engine.info.hasDetector === false) {
@@ -549,7 +560,57 @@ function liveTick() {
     ui.cameraHint.textContent = T('camera.centre');
     return;
   }
-  pumpLive();
+  const before = liveShown && liveShown.at;
+  followCamera(metadata ? metadata.mediaTime : '').then(() => {
+    // the boxes move when the page did (by at least half a pixel); a detection draws its own
+    const at = liveShown && liveShown.at;
+    if (at && (!before || Math.hypot(at.x - before.x, at.y - before.y) >= 0.5)) drawLive();
+    else ui.liveOverlay.dataset.time = String(liveShown ? liveShown.time : '');
+    pumpLive();
+  });
+}
+
+/**
+ * Matches the video's current frame (shown at `time`, the camera's clock) against the last one
+ * matched (www/lib/live-motion.js) and makes it the frame the next cycle copies. Without WebCodecs'
+ * VideoFrame (older browsers) nothing is matched: the boxes stay where they were found and cycles
+ * copy the video as it plays.
+ */
+async function followCamera(time) {
+  if (liveFollowing || !stream) return;
+  let frame = null;
+  try {
+    frame = typeof VideoFrame === 'function' ? new VideoFrame(ui.video) : null;
+  } catch {
+    frame = null; // no frame decoded yet
+  }
+  if (!frame) {
+    liveShown = { image: ui.video, at: liveTrack.at, time };
+    return;
+  }
+  liveFollowing = true;
+  try {
+    const thumb = await frameThumb(frame);
+    if (!stream) return; // the camera was closed meanwhile: the frame is closed below
+    const at = liveTrack.follow(thumb);
+    liveShown?.image.close?.();
+    liveShown = { image: frame, at, time };
+    frame = null;
+    liveFollowed++;
+  } catch {
+    liveShown?.image.close?.(); // a frame format this cannot read: boxes stay where they were found
+    liveShown = { image: ui.video, at: liveTrack.at, time };
+  } finally {
+    frame?.close();
+    liveFollowing = false;
+  }
+}
+
+/** A new camera, size or stream: displacements start again from here. */
+function forgetMotion() {
+  liveShown?.image.close?.();
+  liveShown = null;
+  liveTrack.reset();
 }
 
 /**
@@ -567,18 +628,20 @@ function pumpLive() {
     liveSlots = previewSlots(vw, vh, longSide);
     liveFound = [];
     liveNext = 0;
+    forgetMotion();
   }
+  if (!liveShown) return; // the next frame's callback matches a frame first
   while (liveBusyWorkers.size < Math.max(1, engine.readyWorkers || 1)) {
     if (liveNext % liveSlots.length === 0) {
       const now = performance.now();
       if (now - liveCycleStart < LIVE_MIN_CYCLE_MS) return; // the next frame's callback goes on
       liveCycleStart = now;
     }
-    detectSlot(vw, vh, longSide);
+    detectSlot();
   }
 }
 
-function detectSlot(vw, vh, longSide) {
+function detectSlot() {
   const k = liveNext % liveSlots.length;
   const slot = liveSlots[k];
   liveNext++;
@@ -586,34 +649,52 @@ function detectSlot(vw, vh, longSide) {
   while (liveBusyWorkers.has(worker)) worker++;
   liveBusyWorkers.add(worker);
   const size = liveSize;
-  liveFrame ||= new CycleFrame(ui.video);
+  liveFrame ||= new CycleFrame(() => liveShown);
+  let at = null;
   liveFrame.cut(slot, k === 0)
-    .then((bm) => engine.detectBitmap(bm, Math.max(slot.dw, slot.dh), worker))
+    .then((cut) => { at = cut.at; return engine.detectBitmap(cut.bitmap, Math.max(slot.dw, slot.dh), worker); })
     .then((r) => {
       if (size !== liveSize) return;
-      liveFound[k] = toFrame(slot, (r.regions || []).map((g) => g.quad));
-      liveRegions = liveQuads(liveSlots, liveFound, vw, vh, longSide);
+      liveFound[k] = { quads: toFrame(slot, (r.regions || []).map((g) => g.quad)), at };
+      liveDetections++;
       drawLive();
     })
     .catch(() => {
       if (size !== liveSize) return; // a slot of an older cycle's camera or size
-      liveFound[k] = [];
-      liveRegions = liveQuads(liveSlots, liveFound, vw, vh, longSide);
+      liveFound[k] = { quads: [], at };
       drawLive();
     })
     .finally(() => { liveBusyWorkers.delete(worker); pumpLive(); });
 }
 
+let liveDetections = 0;
+let liveDraws = 0;
+let liveFollowed = 0;
+
+/** The boxes of every slot, moved to where the latest frame shows them, drawn over the video. */
 function drawLive() {
   const c = ui.liveOverlay;
+  const vw = ui.video.videoWidth, vh = ui.video.videoHeight;
+  const longSide = (engine.info && engine.info.detectorLongSide) || 800;
+  const now = liveShown ? liveShown.at : liveTrack.at;
+  liveRegions = liveQuads(liveSlots, liveFound.map((f) => f && moved(f.quads, f.at || now, now)), vw, vh, longSide);
   const ctx = c.getContext('2d');
   ctx.clearRect(0, 0, c.width, c.height);
   const n = liveRegions.length;
-  ui.cameraHint.textContent = stream ? (n ? T('camera.inView', { n }) : T('camera.looking')) : '';
+  const hint = stream ? (n ? T('camera.inView', { n }) : T('camera.looking')) : '';
+  if (ui.cameraHint.textContent !== hint) ui.cameraHint.textContent = hint;
   root.dataset.liveRegions = String(n);
-  // what the overlay shows, in the video's pixels, and how many detections it has shown (tests read both)
-  c.dataset.quads = JSON.stringify(liveRegions.map((q) => q.map(([x, y]) => [Math.round(x), Math.round(y)])));
-  c.dataset.frames = String(Number(c.dataset.frames || 0) + 1);
+  // What the overlay shows, in the video's pixels; the same boxes where they were found, not moved;
+  // the camera's displacement and the time of the frame it was matched on; how many detections
+  // ended, camera frames were matched, and times the boxes were drawn. Tests and the bench read these.
+  const rounded = (quads) => JSON.stringify(quads.map((q) => q.map(([x, y]) => [Math.round(x), Math.round(y)])));
+  c.dataset.quads = rounded(liveRegions);
+  c.dataset.quadsAsFound = rounded(liveQuads(liveSlots, liveFound.map((f) => f && f.quads), vw, vh, longSide));
+  c.dataset.at = JSON.stringify([Math.round(now.x * 10) / 10, Math.round(now.y * 10) / 10]);
+  c.dataset.time = String(liveShown ? liveShown.time : '');
+  c.dataset.detections = String(liveDetections);
+  c.dataset.followed = String(liveFollowed);
+  c.dataset.draws = String(++liveDraws);
   c.dataset.slots = String(liveSlots.length);
   const lw = Math.max(2, c.width / 300);
   for (const quad of liveRegions) {

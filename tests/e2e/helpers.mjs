@@ -80,7 +80,8 @@ export async function launch({ camera = true, cameraFile = 'e2e-camera-quadratic
     '--enable-unsafe-swiftshader',
   ];
   if (camera) {
-    args.push('--use-fake-device-for-media-stream', `--use-file-for-fake-video-capture=${fixture(cameraFile)}`);
+    const file = path.isAbsolute(cameraFile) ? cameraFile : fixture(cameraFile);
+    args.push('--use-fake-device-for-media-stream', `--use-file-for-fake-video-capture=${file}`);
   }
   return chromium.launch({ executablePath: CHROMIUM, args, headless: true });
 }
@@ -124,23 +125,29 @@ export async function setup({ camera = true, cameraFile, permissions = ['camera'
 }
 
 /**
- * The app's live preview rate, its camera on: after 20 overlay updates (the first detections plan the
- * detector's input shapes), overlay updates (one a detection) a second over `ms`, and the cycle's
- * slots: {frames, seconds, fps, slots, cycles_per_s}. tests/e2e/live.test.mjs logs it, bench/browser.mjs
- * reports it.
+ * The app's live preview rate, its camera on: after 20 detections (the first ones plan the detector's
+ * input shapes), detections a second over `ms`, the cycle's slots, and how many times a second the
+ * overlay was drawn (each camera frame the page moved in moves the boxes, and each detection adds its
+ * own) and camera frames were matched to follow the page (www/lib/live-motion.js):
+ * {detections, seconds, fps, slots, cycles_per_s, draws_per_s, followed_per_s}. tests/e2e/live.test.mjs logs
+ * it, bench/browser.mjs reports it.
  */
 export async function liveRate(page, ms) {
-  await page.waitForFunction(() => Number(document.getElementById('live-overlay').dataset.frames || 0) >= 20, null, { timeout: SLOW });
+  await page.waitForFunction(() => Number(document.getElementById('live-overlay').dataset.detections || 0) >= 20, null, { timeout: SLOW });
   const overlay = () => page.evaluate(() => {
     const o = document.getElementById('live-overlay');
-    return { n: Number(o.dataset.frames || 0), slots: Number(o.dataset.slots || 0), t: performance.now() };
+    const count = (k) => Number(o.dataset[k] || 0);
+    return { n: count('detections'), draws: count('draws'), followed: count('followed'), slots: count('slots'), t: performance.now() };
   });
   const a = await overlay();
   await page.waitForTimeout(ms);
   const b = await overlay();
   const seconds = (b.t - a.t) / 1000;
   const fps = (b.n - a.n) / seconds;
-  return { frames: b.n - a.n, seconds, fps, slots: b.slots, cycles_per_s: fps / b.slots };
+  return {
+    detections: b.n - a.n, seconds, fps, slots: b.slots, cycles_per_s: fps / b.slots,
+    draws_per_s: (b.draws - a.draws) / seconds, followed_per_s: (b.followed - a.followed) / seconds,
+  };
 }
 
 /** Wait until the app says the engine is ready (or fail with what the page shows). */

@@ -43,17 +43,21 @@ test('a cycle cuts its slots from one copy of the frame, closed once a newer cyc
   };
   const settle = () => new Promise((r) => setTimeout(r, 0));
   try {
-    const frame = new CycleFrame('video');
+    let shown = { image: 'frame 1', at: { x: 0, y: 0 } };
+    const frame = new CycleFrame(() => shown);
     const [s0, s1] = previewSlots(1280, 720, 800);
     const a = frame.cut(s0, true), b = frame.cut(s1, false);
     await settle();
+    shown = { image: 'frame 2', at: { x: 5, y: -3 } }; // the camera moved
     const c = frame.cut(s0, true); // the next cycle, while the first one's cuts are still running
     await settle();
     assert.equal(copies.length, 2);
     assert.deepEqual(cuts, [copies[0], copies[0], copies[1]]);
     assert.equal(copies[0].closed, false, 'closed under a cut in flight');
+    assert.deepEqual(copies.map((x) => x.source), ['frame 1', 'frame 2']);
     finishCuts();
-    await Promise.all([a, b, c]);
+    // each cut carries where the camera was when its cycle's frame was shown
+    assert.deepEqual((await Promise.all([a, b, c])).map((r) => r.at), [{ x: 0, y: 0 }, { x: 0, y: 0 }, { x: 5, y: -3 }]);
     await settle();
     assert.equal(copies[0].closed, true);
     assert.equal(copies[1].closed, false, 'the current cycle\'s copy stays open');
@@ -87,4 +91,9 @@ test('a close-up shows the whole frame\'s regions; a page shows its tiles\' regi
   assert.deepEqual(liveQuads(slots, found, 1280, 720, 800), [rect(200, 200, 1000, 400)]);
   found[0] = [rect(600, 300, 700, 320)];
   assert.deepEqual(liveQuads(slots, found, 1280, 720, 800), [tileQuad]);
+  // tall regions in the whole look, but the tiles found formulas elsewhere: a page whose look at
+  // 320 px saw only its tallest formulas, not a close-up
+  const elsewhere = [rect(100, 500, 200, 520), rect(900, 600, 1000, 620)];
+  const page = slots.map((s, k) => (s.whole ? [rect(200, 200, 1000, 400)] : k === 1 ? [tileQuad] : k === 2 ? elsewhere : []));
+  assert.equal(liveQuads(slots, page, 1280, 720, 800).length, 3);
 });

@@ -18,6 +18,8 @@ export const TILE_SHORT = 192;
 const OVERLAP = 0.25;
 /** Median region height, at the capture's scale, above which the frame is a close-up (src/detector/scale.rs). */
 const CLOSE_UP_REGION_HEIGHT = 64;
+/** The share of the tiles' regions that may lie outside a close-up's regions (specks, the page's edge). */
+const CLOSE_UP_STRAYS = 0.2;
 
 /** The tiles see the frame at this share of the capture's scale. */
 const TILE_SCALE = 1;
@@ -65,23 +67,29 @@ export function slotBitmap(source, slot) {
  * The camera frame a preview cycle cuts its slots from, copied once per cycle: a slot cut from the
  * video element converts its whole decoded frame again (6 ms a slot in headless Chromium on the bench
  * machine), from the copy 0.5 ms. A copy is closed once a newer cycle has begun and its last cut is done.
+ * `grab()` names the frame to copy, `{ image, at }`: a video, a VideoFrame or a bitmap, and the
+ * camera's displacement when it was shown (www/lib/live-motion.js), which every cut of it carries.
  */
 export class CycleFrame {
-  constructor(source) {
-    this.source = source;
+  constructor(grab) {
+    this.grab = grab;
     this.current = null;
   }
 
-  /** `slot` cut from the cycle's copy of the frame; `fresh` (a cycle's first slot) copies the frame anew. */
+  /**
+   * `slot` cut from the cycle's copy of the frame, `{ bitmap, at }`; `fresh` (a cycle's first slot)
+   * copies the frame anew.
+   */
   async cut(slot, fresh) {
     if (fresh || !this.current) {
       this.retire();
-      this.current = { bitmap: createImageBitmap(this.source), cuts: 0, old: false };
+      const { image, at } = this.grab();
+      this.current = { bitmap: createImageBitmap(image), at, cuts: 0, old: false };
     }
     const f = this.current;
     f.cuts++;
     try {
-      return await slotBitmap(await f.bitmap, slot);
+      return { bitmap: await slotBitmap(await f.bitmap, slot), at: f.at };
     } finally {
       f.cuts--;
       if (f.old && !f.cuts) closeCopy(f);
@@ -139,12 +147,26 @@ export function mergeQuads(quads) {
 
 /**
  * What the overlay shows, from the latest quads of every slot (frame pixels; undefined: not read yet):
- * the whole-frame look's regions when they are a close-up's, else the tiles' regions merged.
+ * the whole-frame look's regions when they are a close-up's, else the tiles' regions merged. A
+ * close-up's tiles see pieces of its formulas, so the whole look is taken for one only where the
+ * tiles found (nearly) nothing outside its regions: on a worksheet the look at 320 px now and then
+ * sees only its two tallest formulas, as tall as a close-up's, and would hide the other four.
  */
 export function liveQuads(slots, found, vw, vh, longSide) {
   const whole = found[0] || [];
+  const tiles = mergeQuads(slots.flatMap((s, k) => (s.whole ? [] : found[k] || [])));
   const scale = longSide / Math.max(vw, vh);
   const heights = whole.map((q) => { const b = bounds(q); return Math.min(b[2] - b[0], b[3] - b[1]) * scale; }).sort((a, b) => a - b);
-  if (heights.length && heights[Math.floor(heights.length / 2)] > CLOSE_UP_REGION_HEIGHT) return whole;
-  return mergeQuads(slots.flatMap((s, k) => (s.whole ? [] : found[k] || [])));
+  const tall = heights.length && heights[Math.floor(heights.length / 2)] > CLOSE_UP_REGION_HEIGHT;
+  if (!tall) return tiles;
+  const wholeBoxes = whole.map(bounds);
+  const outside = tiles.filter((q) => !wholeBoxes.some((w) => coveredShare(bounds(q), w) >= 0.5)).length;
+  return outside <= CLOSE_UP_STRAYS * tiles.length ? whole : tiles;
+}
+
+/** The share of box a (as [x0, y0, x1, y1]) that box b covers. */
+function coveredShare(a, b) {
+  const iw = Math.min(a[2], b[2]) - Math.max(a[0], b[0]), ih = Math.min(a[3], b[3]) - Math.max(a[1], b[1]);
+  const area = (a[2] - a[0]) * (a[3] - a[1]);
+  return iw > 0 && ih > 0 && area > 0 ? (iw * ih) / area : 0;
 }
