@@ -2,7 +2,7 @@
 // The engine is the app's own: www/engine-client.js starting www/worker.js, the same calls the
 // app makes. The model-by-model peer comparison runs in bench/models-worker.mjs.
 import { EngineClient } from '/www/engine-client.js';
-import { previewSlots, slotBitmap, toFrame, liveQuads } from '/www/lib/live-tiles.js';
+import { previewSlots, slotBitmap, slotQuads, liveQuads } from '/www/lib/live-tiles.js';
 
 const FIXTURES = '/bench/out/fixtures/';
 const files = new Map(); // name -> ArrayBuffer, fetched before any timing
@@ -62,7 +62,8 @@ window.bench = {
    */
   async previewFps(url, longSide, seconds, tileScale) {
     const frame = await createImageBitmap(new Blob([await (await fetch(url)).arrayBuffer()]));
-    const slots = previewSlots(frame.width, frame.height, longSide, tileScale);
+    const [base, close] = String(tileScale).split('+').map(Number);
+    const slots = previewSlots(frame.width, frame.height, longSide, base, close || 0);
     const workers = engine.readyWorkers;
     for (let w = 0; w < workers; w++) { // every worker plans the slots' shapes once
       for (const s of slots.slice(0, 2)) await detectSlot(frame, s, w);
@@ -109,13 +110,15 @@ window.bench = {
     const captured = (read.formulas || []).map((f) => f.quad);
     const live = {};
     for (const ts of tileScales) {
-      const slots = previewSlots(vw, vh, longSide, ts);
+      // 'B+C': tiles at B times the capture's scale and close tiles at C times, every slot read once
+      const [base, close] = String(ts).split('+').map(Number);
+      const slots = previewSlots(vw, vh, longSide, base, close || 0);
       const found = [];
       let next = 0;
       await Promise.all(Array.from({ length: engine.readyWorkers }, async (_, w) => {
         for (let k = next++; k < slots.length; k = next++) {
           const r = await detectSlot(frame, slots[k], w);
-          found[k] = toFrame(slots[k], (r.regions || []).map((x) => x.quad));
+          found[k] = slotQuads(slots[k], r.regions || []);
         }
       }));
       live[ts] = { quads: liveQuads(slots, found, vw, vh, longSide), slots: slots.length };

@@ -2,7 +2,7 @@
 import { EngineClient } from './engine-client.js';
 import { renderLatex, toMathML, confidence, copyText } from './lib/formula.js';
 import { openCamera, stopCamera, cameraErrorMessage } from './lib/camera.js';
-import { previewSlots, CycleFrame, toFrame, liveQuads } from './lib/live-tiles.js';
+import { previewSlots, CycleFrame, SlotCycle, addsTo, slotQuads, liveQuads, CLOSE_SCALE } from './lib/live-tiles.js';
 import { frameThumb, MotionTrack, moved } from './lib/live-motion.js';
 import { OfflineSupport } from './offline.js';
 import { takeSharedPhoto } from './share-inbox.js';
@@ -20,7 +20,7 @@ const ui = {
   notice: $('notice'), noticeText: $('notice-text'),
   cameraView: $('camera-view'), video: $('video'), liveOverlay: $('live-overlay'), cameraHint: $('camera-hint'),
   cameraStart: $('camera-start'), capture: $('capture'), cameraStop: $('camera-stop'),
-  dropzone: $('dropzone'), fileInput: $('file-input'), filePick: $('file-pick'),
+  dropzone: $('dropzone'), fileInput: $('file-input'), filePick: $('file-pick'), sample: $('sample'),
   summary: $('results-summary'), photo: $('photo'), photoImg: $('photo-img'), overlay: $('photo-overlay'),
   photoCaption: $('photo-caption'), busy: $('busy'), cards: $('cards'), live: $('live'),
   cardTemplate: $('card-template'),
@@ -419,6 +419,22 @@ for (const input of [ui.fileInput, ui.filePick]) {
   });
 }
 
+// A worksheet to try the app on before a student has a photo at hand (www/samples/, precached with
+// the app, so it works offline too).
+const SAMPLE_PHOTO = 'samples/worksheet.jpg';
+ui.sample.addEventListener('click', async () => {
+  let blob;
+  try {
+    const res = await fetch(SAMPLE_PHOTO);
+    if (!res.ok) throw new Error(`HTTP ${res.status}`);
+    blob = await res.blob();
+  } catch {
+    showError(T('drop.sampleFailed'));
+    return;
+  }
+  recognize(blob, T('drop.sampleName'));
+});
+
 document.addEventListener('paste', (ev) => {
   const files = [...(ev.clipboardData?.files || [])];
   if (!files.length) return; // plain text paste (e.g. into a LaTeX box) stays untouched
@@ -463,7 +479,7 @@ let liveLoopId = 0;
 // read, and that frame's camera displacement: { quads, at }.
 let liveSlots = [];
 let liveFound = [];
-let liveNext = 0;
+let liveCycle = null; // which slot comes next (SlotCycle: close tiles a few a cycle)
 let liveSize = '';
 let liveFrame = null; // the cycle's copy of the video frame (CycleFrame), slots cut from it
 // The camera's motion (www/lib/live-motion.js): each camera frame is matched against the one before,
@@ -478,6 +494,9 @@ let liveFollowing = false;
 // a second at 40 detections/s, against 11 at 110 back to back: bench/levers.md). A new cycle starts at
 // most once per camera frame (30 frames/s), so that a frame every slot has read is not read again.
 const LIVE_MIN_CYCLE_MS = 33;
+// A close tile's boxes are shown this long after its detection; a round of close tiles takes about 2 s
+// where they find formulas (www/lib/live-tiles.js, SlotCycle), longer where they find nothing new.
+const LIVE_CLOSE_MAX_AGE_MS = 5000;
 function updateCameraButtons() {
   const on = !!stream;
   ui.cameraStart.hidden = on;
@@ -625,14 +644,14 @@ function pumpLive() {
   if (liveSize !== `${vw}x${vh}`) {
     // a new camera or orientation: a new cycle, nothing kept from the old frames
     liveSize = `${vw}x${vh}`;
-    liveSlots = previewSlots(vw, vh, longSide);
+    liveSlots = previewSlots(vw, vh, longSide, undefined, CLOSE_SCALE);
+    liveCycle = new SlotCycle(liveSlots);
     liveFound = [];
-    liveNext = 0;
     forgetMotion();
   }
   if (!liveShown) return; // the next frame's callback matches a frame first
   while (liveBusyWorkers.size < Math.max(1, engine.readyWorkers || 1)) {
-    if (liveNext % liveSlots.length === 0) {
+    if (liveCycle.atCycleStart) {
       const now = performance.now();
       if (now - liveCycleStart < LIVE_MIN_CYCLE_MS) return; // the next frame's callback goes on
       liveCycleStart = now;
@@ -642,26 +661,32 @@ function pumpLive() {
 }
 
 function detectSlot() {
-  const k = liveNext % liveSlots.length;
+  const fresh = liveCycle.atCycleStart;
+  const k = liveCycle.next();
   const slot = liveSlots[k];
-  liveNext++;
   let worker = 0;
   while (liveBusyWorkers.has(worker)) worker++;
   liveBusyWorkers.add(worker);
   const size = liveSize;
   liveFrame ||= new CycleFrame(() => liveShown);
   let at = null;
-  liveFrame.cut(slot, k === 0)
+  liveFrame.cut(slot, fresh)
     .then((cut) => { at = cut.at; return engine.detectBitmap(cut.bitmap, Math.max(slot.dw, slot.dh), worker); })
     .then((r) => {
       if (size !== liveSize) return;
-      liveFound[k] = { quads: toFrame(slot, (r.regions || []).map((g) => g.quad)), at };
+      const quads = slotQuads(slot, r.regions || []);
+      liveFound[k] = { quads, at, when: performance.now() };
+      if (slot.close) {
+        const now = liveShown ? liveShown.at : at;
+        const others = liveSlots.flatMap((s, j) => (s.whole || s.close || !liveFound[j] ? [] : moved(liveFound[j].quads, liveFound[j].at, now)));
+        liveCycle.closeFound(addsTo(moved(quads, at, now), others));
+      }
       liveDetections++;
       drawLive();
     })
     .catch(() => {
       if (size !== liveSize) return; // a slot of an older cycle's camera or size
-      liveFound[k] = { quads: [], at };
+      liveFound[k] = { quads: [], at, when: performance.now() };
       drawLive();
     })
     .finally(() => { liveBusyWorkers.delete(worker); pumpLive(); });
@@ -677,7 +702,10 @@ function drawLive() {
   const vw = ui.video.videoWidth, vh = ui.video.videoHeight;
   const longSide = (engine.info && engine.info.detectorLongSide) || 800;
   const now = liveShown ? liveShown.at : liveTrack.at;
-  liveRegions = liveQuads(liveSlots, liveFound.map((f) => f && moved(f.quads, f.at || now, now)), vw, vh, longSide);
+  // a close tile is read again every few seconds at most: its boxes go once they are older than that
+  const oldest = performance.now() - LIVE_CLOSE_MAX_AGE_MS;
+  const current = liveFound.map((f, k) => (f && (!liveSlots[k].close || f.when >= oldest) ? f : undefined));
+  liveRegions = liveQuads(liveSlots, current.map((f) => f && moved(f.quads, f.at || now, now)), vw, vh, longSide);
   const ctx = c.getContext('2d');
   ctx.clearRect(0, 0, c.width, c.height);
   const n = liveRegions.length;
@@ -686,16 +714,19 @@ function drawLive() {
   root.dataset.liveRegions = String(n);
   // What the overlay shows, in the video's pixels; the same boxes where they were found, not moved;
   // the camera's displacement and the time of the frame it was matched on; how many detections
-  // ended, camera frames were matched, and times the boxes were drawn. Tests and the bench read these.
+  // ended, camera frames were matched, and times the boxes were drawn; the slots a cycle reads now,
+  // the close tiles and how many of them a cycle reads. Tests and the bench read these.
   const rounded = (quads) => JSON.stringify(quads.map((q) => q.map(([x, y]) => [Math.round(x), Math.round(y)])));
   c.dataset.quads = rounded(liveRegions);
-  c.dataset.quadsAsFound = rounded(liveQuads(liveSlots, liveFound.map((f) => f && f.quads), vw, vh, longSide));
+  c.dataset.quadsAsFound = rounded(liveQuads(liveSlots, current.map((f) => f && f.quads), vw, vh, longSide));
   c.dataset.at = JSON.stringify([Math.round(now.x * 10) / 10, Math.round(now.y * 10) / 10]);
   c.dataset.time = String(liveShown ? liveShown.time : '');
   c.dataset.detections = String(liveDetections);
   c.dataset.followed = String(liveFollowed);
   c.dataset.draws = String(++liveDraws);
-  c.dataset.slots = String(liveSlots.length);
+  c.dataset.slots = String(liveCycle ? liveCycle.cycleLength : 0);
+  c.dataset.closeSlots = String(liveCycle ? liveCycle.close.length : 0);
+  c.dataset.closePerCycle = String(liveCycle ? Math.min(liveCycle.perCycle, liveCycle.close.length) : 0);
   const lw = Math.max(2, c.width / 300);
   for (const quad of liveRegions) {
     ctx.beginPath();

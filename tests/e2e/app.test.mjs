@@ -100,6 +100,16 @@ describe('mathsnap app', () => {
     }
   });
 
+  test('sample: the sample worksheet is read as the engine reads it', async () => {
+    assert.equal(await page.textContent('#sample'), 'Try a sample photo');
+    const state = await waitResult(page, () => page.click('#sample'));
+    assert.equal(state, 'done', await page.textContent('#results-summary'));
+    const latex = await cardLatex(page);
+    assert.deepEqual(latex.map(normLatex), nativeRead('../../www/samples/worksheet.jpg').map(normLatex));
+    assert.ok(latex.length >= 4, `the sample gave ${latex.length} formulas`);
+    assert.match(await page.textContent('#results-summary'), /sample worksheet/);
+  });
+
   test('share_target without a service worker: the server sends the app to a clear notice', async () => {
     // First visit or offline data removed: the OS share POST reaches scripts/serve.mjs, which never
     // takes images, so it must redirect to the app's "could not be received" notice (not a 405 page).

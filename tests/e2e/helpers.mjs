@@ -129,7 +129,8 @@ export async function setup({ camera = true, cameraFile, permissions = ['camera'
  * input shapes), detections a second over `ms`, the cycle's slots, and how many times a second the
  * overlay was drawn (each camera frame the page moved in moves the boxes, and each detection adds its
  * own) and camera frames were matched to follow the page (www/lib/live-motion.js):
- * {detections, seconds, fps, slots, cycles_per_s, draws_per_s, followed_per_s}. tests/e2e/live.test.mjs logs
+ * {detections, seconds, fps, slots (a cycle's, now), close_slots, close_per_cycle, cycles_per_s,
+ * draws_per_s, followed_per_s}. tests/e2e/live.test.mjs logs
  * it, bench/browser.mjs reports it.
  */
 export async function liveRate(page, ms) {
@@ -137,7 +138,7 @@ export async function liveRate(page, ms) {
   const overlay = () => page.evaluate(() => {
     const o = document.getElementById('live-overlay');
     const count = (k) => Number(o.dataset[k] || 0);
-    return { n: count('detections'), draws: count('draws'), followed: count('followed'), slots: count('slots'), t: performance.now() };
+    return { n: count('detections'), draws: count('draws'), followed: count('followed'), slots: count('slots'), closeSlots: count('closeSlots'), closePerCycle: count('closePerCycle'), t: performance.now() };
   });
   const a = await overlay();
   await page.waitForTimeout(ms);
@@ -145,7 +146,7 @@ export async function liveRate(page, ms) {
   const seconds = (b.t - a.t) / 1000;
   const fps = (b.n - a.n) / seconds;
   return {
-    detections: b.n - a.n, seconds, fps, slots: b.slots, cycles_per_s: fps / b.slots,
+    detections: b.n - a.n, seconds, fps, slots: b.slots, close_slots: b.closeSlots, close_per_cycle: b.closePerCycle, cycles_per_s: fps / b.slots,
     draws_per_s: (b.draws - a.draws) / seconds, followed_per_s: (b.followed - a.followed) / seconds,
   };
 }

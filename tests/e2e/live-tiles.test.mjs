@@ -1,7 +1,7 @@
 // The live preview's tiling and merging (www/lib/live-tiles.js), without a browser.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { previewSlots, toFrame, mergeQuads, liveQuads, CycleFrame, TILE_SIDE, TILE_SHORT } from '../../www/lib/live-tiles.js';
+import { previewSlots, toFrame, slotQuads, mergeQuads, liveQuads, CycleFrame, SlotCycle, addsTo, TILE_SIDE, TILE_SHORT, CLOSE_PER_CYCLE, CLOSE_PER_CYCLE_IDLE, CLOSE_MIN_SCORE } from '../../www/lib/live-tiles.js';
 
 const rect = (x0, y0, x1, y1) => [[x0, y0], [x1, y0], [x1, y1], [x0, y1]];
 
@@ -96,4 +96,51 @@ test('a close-up shows the whole frame\'s regions; a page shows its tiles\' regi
   const elsewhere = [rect(100, 500, 200, 520), rect(900, 600, 1000, 620)];
   const page = slots.map((s, k) => (s.whole ? [rect(200, 200, 1000, 400)] : k === 1 ? [tileQuad] : k === 2 ? elsewhere : []));
   assert.equal(liveQuads(slots, page, 1280, 720, 800).length, 3);
+});
+
+test('close tiles: twice as close, a few a cycle, fewer once a whole round of them found nothing new', () => {
+  const slots = previewSlots(1280, 720, 800, 1, 2);
+  const base = slots.filter((s) => !s.close), close = slots.filter((s) => s.close);
+  assert.equal(base.length, previewSlots(1280, 720, 800).length);
+  assert.deepEqual([close[0].w, close[0].dw], [256, TILE_SIDE]);
+  const cycle = new SlotCycle(slots);
+  const takeCycle = () => {
+    assert.ok(cycle.atCycleStart);
+    const ks = [cycle.next()];
+    while (!cycle.atCycleStart) ks.push(cycle.next());
+    return ks;
+  };
+  // every cycle reads the whole frame and the tiles, then the next close tiles in turn
+  const first = takeCycle();
+  assert.deepEqual(first.slice(0, base.length), base.map((_, k) => k));
+  assert.equal(first.length, base.length + CLOSE_PER_CYCLE);
+  const second = takeCycle();
+  assert.deepEqual(second.slice(base.length), first.slice(base.length).map((k) => k + CLOSE_PER_CYCLE));
+  // close tiles that found something new keep the pace; a whole round that found nothing slows it
+  cycle.closeFound(true);
+  const rounds = Math.ceil(close.length / CLOSE_PER_CYCLE);
+  for (let c = 2; c < rounds + 1; c++) assert.equal(takeCycle().length, base.length + CLOSE_PER_CYCLE, `cycle ${c}`);
+  let cycles = 0;
+  while (takeCycle().length === base.length + CLOSE_PER_CYCLE) cycles++;
+  assert.ok(cycles <= rounds, 'a round without anything new slows the close tiles');
+  assert.equal(takeCycle().length, base.length + CLOSE_PER_CYCLE_IDLE);
+  cycle.closeFound(false);
+  assert.equal(takeCycle().length, base.length + CLOSE_PER_CYCLE_IDLE);
+  cycle.closeFound(true); // small print came into view: the pace again at once
+  assert.equal(takeCycle().length, base.length + CLOSE_PER_CYCLE);
+});
+
+test('a close tile adds a formula where no other tile\'s box holds most of it', () => {
+  const others = [rect(100, 100, 300, 130)];
+  assert.equal(addsTo([rect(120, 102, 200, 128)], others), false); // a piece of a formula already boxed
+  assert.equal(addsTo([rect(120, 102, 200, 128), rect(400, 300, 460, 312)], others), true);
+  assert.equal(addsTo([], others), false);
+});
+
+test('a close tile shows only the regions the detector is sure of; other tiles show every region', () => {
+  const [, tile] = previewSlots(1280, 720, 800);
+  const close = previewSlots(1280, 720, 800, 1, 2).find((s) => s.close);
+  const regions = [{ quad: rect(0, 0, 40, 16), score: CLOSE_MIN_SCORE + 0.1 }, { quad: rect(50, 0, 90, 16), score: CLOSE_MIN_SCORE - 0.1 }];
+  assert.equal(slotQuads(tile, regions).length, 2);
+  assert.deepEqual(slotQuads(close, regions), toFrame(close, [regions[0].quad]));
 });

@@ -28,7 +28,7 @@ describe('live preview boxes', () => {
     }
     await page.click('#camera-start');
     await page.waitForFunction(() => document.documentElement.dataset.camera === 'on', null, { timeout: 20000 });
-    const { fps, slots, draws_per_s } = await liveRate(page, 3000);
+    const { fps, slots, draws_per_s, close_slots, close_per_cycle } = await liveRate(page, 3000);
     const live = JSON.parse(await page.evaluate(() => document.getElementById('live-overlay').dataset.quads));
 
     assert.equal(await waitResult(page, () => page.click('#capture')), 'done', await page.textContent('#results-summary'));
@@ -36,7 +36,7 @@ describe('live preview boxes', () => {
       .map((xy) => xy.split(',').map(Number))));
     const found = foundByLive(captured, live);
     const recall = found.length / Math.max(1, captured.length);
-    console.log(`# live preview: ${draws_per_s.toFixed(1)} draws/s, ${fps.toFixed(1)} detections/s over a cycle of ${slots} (the whole frame and ${slots - 1} tiles: each box refreshed every ${(slots / fps).toFixed(2)} s); ${live.length} live boxes; capture found ${captured.length}, live boxes cover ${found.length} (${(100 * recall).toFixed(0)}%)`);
+    console.log(`# live preview: ${draws_per_s.toFixed(1)} draws/s, ${fps.toFixed(1)} detections/s over a cycle of ${slots} (the whole frame, the tiles and ${close_per_cycle} of ${close_slots} close tiles: each tile refreshed every ${(slots / fps).toFixed(2)} s); ${live.length} live boxes; capture found ${captured.length}, live boxes cover ${found.length} (${(100 * recall).toFixed(0)}%)`);
     assert.ok(captured.length >= 4, `the capture found ${captured.length} formulas`);
     assert.ok(recall >= MIN_RECALL, `live boxes covered ${found.length} of the ${captured.length} formulas the capture found`);
     await page.click('#camera-stop');

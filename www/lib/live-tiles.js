@@ -10,6 +10,11 @@
 // pool's workers, and shows the latest boxes of every tile, merged where tiles overlap. A whole
 // frame at 320 is one more slot of the cycle: when its regions are as tall as a close-up's, the
 // frame is one big formula (a close-up, as the capture's probe decides) and those regions are shown.
+// Small print, which a capture looks at again up to twice as close, the tiles at the capture's scale
+// miss (a third of a worksheet's formulas found); close tiles at twice the scale find three quarters,
+// but there are four times as many of them. So each cycle reads a few of them in turn (SlotCycle),
+// and their boxes, which the camera's motion keeps on the page meanwhile (live-motion.js), are shown
+// until their tile is read again.
 
 /** The detector input of one tile or of the whole-frame look: the preview's cost per detection. */
 export const TILE_SIDE = 320;
@@ -23,26 +28,107 @@ const CLOSE_UP_STRAYS = 0.2;
 
 /** The tiles see the frame at this share of the capture's scale. */
 const TILE_SCALE = 1;
+/**
+ * The close tiles see it at this multiple: the capture's small-print look goes up to twice as close
+ * (src/detector/scale.rs), and on worksheet frames tiles at the capture's scale find a third of what
+ * a capture reads, at twice the scale three quarters (bench/live_recall.mjs).
+ */
+export const CLOSE_SCALE = 2;
 
 /**
  * The slots of one preview cycle for a `vw` x `vh` frame read by captures at `longSide`: first the
- * whole frame at TILE_SIDE, then the tiles at `tileScale` times the capture's scale. Each slot is
- * {x, y, w, h} in the frame's pixels and the size {dw, dh} it is scaled to for the detector.
+ * whole frame at TILE_SIDE, then the tiles at `tileScale` times the capture's scale, then, where
+ * `closeScale` is given, the close tiles at that multiple of it (flagged `close`: small print, which
+ * a capture looks at again up to twice as close; SlotCycle reads a few of them a cycle). Each slot
+ * is {x, y, w, h} in the frame's pixels and the size {dw, dh} it is scaled to for the detector.
  */
-export function previewSlots(vw, vh, longSide, tileScale = TILE_SCALE) {
+export function previewSlots(vw, vh, longSide, tileScale = TILE_SCALE, closeScale = 0) {
   const whole = fitted(vw, vh, TILE_SIDE);
-  const slots = [{ x: 0, y: 0, w: vw, h: vh, dw: whole[0], dh: whole[1], whole: true }];
+  const slots = [{ x: 0, y: 0, w: vw, h: vh, dw: whole[0], dh: whole[1], whole: true, close: false }];
+  slots.push(...tiles(vw, vh, longSide, tileScale, false));
+  if (closeScale) slots.push(...tiles(vw, vh, longSide, closeScale, true));
+  return slots;
+}
+
+/** Overlapping tiles covering the frame, seen at `share` of the capture's scale through TILE_SIDE x TILE_SHORT. */
+function tiles(vw, vh, longSide, share, close) {
   // the capture's scale (above 1 for a small frame, as there), times the tiles' share of it
-  const scale = tileScale * longSide / Math.max(vw, vh);
+  const scale = share * longSide / Math.max(vw, vh);
   const landscape = vw >= vh;
   const [dw, dh] = landscape ? [TILE_SIDE, TILE_SHORT] : [TILE_SHORT, TILE_SIDE];
   const tw = Math.min(vw, dw / scale), th = Math.min(vh, dh / scale);
+  const out = [];
   for (const y of spread(vh, th)) {
     for (const x of spread(vw, tw)) {
-      slots.push({ x, y, w: tw, h: th, dw: Math.round(tw * scale), dh: Math.round(th * scale), whole: false });
+      out.push({ x, y, w: tw, h: th, dw: Math.round(tw * scale), dh: Math.round(th * scale), whole: false, close });
     }
   }
-  return slots;
+  return out;
+}
+
+/** Close tiles read a cycle while they find formulas the other tiles miss, and while they have not looked yet. */
+export const CLOSE_PER_CYCLE = 4;
+/** Close tiles read a cycle once a whole round of them found nothing the other tiles missed. */
+export const CLOSE_PER_CYCLE_IDLE = 1;
+
+/**
+ * The order a preview reads its slots in: every cycle the whole frame and the tiles, then the next
+ * few close tiles (round robin), CLOSE_PER_CYCLE of them, or CLOSE_PER_CYCLE_IDLE once a whole
+ * round of close tiles found nothing the other tiles had not (`closeFound`): on a page whose
+ * formulas the capture's scale already finds, the close look costs a slot a cycle, not four.
+ */
+export class SlotCycle {
+  constructor(slots) {
+    this.base = [];
+    this.close = [];
+    slots.forEach((s, k) => (s.close ? this.close : this.base).push(k));
+    this.queue = [];
+    this.nextClose = 0;
+    this.perCycle = CLOSE_PER_CYCLE;
+    this.roundAdded = false;
+  }
+
+  /** Slots a cycle reads now: the whole frame, the tiles and this cycle's share of the close tiles. */
+  get cycleLength() {
+    return this.base.length + Math.min(this.perCycle, this.close.length);
+  }
+
+  /** Whether the next slot begins a cycle (the frame is copied anew). */
+  get atCycleStart() {
+    return this.queue.length === 0;
+  }
+
+  /** The next slot's index. */
+  next() {
+    if (!this.queue.length) this.queue = [...this.base, ...this.takeClose()];
+    return this.queue.shift();
+  }
+
+  takeClose() {
+    const take = [];
+    for (let i = 0; i < Math.min(this.perCycle, this.close.length); i++) {
+      take.push(this.close[this.nextClose]);
+      this.nextClose = (this.nextClose + 1) % this.close.length;
+      if (this.nextClose === 0) { // a round of close tiles ends
+        if (!this.roundAdded) this.perCycle = CLOSE_PER_CYCLE_IDLE;
+        this.roundAdded = false;
+      }
+    }
+    return take;
+  }
+
+  /** A close tile's detection ended: `added`, it found a formula no other tile's box holds. */
+  closeFound(added) {
+    if (!added) return;
+    this.roundAdded = true;
+    this.perCycle = CLOSE_PER_CYCLE;
+  }
+}
+
+/** Whether some of `quads` (a close tile's) lie outside every box of `others` (the other tiles'). */
+export function addsTo(quads, others) {
+  const boxes = others.map(bounds);
+  return quads.some((q) => !boxes.some((b) => coveredShare(bounds(q), b) >= 0.5));
 }
 
 /** Starts of tiles `t` long covering `total`, neighbours overlapping by at least OVERLAP of a tile. */
@@ -107,6 +193,20 @@ export class CycleFrame {
 }
 
 const closeCopy = (f) => f.bitmap.then((b) => b.close(), () => {});
+
+/**
+ * The detector's score a close tile's region needs to be shown. Twice as close as a capture looks,
+ * lines of text are now and then taken for formulas: on camera frames of the bench's worksheets
+ * (bench/live_recall.mjs' frames, 12 upright pages in 3 views), 68 of 445 close-tile regions touched
+ * no formula a capture read, against 4 of 87 at the capture's scale; scored 0.7 and above, 31 of them
+ * and 96% of the others; 0.8 and above, 6 and 88%.
+ */
+export const CLOSE_MIN_SCORE = 0.75;
+
+/** What a slot shows of the detector's regions ({quad, score}, detector pixels): quads in the frame's pixels. */
+export function slotQuads(slot, regions) {
+  return toFrame(slot, regions.filter((r) => !slot.close || r.score >= CLOSE_MIN_SCORE).map((r) => r.quad));
+}
 
 /** A slot's detected quads (in the detector input's pixels) in the frame's pixels. */
 export function toFrame(slot, quads) {
