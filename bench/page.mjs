@@ -30,6 +30,16 @@ async function detectSlot(frame, slot, w) {
   return engine.detectBitmap(await slotBitmap(frame, slot), Math.max(slot.dw, slot.dh), w);
 }
 
+/**
+ * The preview's slots at `tileScale`: a number (the tiles' share of the capture's scale), 'B+C'
+ * (tiles at B and close tiles at C), or undefined (the tiles at the capture's scale, no close tiles).
+ */
+function slotsAt(vw, vh, longSide, tileScale) {
+  if (tileScale === undefined) return previewSlots(vw, vh, longSide);
+  const [base, close] = String(tileScale).split('+').map(Number);
+  return previewSlots(vw, vh, longSide, base, close || 0);
+}
+
 window.bench = {
   /** Worker start, wasm and models fetched, compiled and loaded: until the engine says ready. */
   async coldStart(base, workers) {
@@ -62,8 +72,7 @@ window.bench = {
    */
   async previewFps(url, longSide, seconds, tileScale) {
     const frame = await createImageBitmap(new Blob([await (await fetch(url)).arrayBuffer()]));
-    const [base, close] = String(tileScale).split('+').map(Number);
-    const slots = previewSlots(frame.width, frame.height, longSide, base, close || 0);
+    const slots = slotsAt(frame.width, frame.height, longSide, tileScale);
     const workers = engine.readyWorkers;
     for (let w = 0; w < workers; w++) { // every worker plans the slots' shapes once
       for (const s of slots.slice(0, 2)) await detectSlot(frame, s, w);
@@ -110,9 +119,7 @@ window.bench = {
     const captured = (read.formulas || []).map((f) => f.quad);
     const live = {};
     for (const ts of tileScales) {
-      // 'B+C': tiles at B times the capture's scale and close tiles at C times, every slot read once
-      const [base, close] = String(ts).split('+').map(Number);
-      const slots = previewSlots(vw, vh, longSide, base, close || 0);
+      const slots = slotsAt(vw, vh, longSide, ts);
       const found = [];
       let next = 0;
       await Promise.all(Array.from({ length: engine.readyWorkers }, async (_, w) => {

@@ -47,6 +47,12 @@ test('the shift between two frames, to a pixel of the frame, sub-pixel and large
   }
 });
 
+test('a phone held upright: a portrait frame searches as far as a landscape one', () => {
+  const w = 720, h = 1280;
+  const s = frameShift(thumb(page({ w, h }), w, h), thumb(page({ w, h, tx: -60, ty: 85 }), w, h));
+  assert.ok(Math.abs(s.dx + 60) <= 1 && Math.abs(s.dy - 85) <= 1, `found ${s.dx}, ${s.dy}`);
+});
+
 test('lines of writing a line apart are not mistaken for each other', () => {
   // 12 px down on lines 34 px apart: a match one line off (12 - 34 = -22) would be as plausible to a
   // matcher that looked at rows alone

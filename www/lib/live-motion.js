@@ -21,7 +21,7 @@ const THUMB_SIDE = 160;
  * copy's): 80 px of a 1280 px frame from one camera frame to the next, 2,400 px a second.
  */
 const SEARCH_RADIUS = 3;
-/** The copy and two halvings: the search starts on 40 x 22 for a 16:9 frame. */
+/** The copy and two halvings: the search starts on 40 x 22 for a 16:9 frame (22 x 40 upright). */
 const LEVELS = 3;
 /** The grey copy's variance (grey levels squared) below which a frame is too plain to match. */
 const MIN_DETAIL = 4;
@@ -160,7 +160,7 @@ function descend(a, b, dx, dy, steps) {
 /**
  * The shift (dx, dy), whole pixels, refined to a fraction of a pixel by Gauss-Newton steps on the
  * squared difference (a's gradient held fixed, b sampled between pixels): a parabola through the
- * costs of whole shifts missed by up to a pixel of the copy, 8 of the frame.
+ * costs of whole shifts missed by up to a pixel of the copy, 8 of a 1280 px frame.
  */
 function refine(a, b, dx, dy) {
   const x0 = EDGE + 1, x1 = a.w - EDGE - 1, y0 = EDGE + 1, y1 = a.h - EDGE - 1;
@@ -184,11 +184,11 @@ function refine(a, b, dx, dy) {
     }
     const det = hxx * hyy - hxy * hxy;
     if (!(det > 1e-9)) break;
-    const sx = (hyy * bx - hxy * by) / det, sy = (hxx * by - hxy * bx) / det;
+    const stepX = (hyy * bx - hxy * by) / det, stepY = (hxx * by - hxy * bx) / det;
     // a step of more than a pixel means the whole-pixel search was wrong, or the picture too plain
-    if (Math.abs(sx) > 1 || Math.abs(sy) > 1) break;
-    fx += sx;
-    fy += sy;
+    if (Math.abs(stepX) > 1 || Math.abs(stepY) > 1) break;
+    fx += stepX;
+    fy += stepY;
   }
   return { dx: Math.abs(fx - dx) <= 1 ? fx : dx, dy: Math.abs(fy - dy) <= 1 ? fy : dy };
 }
@@ -204,7 +204,7 @@ export function frameShift(a, b) {
   // a picture with next to no detail (a blank wall, a lens cap) says nothing about the motion
   if (a.w !== b.w || a.h !== b.h || !(variance(a) > MIN_DETAIL)) return { dx: 0, dy: 0, textured: false };
   const levels = [[a, b]];
-  while (levels.length < LEVELS && levels[levels.length - 1][0].w >= 64) {
+  while (levels.length < LEVELS && Math.min(levels[levels.length - 1][0].w, levels[levels.length - 1][0].h) >= 32) {
     const [pa, pb] = levels[levels.length - 1];
     levels.push([halved(pa), halved(pb)]);
   }
