@@ -678,7 +678,7 @@ function detectSlot() {
       liveFound[k] = { quads, at, when: performance.now() };
       if (slot.close) {
         const now = liveShown ? liveShown.at : at;
-        const others = liveSlots.flatMap((s, j) => (s.whole || s.close || !liveFound[j] ? [] : moved(liveFound[j].quads, liveFound[j].at, now)));
+        const others = liveSlots.flatMap((s, j) => (s.whole || s.close || !liveFound[j] ? [] : moved(liveFound[j].quads, liveFound[j].at || now, now)));
         liveCycle.closeFound(addsTo(moved(quads, at, now), others));
       }
       liveDetections++;
