@@ -4,12 +4,8 @@
 // boxes where they were detected (not moved with the page). Not part of `make bench`, which measures
 // speed 1 (bench/browser.mjs).
 //   node bench/live_moving.mjs [--speeds 1,2,3] [--frames 12] [--seconds 3]
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import { setup, waitReady, liveRate } from '../tests/e2e/helpers.mjs';
-import { writeMovingCamera, sway } from '../tests/e2e/moving-camera.mjs';
-import { recallOnShownFrames } from '../tests/e2e/live-frames.mjs';
+import { sway } from '../tests/e2e/moving-camera.mjs';
+import { swayingCamera } from '../tests/e2e/live-frames.mjs';
 
 const arg = (name, dflt) => { const i = process.argv.indexOf(name); return i > 0 ? process.argv[i + 1] : dflt; };
 const SPEEDS = arg('--speeds', '1,2,3').split(',').map(Number);
@@ -25,25 +21,11 @@ function topSpeed(speed) {
   return top;
 }
 
-const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mathsnap-live-moving-'));
 const pct = (n, of) => `${(100 * n / Math.max(1, of)).toFixed(0)}%`;
 console.log('| sway speed | top speed, px/s | frames followed/s | detections/s | formulas the captures read | boxes drawn found | boxes as found, not moved |');
 console.log('|---|---|---|---|---|---|---|');
-try {
-  for (const speed of SPEEDS) {
-    const env = await setup({ cameraFile: await writeMovingCamera(path.join(dir, `sway-${speed}.mjpeg`), { speed }) });
-    try {
-      const page = await (await env.newContext()).newPage();
-      await page.goto(env.url);
-      await waitReady(page);
-      await page.click('#camera-start');
-      const rate = await liveRate(page, SECONDS * 1000);
-      const r = await recallOnShownFrames(page, FRAMES, 170);
-      console.log(`| ${speed} | ${topSpeed(speed).toFixed(0)} | ${rate.followed_per_s.toFixed(1)} | ${rate.fps.toFixed(1)} | ${r.captured} on ${FRAMES} frames | ${r.drawn} (${pct(r.drawn, r.captured)}) | ${r.asFound} (${pct(r.asFound, r.captured)}) |`);
-    } finally {
-      await env.close();
-    }
-  }
-} finally {
-  fs.rmSync(dir, { recursive: true, force: true });
+for (const speed of SPEEDS) {
+  const r = await swayingCamera({ speed, seconds: SECONDS, frames: FRAMES });
+  if (!r) throw new Error('www/models ships no detector: no live boxes to measure');
+  console.log(`| ${speed} | ${topSpeed(speed).toFixed(0)} | ${r.followed_per_s.toFixed(1)} | ${r.fps.toFixed(1)} | ${r.captured} on ${FRAMES} frames | ${r.drawn} (${pct(r.drawn, r.captured)}) | ${r.asFound} (${pct(r.asFound, r.captured)}) |`);
 }

@@ -632,6 +632,9 @@ function forgetMotion() {
   liveTrack.reset();
 }
 
+/** The size a capture detects the frame at (the manifest's `long_side`): the preview's tiles see it at that scale. */
+const detectorLongSide = () => (engine.info && engine.info.detectorLongSide) || 800;
+
 /**
  * Every free worker of the pool takes the cycle's next slot of the video's current frame. Called by
  * liveTick once it knows a detector is shipped, and when a slot's detection ends.
@@ -640,7 +643,7 @@ function pumpLive() {
   if (!stream || recognizing || !engine.ready || document.hidden) return;
   const vw = ui.video.videoWidth, vh = ui.video.videoHeight;
   if (!vw || !vh) return;
-  const longSide = (engine.info && engine.info.detectorLongSide) || 800;
+  const longSide = detectorLongSide();
   if (liveSize !== `${vw}x${vh}`) {
     // a new camera or orientation: a new cycle, nothing kept from the old frames
     liveSize = `${vw}x${vh}`;
@@ -700,7 +703,7 @@ let liveFollowed = 0;
 function drawLive() {
   const c = ui.liveOverlay;
   const vw = ui.video.videoWidth, vh = ui.video.videoHeight;
-  const longSide = (engine.info && engine.info.detectorLongSide) || 800;
+  const longSide = detectorLongSide();
   const now = liveShown ? liveShown.at : liveTrack.at;
   // a close tile is read again every few seconds at most: its boxes go once they are older than that
   const oldest = performance.now() - LIVE_CLOSE_MAX_AGE_MS;

@@ -1,10 +1,15 @@
 // Camera frames as the app's live overlay showed them: each frame (a PNG) and the boxes drawn on it,
 // taken together; then each frame read as a capture, and how many of its formulas the boxes found.
-// tests/e2e/live-moving.test.mjs asserts it, bench/browser.mjs reports it. The app matches each camera frame in its video-frame callback and then draws
-// (www/app.js, followCamera); a callback registered after it sees the same frame, and the overlay
-// says which frame it last drew by the camera's clock (`data-time`).
-import { waitResult } from './helpers.mjs';
+// tests/e2e/live-moving.test.mjs asserts it; bench/browser.mjs and bench/live_moving.mjs report it.
+// The app matches each camera frame in its video-frame callback and then draws (www/app.js,
+// followCamera); a callback registered after it sees the same frame, and the overlay says which
+// frame it last drew by the camera's clock (`data-time`).
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { setup, waitReady, waitResult, liveRate } from './helpers.mjs';
 import { foundByLive } from './live-recall.mjs';
+import { writeMovingCamera } from './moving-camera.mjs';
 
 const TRIES = 30;
 
@@ -60,4 +65,29 @@ export async function recallOnShownFrames(page, count, gapMs) {
     r.asFound += foundByLive(formulas, s.quadsAsFound).length;
   }
   return r;
+}
+
+/**
+ * The app with the fake camera swaying at `speed` (tests/e2e/moving-camera.mjs, written to a
+ * temporary folder): its camera started, the preview's rates over `seconds` (helpers.liveRate), then
+ * `frames` frames as the overlay showed them, each read as a capture (recallOnShownFrames).
+ * `{ ...rate, frames, captured, drawn, asFound }`, or null where the models ship no detector.
+ */
+export async function swayingCamera({ speed = 1, seconds, frames }) {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mathsnap-sway-'));
+  let env;
+  try {
+    env = await setup({ cameraFile: await writeMovingCamera(path.join(dir, 'sway.mjpeg'), { speed }) });
+    const page = await (await env.newContext()).newPage();
+    await page.goto(env.url);
+    await waitReady(page);
+    if (await page.evaluate(() => document.documentElement.dataset.detector) !== 'yes') return null;
+    await page.click('#camera-start');
+    await page.waitForFunction(() => document.documentElement.dataset.camera === 'on', null, { timeout: 20000 });
+    const rate = await liveRate(page, seconds * 1000);
+    return { ...rate, ...(await recallOnShownFrames(page, frames, 170)) };
+  } finally {
+    await env?.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
 }

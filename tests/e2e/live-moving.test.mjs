@@ -4,45 +4,22 @@
 // the app moves it by the page's motion since then (www/lib/live-motion.js). On frames taken as the
 // overlay showed them, the boxes drawn must find at least 90% of the formulas a capture of that
 // frame reads. How often the overlay follows the camera is logged here and reported by `make bench`.
-import { describe, test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import { setup, waitReady, liveRate } from './helpers.mjs';
-import { writeMovingCamera } from './moving-camera.mjs';
-import { recallOnShownFrames } from './live-frames.mjs';
+import { swayingCamera } from './live-frames.mjs';
 
 const MIN_RECALL = 0.9;
 const SAMPLES = 6;
 
-describe('live preview boxes on a moving camera', () => {
-  let env, ctx, page, dir;
-  before(async () => {
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mathsnap-sway-'));
-    env = await setup({ cameraFile: await writeMovingCamera(path.join(dir, 'sway.mjpeg')) });
-    ctx = await env.newContext();
-    page = await ctx.newPage();
-    await page.goto(env.url);
-    await waitReady(page);
-  });
-  after(async () => {
-    await env?.close();
-    if (dir) fs.rmSync(dir, { recursive: true, force: true });
-  });
-
-  test('follow the page: the boxes drawn on a frame find what a capture of that frame finds', async (t) => {
-    if (await page.evaluate(() => document.documentElement.dataset.detector) !== 'yes') {
-      t.skip('models/manifest.json ships no detector');
-      return;
-    }
-    await page.click('#camera-start');
-    await page.waitForFunction(() => document.documentElement.dataset.camera === 'on', null, { timeout: 20000 });
-    const rate = await liveRate(page, 2000);
-    const { captured, drawn, asFound } = await recallOnShownFrames(page, SAMPLES, 170);
-    const pct = (n) => `${(100 * n / Math.max(1, captured)).toFixed(0)}%`;
-    console.log(`# moving camera: camera frames followed ${rate.followed_per_s.toFixed(1)}/s, overlay drawn ${rate.draws_per_s.toFixed(1)}/s, ${rate.fps.toFixed(1)} detections/s (a ${rate.slots}-slot cycle); on ${SAMPLES} frames the captures found ${captured} formulas, the boxes drawn cover ${drawn} (${pct(drawn)}), the same boxes where they were found ${asFound} (${pct(asFound)})`);
-    assert.ok(captured >= 4 * SAMPLES, `the captures found ${captured} formulas on ${SAMPLES} frames`);
-    assert.ok(drawn / captured >= MIN_RECALL, `the boxes drawn covered ${drawn} of the ${captured} formulas the captures found`);
-  });
+test('live boxes on a moving camera follow the page: the boxes drawn on a frame find what a capture of that frame finds', async (t) => {
+  const run = await swayingCamera({ seconds: 2, frames: SAMPLES });
+  if (!run) {
+    t.skip('models/manifest.json ships no detector');
+    return;
+  }
+  const { captured, drawn, asFound } = run;
+  const pct = (n) => `${(100 * n / Math.max(1, captured)).toFixed(0)}%`;
+  console.log(`# moving camera: camera frames followed ${run.followed_per_s.toFixed(1)}/s, overlay drawn ${run.draws_per_s.toFixed(1)}/s, ${run.fps.toFixed(1)} detections/s (a ${run.slots}-slot cycle); on ${SAMPLES} frames the captures found ${captured} formulas, the boxes drawn cover ${drawn} (${pct(drawn)}), the same boxes where they were found ${asFound} (${pct(asFound)})`);
+  assert.ok(captured >= 4 * SAMPLES, `the captures found ${captured} formulas on ${SAMPLES} frames`);
+  assert.ok(drawn / captured >= MIN_RECALL, `the boxes drawn covered ${drawn} of the ${captured} formulas the captures found`);
 });

@@ -2,21 +2,15 @@
 // asserts and bench/live_recall.mjs measures over many frames. A live box finds a captured formula
 // when it covers at least half of it and is not much larger (one box over the whole sheet would
 // otherwise cover everything).
-import { bounds } from '../../www/lib/live-tiles.js';
+import { bounds, coveredShare } from '../../www/lib/live-tiles.js';
 
 const area = (b) => Math.max(0, b[2] - b[0]) * Math.max(0, b[3] - b[1]);
-
-/** Share of box a covered by box b (boxes as [x0, y0, x1, y1]). */
-function covered(a, b) {
-  const i = [Math.max(a[0], b[0]), Math.max(a[1], b[1]), Math.min(a[2], b[2]), Math.min(a[3], b[3])];
-  return area(a) > 0 ? area(i) / area(a) : 0;
-}
 
 /** The captured quads that some live quad finds (quads in the frame's pixels). */
 export function foundByLive(captured, live) {
   const liveBoxes = live.map(bounds);
   return captured.filter((q) => {
     const c = bounds(q);
-    return liveBoxes.some((l) => covered(c, l) >= 0.5 && area(l) <= 4 * area(c));
+    return liveBoxes.some((l) => coveredShare(c, l) >= 0.5 && area(l) <= 4 * area(c));
   });
 }

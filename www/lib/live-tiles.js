@@ -265,7 +265,7 @@ export function liveQuads(slots, found, vw, vh, longSide) {
 }
 
 /** The share of box a (as [x0, y0, x1, y1]) that box b covers. */
-function coveredShare(a, b) {
+export function coveredShare(a, b) {
   const iw = Math.min(a[2], b[2]) - Math.max(a[0], b[0]), ih = Math.min(a[3], b[3]) - Math.max(a[1], b[1]);
   const area = (a[2] - a[0]) * (a[3] - a[1]);
   return iw > 0 && ih > 0 && area > 0 ? (iw * ih) / area : 0;
