@@ -35,12 +35,14 @@ def cpu_name():
     return platform.processor() or "unknown"
 
 
-def samples_per_second(size, bf16, threads, steps, batch, tokens, vocab_size, channels_last=True):
+def samples_per_second(size, bf16, threads, steps, batch, tokens, vocab_size, channels_last=True, frozen=False):
     torch.set_num_threads(threads)
     torch.manual_seed(0)
     model = Recognizer(vocab_size, size, channels_last)
     model.train()
-    opt = torch.optim.AdamW(model.parameters(), lr=1e-4)
+    if frozen:   # as train.py --freeze-encoder: no gradient through the encoder (its forward still runs)
+        model.encoder.requires_grad_(False)
+    opt = torch.optim.AdamW([p for p in model.parameters() if p.requires_grad], lr=1e-4)
     x = torch.rand(batch, 1, HEIGHT, WIDTH)
     inp = torch.randint(4, vocab_size, (batch, tokens))
     tgt = torch.randint(4, vocab_size, (batch, tokens))
@@ -67,12 +69,15 @@ def main(argv=None):
     ap.add_argument("--steps", type=int, default=6)
     ap.add_argument("--batch", type=int, default=24)
     ap.add_argument("--tokens", type=int, default=40)
+    ap.add_argument("--freeze-encoder", action="store_true",
+                    help="the encoder's weights frozen, as in a run's first phase (train.py --freeze-encoder)")
     a = ap.parse_args(argv)
     supported, how = cpu_bf16()
     vocab_size = len(Vocab().itos)
     print(f"CPU: {cpu_name()}, {os.cpu_count()} cores, bfloat16 arithmetic: {how}; torch {torch.__version__}; "
           f"batch {a.batch}, {a.tokens} target tokens, {a.steps} timed steps; the trainers' --amp auto "
-          f"{'uses' if autocast_pays('cpu') else 'does not use'} bfloat16 here")
+          f"{'uses' if autocast_pays('cpu') else 'does not use'} bfloat16 here"
+          f"{'; the encoder frozen' if a.freeze_encoder else ''}")
     print("| size | parameters | encoder layout | threads | float32 samples/s | bfloat16 samples/s |")
     print("|---|---|---|---|---|---|")
     for size in a.sizes:
@@ -80,9 +85,11 @@ def main(argv=None):
         for layout in ("channels-first", "channels-last"):
             last = layout == "channels-last"
             for threads in a.threads:
-                fp32 = samples_per_second(size, False, threads, a.steps, a.batch, a.tokens, vocab_size, last)
-                bf16 = (f"{samples_per_second(size, True, threads, a.steps, a.batch, a.tokens, vocab_size, last):.1f}"
-                        if supported else "not supported")
+                def rate(bf16):
+                    return samples_per_second(size, bf16, threads, a.steps, a.batch, a.tokens, vocab_size, last,
+                                              a.freeze_encoder)
+                fp32 = rate(False)
+                bf16 = f"{rate(True):.1f}" if supported else "not supported"
                 print(f"| {size} | {params / 1e6:.2f} M | {layout} | {threads} | {fp32:.1f} | {bf16} |", flush=True)
 
 
