@@ -10,6 +10,7 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
+from .cached_decoder import greedy_cached
 from .preprocess import HEIGHT, WIDTH
 
 FEAT_H, FEAT_W = HEIGHT // 8, WIDTH // 8   # encoder stride 8 -> 8 x 32 = 256 memory slots
@@ -26,7 +27,10 @@ SIZES = {
     # Recognizer v2 (issue 27): base's encoder, a transformer decoder that trains every target position in
     # one pass (teacher forcing without a Python loop over tokens) and decodes one token per step with a
     # key/value cache at inference (cached_decoder.py exports it; src/recognizer/cached.rs runs it).
-    "v2": dict(_BASE, decoder="transformer", layers=3, heads=4, model=192, ff=768),
+    # Its attention probabilities are not dropped out (attn_dropout 0; the residual and feed-forward dropout
+    # stays 0.1): drawing a mask over every head's 40 x 256 cross-attention weights was a fifth of a training
+    # step on this CPU (2 threads: 39.9 -> 49.2 samples/s, MODEL_CARD 'Training throughput').
+    "v2": dict(_BASE, decoder="transformer", layers=3, heads=4, model=192, ff=768, attn_dropout=0.0),
 }
 
 
@@ -148,13 +152,15 @@ class TransformerDecoder(nn.Module):
     prefix; the engine will keep a key/value cache, with the mask passed as an input, since tract folds
     an in-graph causal mask built from a symbolic length into all-true)."""
 
-    def __init__(self, vocab, d_memory=160, model=192, layers=3, heads=4, ff=768, max_len=256):
+    def __init__(self, vocab, d_memory=160, model=192, layers=3, heads=4, ff=768, max_len=256, attn_dropout=0.1):
         super().__init__()
         self.embed = nn.Embedding(vocab, model)
         self.register_buffer("pos", sinusoidal_positions(max_len + 1, model))
         self.memory_proj = nn.Linear(d_memory, model)
         self.layers = nn.ModuleList(nn.TransformerDecoderLayer(model, heads, ff, dropout=0.1, batch_first=True,
                                                                norm_first=True) for _ in range(layers))
+        for layer in self.layers:   # dropout on the attention probabilities (the layer's own default: 0.1)
+            layer.self_attn.dropout = layer.multihead_attn.dropout = attn_dropout
         self.norm = nn.LayerNorm(model)
         self.classify = nn.Linear(model, vocab)
         self.scale = math.sqrt(model)
@@ -182,7 +188,8 @@ class Recognizer(nn.Module):
             # throughput'); the weights and the exported graph are the same either way
             self.encoder.to(memory_format=torch.channels_last)
         if w.get("decoder") == "transformer":
-            self.decoder = TransformerDecoder(vocab, w["d"], w["model"], w["layers"], w["heads"], w["ff"])
+            self.decoder = TransformerDecoder(vocab, w["d"], w["model"], w["layers"], w["heads"], w["ff"],
+                                              attn_dropout=w.get("attn_dropout", 0.1))
         else:
             self.decoder = DecoderStep(vocab, w["d"], w["att"], w["hidden"], w["emb"])
 
@@ -231,14 +238,6 @@ def greedy(model, images, bos, eos, max_len=150):
 
 
 def _greedy_parallel(model, memory, b, bos, eos, max_len):
-    """Greedy reading with the transformer decoder, the whole prefix each step (validation only)."""
-    seq = torch.full((b, 1), bos, dtype=torch.long, device=memory.device)
-    done = torch.zeros(b, dtype=torch.bool, device=memory.device)
-    for _ in range(max_len):
-        token = model.decoder(seq, memory)[:, -1].argmax(1)
-        seq = torch.cat([seq, token[:, None]], 1)
-        done |= token == eos
-        if done.all():
-            break
-    out = seq[:, 1:].tolist()
-    return [s[:s.index(eos)] if eos in s else s for s in out]
+    """Greedy reading with the transformer decoder, one token per step over a key/value cache
+    (cached_decoder.greedy_cached; validation only: the engine's own steps are exported from there too)."""
+    return greedy_cached(model.decoder, memory, bos, eos, max_len)

@@ -29,6 +29,24 @@ def test_teacher_forcing_agrees_with_reading_token_by_token():
             assert forced[:len(seq)] == seq
 
 
+def test_the_cached_reading_is_the_prefix_recomputing_one():
+    """Validation reads with a key/value cache; it must pick the tokens that running the teacher-forced
+    pass over the whole prefix at every step picks, crop by crop within one batch."""
+    torch.manual_seed(3)
+    model = Recognizer(50, "v2").eval()
+    x = torch.rand(3, 1, 64, 256)
+    with torch.no_grad():
+        cached = greedy(model, x, bos=1, eos=2, max_len=12)
+        memory, _ = model.encoder(x)
+        seq = torch.ones(3, 1, dtype=torch.long)
+        for _ in range(12):
+            seq = torch.cat([seq, model.decoder(seq, memory)[:, -1].argmax(1)[:, None]], 1)
+    for k in range(3):
+        full = seq[k, 1:].tolist()
+        assert cached[k] == (full[:full.index(2)] if 2 in full else full)
+    assert max(len(c) for c in cached) > 3   # the readings are long enough to exercise the cache
+
+
 def test_it_trains():
     torch.manual_seed(2)
     model = Recognizer(30, "v2")
