@@ -134,9 +134,17 @@ def _edge_levels(strip, along):
     centres are interpolated linearly (beyond the first and last centre, held), so padding follows
     a shadow's gradient along the edge instead of making a step that reads as a bar."""
     n, piece = strip.shape[along], strip.shape[1 - along]
+    rows = strip if along == 1 else strip.T          # piece x n: the pieces side by side along axis 1
+    whole = n // piece
+    # every whole piece's percentile in one call (one call per piece was a third of making a training
+    # batch: a few hundred small sorts a crop), then the shorter last piece's
+    levels = []
+    if whole:
+        blocks = rows[:, :whole * piece].reshape(piece, whole, piece).transpose(1, 0, 2).reshape(whole, -1)
+        levels = list(np.percentile(blocks, PAPER_PERCENTILE, axis=1))
+    if n % piece:
+        levels.append(float(np.percentile(rows[:, whole * piece:], PAPER_PERCENTILE)))
     starts = range(0, n, piece)
-    levels = [float(np.percentile(np.take(strip, range(a, min(a + piece, n)), axis=along), PAPER_PERCENTILE))
-              for a in starts]
     centres = [(a + min(a + piece, n) - 1) / 2 for a in starts]
     return np.interp(np.arange(n), centres, levels).astype(np.float32)
 
