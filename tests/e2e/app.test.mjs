@@ -5,7 +5,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import {
   setup, waitReady, waitResult, cardLatex, fixture, offHostRequests, normLatex,
-  nativeRead, REPO, SLOW,
+  nativeRead, REPO, SLOW, startCamera,
 } from './helpers.mjs';
 
 describe('mathsnap app', () => {
@@ -156,8 +156,7 @@ describe('mathsnap app', () => {
   });
 
   test('camera: live boxes over the preview, capture produces the formula', async () => {
-    await page.click('#camera-start');
-    await page.waitForFunction(() => document.documentElement.dataset.camera === 'on', null, { timeout: 20000 });
+    await startCamera(page);
     // The detector outlines the formula in the live preview.
     if (await page.evaluate(() => document.documentElement.dataset.detector) === 'yes') {
       await page.waitForFunction(() => Number(document.documentElement.dataset.liveRegions || 0) >= 1, null, { timeout: SLOW });

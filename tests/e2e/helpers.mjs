@@ -161,6 +161,12 @@ export async function waitReady(page, timeout = SLOW) {
   }
 }
 
+/** Press "Start camera" and wait until the app says the camera is on. */
+export async function startCamera(page) {
+  await page.click('#camera-start');
+  await page.waitForFunction(() => document.documentElement.dataset.camera === 'on', null, { timeout: 20000 });
+}
+
 /** Run action (which starts a recognition) and wait for its outcome: 'done' | 'empty' | 'error'. */
 export async function waitResult(page, action, timeout = SLOW) {
   const before = await page.evaluate(() => Number(document.documentElement.dataset.seq || 0));

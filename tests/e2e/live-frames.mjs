@@ -7,7 +7,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { setup, waitReady, waitResult, liveRate } from './helpers.mjs';
+import { setup, waitReady, waitResult, liveRate, startCamera } from './helpers.mjs';
 import { foundByLive } from './live-recall.mjs';
 import { writeMovingCamera } from './moving-camera.mjs';
 
@@ -82,8 +82,7 @@ export async function swayingCamera({ speed = 1, seconds, frames }) {
     await page.goto(env.url);
     await waitReady(page);
     if (await page.evaluate(() => document.documentElement.dataset.detector) !== 'yes') return null;
-    await page.click('#camera-start');
-    await page.waitForFunction(() => document.documentElement.dataset.camera === 'on', null, { timeout: 20000 });
+    await startCamera(page);
     const rate = await liveRate(page, seconds * 1000);
     return { ...rate, ...(await recallOnShownFrames(page, frames, 170)) };
   } finally {

@@ -5,7 +5,7 @@
 // `make bench` (bench/RESULTS.md, "Live preview"), not asserted: timings belong in the benchmark.
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { setup, waitReady, waitResult, liveRate } from './helpers.mjs';
+import { setup, waitReady, waitResult, liveRate, startCamera } from './helpers.mjs';
 import { foundByLive } from './live-recall.mjs';
 
 const MIN_RECALL = 0.9;
@@ -26,8 +26,7 @@ describe('live preview boxes', () => {
       t.skip('models/manifest.json ships no detector');
       return;
     }
-    await page.click('#camera-start');
-    await page.waitForFunction(() => document.documentElement.dataset.camera === 'on', null, { timeout: 20000 });
+    await startCamera(page);
     const { fps, slots, draws_per_s, close_slots, close_per_cycle } = await liveRate(page, 3000);
     const live = JSON.parse(await page.evaluate(() => document.getElementById('live-overlay').dataset.quads));
 
