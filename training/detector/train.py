@@ -11,7 +11,7 @@ recover.py): on every crop it also matches the teacher's probability map (`--dis
 carries what the truth does not: how sure the teacher is near a formula's edge, and which marks it has
 learnt to leave out. `--workers 1` makes batches in a second process so that the model's arithmetic and
 the page augmentation use one core each; `--amp auto` runs the forward pass under bfloat16 autocast where that
-pays (CPUs with AMX: training/bf16.py)."""
+pays (AMX, or AVX512-BF16 where a probe measures it faster: training/bf16.py)."""
 import argparse
 import glob
 import math
@@ -95,7 +95,7 @@ def main(argv=None):
     ap.add_argument("--pages", nargs="+", default=["/work/cache/pages/train"],
                     help="page set dirs or globs (re-scanned every 100 steps)")
     ap.add_argument("--run", default="runs/det")
-    ap.add_argument("--steps", type=int, default=6000, help="schedule length (cosine decay to 5%)")
+    ap.add_argument("--steps", type=int, default=6000, help="schedule length (cosine decay to 5%%)")
     ap.add_argument("--batch", type=int, default=8)
     ap.add_argument("--size", type=int, default=320)
     ap.add_argument("--lr", type=float, default=3e-3)
@@ -124,7 +124,8 @@ def main(argv=None):
     ap.add_argument("--page-close-ups", type=float, default=0.0,
                     help="share of crops that are a page formula enlarged to fill the crop, text around it")
     ap.add_argument("--amp", choices=["auto", "on", "off"], default="auto",
-                    help="bfloat16 autocast; auto: where it makes a step faster (CPU with AMX; training/bf16.py)")
+                    help="bfloat16 autocast; auto: where it makes a step faster (AMX, or AVX512-BF16 where a "
+                         "probe measures it faster: training/bf16.py)")
     a = ap.parse_args(argv)
     torch.set_num_threads(a.threads)
     amp = bf16.resolve(a.amp, "cpu")

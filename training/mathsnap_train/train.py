@@ -161,7 +161,8 @@ def main():
     ap.add_argument("--device", default="cpu")
     ap.add_argument("--workers", type=int, default=0, help="DataLoader worker processes making batches (0: in this process)")
     ap.add_argument("--amp", choices=["auto", "on", "off"], default="auto",
-                    help="bfloat16 autocast; auto: where it makes a step faster (GPU, CPU with AMX; training/bf16.py)")
+                    help="bfloat16 autocast; auto: where it makes a step faster (GPU, AMX, or AVX512-BF16 where "
+                         "a probe measures it faster: training/bf16.py)")
     ap.add_argument("--direction", default="l2r", choices=["l2r", "r2l"],
                     help="r2l: the decoder reads the formula's tokens last first (a second decoder over the same "
                          "encoder, which the engine uses to rescore the beam's hypotheses)")
