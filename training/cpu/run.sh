@@ -1,0 +1,61 @@
+#!/usr/bin/env bash
+# The recognizer-v2 run on this machine's CPU, one session after another (training/MODEL_CARD.md,
+# 'Training throughput and the recognizer-v2 design'). Everything it needs and makes lives in $CACHE,
+# which a machine keeps between sessions (checkpoints never go into git), and each call resumes from
+# $RUN/last.pt where it stopped:
+#
+#   nohup bash training/cpu/run.sh > /dev/null 2>&1 &     # start or resume
+#   bash training/cpu/run.sh stop                         # save a checkpoint and stop, before a session ends
+#
+# On 2 cores: one thread trains and one worker process makes the batches (THREADS=1 WORKERS=1). Making a
+# batch (augmentation, the camera model, framing) takes about as long as a frozen-encoder step under
+# bfloat16, so made in the training process it held the run to 47-50 samples/s on two threads; one thread
+# beside one worker process trains 65 a second, two threads beside the worker 44 (2026-12-07, AMD EPYC). Beside a build or an evaluation the run slows down; stop it for benchmarks.
+#
+# Phases: the shipped model's encoder (rebuilt from models/ by recover.py) frozen under a fresh transformer
+# decoder until UNFREEZE_AT samples, then both trained (the frozen run's gains had fallen to ~1.5 points per
+# 30k samples by 300k, and unfreezing there bought +1.4 / +3.5 points in the next 23k: runs v2c/v2d).
+# On a machine without $CACHE the data packs are made first (about 20 minutes on one core) and the run
+# starts from the shipped weights again: only committed models cross machines.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+CACHE=${CACHE:-/work/cache}
+RUN=${RUN:-$CACHE/runs/v2f}
+THREADS=${THREADS:-1}
+WORKERS=${WORKERS:-1}
+UNFREEZE_AT=${UNFREEZE_AT:-300000}
+TRAINER="training.mathsnap_train.train --run $RUN"
+
+if [ "${1:-}" = stop ]; then
+    pkill -TERM -f "$TRAINER" || { echo "no run of $RUN is going"; exit 0; }
+    while pgrep -f "$TRAINER" > /dev/null; do sleep 2; done   # it saves last.pt on SIGTERM, then exits
+    tail -n 1 "$RUN/train.log"
+    exit 0
+fi
+if pgrep -f "$TRAINER" > /dev/null; then echo "a run of $RUN is already going"; exit 1; fi
+
+mkdir -p "$RUN" "$CACHE/runs"
+[ -f "$CACHE/pack/pack.json" ] || python3 -m training.gpu.make_pack --out "$CACHE/pack" --synth 20000 --jobs 1
+[ -f "$CACHE/pack-tex/synth/labels.tsv" ] || python3 -m training.datagen.tex_pack --out "$CACHE/pack-tex" --count 20000
+[ -f "$CACHE/runs/shipped.pt" ] || python3 -m training.mathsnap_train.recover models --out "$CACHE/runs/shipped.pt"
+
+seen() {  # samples the run has trained on (0 before its first checkpoint)
+    [ -f "$RUN/last.pt" ] || { echo 0; return; }
+    python3 -c "import sys, torch; print(torch.load(sys.argv[1], map_location='cpu')['state']['seen'])" "$RUN/last.pt"
+}
+
+train() {
+    OMP_NUM_THREADS=$THREADS python3 -m $TRAINER --size v2 --init-encoder-from "$CACHE/runs/shipped.pt" \
+        --pack "$CACHE/pack" --extra-coverage "$CACHE/pack-tex=0.25" --photo-share 0.4 --lr 6e-4 --warmup 8000 \
+        --decay-to 2000000 --val-every 90000 --workers "$WORKERS" --ema 0.999 "$@"
+}
+
+if [ "$(seen)" -lt "$UNFREEZE_AT" ]; then
+    train --freeze-encoder --max-samples "$UNFREEZE_AT"
+    # stopped before the phase's end (stop, or the machine going away): resume later, frozen as before
+    [ "$(seen)" -ge "$UNFREEZE_AT" ] || exit 0
+fi
+# The first unfrozen start has no optimizer state for the encoder's weights: ramp the rate up again.
+REWARM=""
+[ -f "$RUN/unfrozen" ] || { REWARM="--rewarm 4000"; touch "$RUN/unfrozen"; }
+train $REWARM

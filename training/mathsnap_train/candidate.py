@@ -1,0 +1,104 @@
+"""Judge a trained checkpoint against the shipped models, through the Rust engine, as users would get it.
+
+    python3 -m training.mathsnap_train.candidate CKPT [--out DIR] [--sets crohme photos printed]
+
+Exports CKPT next to the shipped detector and manifest (export.py --fp16-weights, so the engine runs the
+files the browser would), reads the real dev sets with both folders through `mathsnap eval --single`
+(beam 3, one thread, as the model card measures), and prints one table: ExpRate, <=1 error and normalised
+edit distance for the shipped models and the candidate, and the seconds each read took. Its last line says
+whether the candidate reads every set at least as well as the shipped models: the rule for committing a
+model (the model card is regenerated after, by model_card.py).
+
+The candidate is read without a fitted calibration or view gate (calibrate.py and view_gate.py fit them on
+the exported folder, after): both views of every crop are read, which costs time, not accuracy."""
+import argparse
+import os
+import re
+import shutil
+import subprocess
+import sys
+import time
+
+from .latex import ROOT
+
+CACHE = os.path.join(ROOT, "..", "cache")
+SETS = {
+    "crohme": ("CROHME 2014 test (real handwriting)", os.path.join(ROOT, "..", "shared", "data", "crohme", "test2014")),
+    "photos": ("photos-dev (real phone photos)", os.path.join(ROOT, "..", "shared", "data", "photos-dev")),
+    "printed": ("printed-photo dev set, all conditions", os.path.join(CACHE, "devsets", "printed-photo")),
+}
+# eval's summary line for the whole set
+ALL = re.compile(r"^ALL .*: n=(\d+) ExpRate=([\d.]+)% <=1err=([\d.]+)% <=2err=([\d.]+)% norm_edit=([\d.]+)$")
+
+
+def read_summary(output):
+    """(n, ExpRate, <=1 err, norm. edit) of the ALL line of `mathsnap eval` output."""
+    for line in output.splitlines():
+        m = ALL.match(line.strip())
+        if m:
+            n, exp, one, _two, edit = m.groups()
+            return int(n), float(exp), float(one), float(edit)
+    raise ValueError("no ALL line in mathsnap eval's output:\n" + output[-2000:])
+
+
+def evaluate(models, directory, exe):
+    """(summary, seconds) of the engine reading `directory` with the models in `models`."""
+    cmd = [exe, "--models", models, "--beam", "3", "--threads", "1", "eval", "--single", directory]
+    start = time.time()
+    out = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, check=True).stdout
+    return read_summary(out), time.time() - start
+
+
+def export(checkpoint, out):
+    """The candidate's folder: the shipped detector and manifest, the checkpoint's recognizer."""
+    os.makedirs(out, exist_ok=True)
+    for name in ("manifest.json", "detector.onnx"):
+        shutil.copy(os.path.join(ROOT, "models", name), os.path.join(out, name))
+    subprocess.run([sys.executable, "-m", "training.mathsnap_train.export", checkpoint, "--out", out, "--fp16-weights"],
+                   cwd=ROOT, check=True, stdout=subprocess.DEVNULL)
+
+
+def verdict(rows):
+    """rows: (title, shipped summary, candidate summary) -> (table lines, candidate at least as good everywhere)."""
+    lines = ["| set | n | shipped ExpRate | candidate ExpRate | shipped ≤1 err | candidate ≤1 err | "
+             "shipped norm. edit | candidate norm. edit |", "|---|---|---|---|---|---|---|---|"]
+    better = True
+    for title, (n, e0, o0, d0), (_, e1, o1, d1) in rows:
+        lines.append(f"| {title} | {n} | {e0:.1f}% | {e1:.1f}% | {o0:.1f}% | {o1:.1f}% | {d0:.3f} | {d1:.3f} |")
+        better &= e1 >= e0
+    return lines, better
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("checkpoint")
+    ap.add_argument("--out", help="folder for the exported candidate (default: ../cache/candidates/<checkpoint's run>)")
+    ap.add_argument("--sets", nargs="+", choices=list(SETS), default=list(SETS))
+    ap.add_argument("--bin", default=os.environ.get("MATHSNAP_BIN", os.path.join(ROOT, "target", "release", "mathsnap")))
+    a = ap.parse_args(argv)
+    if not os.path.exists(a.bin):
+        raise SystemExit(f"{a.bin} is missing: cargo build --release first")
+    run_name = os.path.basename(os.path.dirname(os.path.abspath(a.checkpoint)))
+    out = a.out or os.path.join(CACHE, "candidates", run_name)
+    export(a.checkpoint, out)
+    rows = []
+    for key in a.sets:
+        title, directory = SETS[key]
+        if not os.path.exists(os.path.join(directory, "labels.tsv")):
+            if key != "printed":
+                raise SystemExit(f"{directory} has no labels.tsv")
+            from training.devsets.printed_photo import build
+            build(directory, 300, 2026)
+        shipped, s0 = evaluate(os.path.join(ROOT, "models"), directory, a.bin)
+        candidate, s1 = evaluate(out, directory, a.bin)
+        print(f"{title}: shipped {shipped[1]:.1f}% ({s0:.0f} s), candidate {candidate[1]:.1f}% ({s1:.0f} s)",
+              file=sys.stderr, flush=True)
+        rows.append((title, shipped, candidate))
+    lines, better = verdict(rows)
+    print(f"{a.checkpoint} exported to {out}; `mathsnap --models DIR --beam 3 --threads 1 eval --single SET`:")
+    print("\n".join(lines))
+    print("the candidate reads every set at least as well as the shipped models: " + ("yes" if better else "no"))
+
+
+if __name__ == "__main__":
+    main()
