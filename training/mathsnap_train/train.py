@@ -92,6 +92,12 @@ class BatchStream(torch.utils.data.IterableDataset):
         if info:
             cv2.setNumThreads(1)
             torch.set_num_threads(1)
+            # The training process decides when to stop. A stop signal sent to the whole process group (GNU
+            # timeout, a session's end) killed this worker first, and the training process then died on the
+            # lost worker before it could save; ignored here, the signal stops it cleanly, and the worker
+            # ends with it (DataLoader workers exit when their parent does).
+            signal.signal(signal.SIGTERM, signal.SIG_IGN)
+            signal.signal(signal.SIGINT, signal.SIG_IGN)
         mix = Mixture(self.parts, seed=self.seed * 1000 + worker, photo_share=self.photo_share)
         made = 0
         while True:
@@ -179,6 +185,9 @@ def main():
     ap.add_argument("--ema", type=float, default=0.0,
                     help="decay per step of an exponential moving average of the weights (e.g. 0.999; 0: none); "
                          "the average is validated and shipped")
+    ap.add_argument("--checkpoint-minutes", type=float, default=10.0,
+                    help="save last.pt this often besides at each validation, so that a run killed without warning "
+                         "(SIGKILL, the machine going away) loses minutes, not a validation interval")
     args = ap.parse_args()
     torch.set_num_threads(int(os.environ.get("OMP_NUM_THREADS", "1")))
     os.makedirs(args.run, exist_ok=True)
@@ -287,6 +296,7 @@ def main():
     stream, n_synth = build_stream()
     synth_val = validation_sets()
     resumed_at, started = state["seen"], time.time()
+    saved_at = started
     t0, loss_sum, next_val = time.time(), 0.0, state["seen"] - state["seen"] % args.val_every + args.val_every
     set_training(model, args.freeze_encoder)
     while not stop["now"] and state["seen"] < args.max_samples:
@@ -316,6 +326,9 @@ def main():
             t0 = time.time()
             say(f"seen {state['seen']} loss {float(loss_sum) / 50:.3f} lr {opt.param_groups[0]['lr']:.2e} {rate:.1f} samples/s")
             loss_sum = 0.0
+        if time.time() - saved_at >= 60 * args.checkpoint_minutes:
+            save(last)
+            saved_at = time.time()
         if state["seen"] >= next_val:
             next_val += args.val_every
             evaluate_and_save(shipped_model, vocab, norm, device, crohme_val, synth_val, state, save, last, say,

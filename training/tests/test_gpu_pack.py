@@ -90,3 +90,33 @@ def test_trainer_with_ema_validates_and_ships_the_average(tmp_path, monkeypatch)
     name = next(n for n, _ in Recognizer(len(data.Vocab().itos)).named_parameters())  # trained, not a fixed buffer
     assert torch.equal(shipped["model"][name], last["ema"]["module." + name])
     assert not torch.equal(shipped["model"][name], last["model"][name])
+
+
+@needs_shared
+def test_a_stop_signal_to_the_whole_process_group_still_saves(tmp_path):
+    """GNU timeout and a session's end signal every process of the group: the data worker must not die
+    first and take the trainer down before it saves. The periodic checkpoint is written from the first step
+    on here, which also shows the worker has made a batch (and set its signal handling) before the signal."""
+    import signal
+    import subprocess
+    import time
+    small_pack(tmp_path / "pack")
+    (tmp_path / "pack" / "texnorm.py").write_text(open(os.path.join(ROOT, "..", "shared", "eval", "texnorm.py")).read())
+    run = tmp_path / "run"
+    proc = subprocess.Popen([sys.executable, "-m", "training.mathsnap_train.train", "--run", str(run), "--pack",
+                             str(tmp_path / "pack"), "--batch", "4", "--val-every", "100000", "--workers", "1",
+                             "--checkpoint-minutes", "0.0001"], cwd=ROOT, start_new_session=True,
+                            env=dict(os.environ, OMP_NUM_THREADS="1"), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    try:
+        deadline = time.time() + 180
+        while not (run / "last.pt").exists():
+            assert proc.poll() is None, proc.stderr.read().decode()[-2000:]
+            assert time.time() < deadline, "no checkpoint within 3 minutes"
+            time.sleep(0.5)
+        os.killpg(proc.pid, signal.SIGTERM)
+        assert proc.wait(timeout=120) == 0, proc.stderr.read().decode()[-2000:]
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+    assert "stopped at" in (run / "train.log").read_text()
+    assert torch.load(run / "last.pt")["state"]["seen"] > 0
