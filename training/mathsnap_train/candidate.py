@@ -54,8 +54,10 @@ def export(checkpoint, out):
     os.makedirs(out, exist_ok=True)
     for name in ("manifest.json", "detector.onnx"):
         shutil.copy(os.path.join(ROOT, "models", name), os.path.join(out, name))
-    subprocess.run([sys.executable, "-m", "training.mathsnap_train.export", checkpoint, "--out", out, "--fp16-weights"],
-                   cwd=ROOT, check=True, stdout=subprocess.DEVNULL)
+    done = subprocess.run([sys.executable, "-m", "training.mathsnap_train.export", checkpoint, "--out", out,
+                           "--fp16-weights"], cwd=ROOT, capture_output=True, text=True)
+    if done.returncode != 0:   # torch's exporter warns at length on success: shown only when it fails
+        raise SystemExit(f"exporting {checkpoint} failed:\n{done.stderr[-3000:]}")
 
 
 def verdict(rows):
@@ -72,14 +74,18 @@ def verdict(rows):
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("checkpoint")
-    ap.add_argument("--out", help="folder for the exported candidate (default: ../cache/candidates/<checkpoint's run>)")
+    ap.add_argument("--out", help="folder for the exported candidate (default: ../cache/candidates/<run>-<file>)")
     ap.add_argument("--sets", nargs="+", choices=list(SETS), default=list(SETS))
     ap.add_argument("--bin", default=os.environ.get("MATHSNAP_BIN", os.path.join(ROOT, "target", "release", "mathsnap")))
     a = ap.parse_args(argv)
     if not os.path.exists(a.bin):
         raise SystemExit(f"{a.bin} is missing: cargo build --release first")
-    run_name = os.path.basename(os.path.dirname(os.path.abspath(a.checkpoint)))
-    out = a.out or os.path.join(CACHE, "candidates", run_name)
+    if not os.path.isfile(a.checkpoint):
+        raise SystemExit(f"{a.checkpoint}: no such checkpoint")
+    # runs/v2f/validated.pt -> candidates/v2f-validated
+    path = os.path.abspath(a.checkpoint)
+    name = "-".join(p for p in (os.path.basename(os.path.dirname(path)), os.path.splitext(os.path.basename(path))[0]) if p)
+    out = a.out or os.path.join(CACHE, "candidates", name)
     export(a.checkpoint, out)
     rows = []
     for key in a.sets:
