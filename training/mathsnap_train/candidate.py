@@ -13,30 +13,29 @@ The candidate is read without a fitted calibration or view gate (calibrate.py an
 the exported folder, after): both views of every crop are read, which costs time, not accuracy."""
 import argparse
 import os
-import re
 import shutil
 import subprocess
 import sys
 import time
 
 from .latex import ROOT
+from .model_card import LINE
+from .model_card import SETS as REAL_SETS
 
-CACHE = os.path.join(ROOT, "..", "cache")
+# the model card's real sets (paths relative to ROOT, where eval runs), and its printed-photo dev set
 SETS = {
-    "crohme": ("CROHME 2014 test (real handwriting)", os.path.join(ROOT, "..", "shared", "data", "crohme", "test2014")),
-    "photos": ("photos-dev (real phone photos)", os.path.join(ROOT, "..", "shared", "data", "photos-dev")),
-    "printed": ("printed-photo dev set, all conditions", os.path.join(CACHE, "devsets", "printed-photo")),
+    "crohme": REAL_SETS[0][:2],
+    "photos": REAL_SETS[1][:2],
+    "printed": ("printed-photo dev set, all conditions", os.path.join(ROOT, "..", "cache", "devsets", "printed-photo")),
 }
-# eval's summary line for the whole set
-ALL = re.compile(r"^ALL .*: n=(\d+) ExpRate=([\d.]+)% <=1err=([\d.]+)% <=2err=([\d.]+)% norm_edit=([\d.]+)$")
 
 
 def read_summary(output):
     """(n, ExpRate, <=1 err, norm. edit) of the ALL line of `mathsnap eval` output."""
     for line in output.splitlines():
-        m = ALL.match(line.strip())
-        if m:
-            n, exp, one, _two, edit = m.groups()
+        m = LINE.match(line.strip())
+        if m and m.group(1).startswith("ALL"):
+            _, n, exp, one, _two, edit = m.groups()
             return int(n), float(exp), float(one), float(edit)
     raise ValueError("no ALL line in mathsnap eval's output:\n" + output[-2000:])
 
@@ -85,14 +84,14 @@ def main(argv=None):
     # runs/v2f/validated.pt -> candidates/v2f-validated
     path = os.path.abspath(a.checkpoint)
     name = "-".join(p for p in (os.path.basename(os.path.dirname(path)), os.path.splitext(os.path.basename(path))[0]) if p)
-    out = a.out or os.path.join(CACHE, "candidates", name)
+    out = a.out or os.path.join(ROOT, "..", "cache", "candidates", name)
     export(a.checkpoint, out)
     rows = []
     for key in a.sets:
         title, directory = SETS[key]
-        if not os.path.exists(os.path.join(directory, "labels.tsv")):
+        if not os.path.exists(os.path.join(ROOT, directory, "labels.tsv")):
             if key != "printed":
-                raise SystemExit(f"{directory} has no labels.tsv")
+                raise SystemExit(f"{os.path.join(ROOT, directory)} has no labels.tsv")
             from training.devsets.printed_photo import build
             build(directory, 300, 2026)
         shipped, s0 = evaluate(os.path.join(ROOT, "models"), directory, a.bin)
