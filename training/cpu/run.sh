@@ -12,6 +12,10 @@
 # bfloat16, so made in the training process it held the run to 47-50 samples/s on two threads; one thread
 # beside one worker process trains 65 a second, two threads beside the worker 44 (2026-12-07, AMD EPYC). Beside a build or an evaluation the run slows down; stop it for benchmarks.
 #
+# The canvas: up to 64 x MAX_WIDTH (512; preprocess.canvas_width): a formula that fits 64 x 256 gets the
+# input it always got, a longer one keeps its height instead of being squeezed (v2f, stopped at 364k
+# samples on a machine that is gone, read 64 x 256 only).
+#
 # Phases: the shipped model's encoder (rebuilt from models/ by recover.py) frozen under a fresh transformer
 # decoder until UNFREEZE_AT samples, then both trained (the frozen run's gains had fallen to ~1.5 points per
 # 30k samples by 300k, and unfreezing there bought +1.4 / +3.5 points in the next 23k: runs v2c/v2d).
@@ -20,7 +24,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 CACHE=${CACHE:-/work/cache}
-RUN=${RUN:-$CACHE/runs/v2f}
+RUN=${RUN:-$CACHE/runs/v2g}
+MAX_WIDTH=${MAX_WIDTH:-512}
 THREADS=${THREADS:-1}
 WORKERS=${WORKERS:-1}
 UNFREEZE_AT=${UNFREEZE_AT:-300000}
@@ -45,7 +50,8 @@ seen() {  # samples the run has trained on (0 before its first checkpoint)
 }
 
 train() {
-    OMP_NUM_THREADS=$THREADS python3 -m $TRAINER --size v2 --init-encoder-from "$CACHE/runs/shipped.pt" \
+    OMP_NUM_THREADS=$THREADS python3 -m $TRAINER --size v2 --max-width "$MAX_WIDTH" \
+        --init-encoder-from "$CACHE/runs/shipped.pt" \
         --pack "$CACHE/pack" --extra-coverage "$CACHE/pack-tex=0.25" --photo-share 0.4 --lr 6e-4 --warmup 8000 \
         --decay-to 2000000 --val-every 90000 --workers "$WORKERS" --ema 0.999 "$@"
 }

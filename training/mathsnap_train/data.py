@@ -13,7 +13,7 @@ import numpy as np
 from ..datagen import spec as dataset_spec
 from ..datagen.compose import make_crop
 from .latex import ROOT, canonical_tokens
-from .preprocess import FRAME_MARGIN, prepare
+from .preprocess import FRAME_MARGIN, WIDTH, pad_batch, prepare
 
 SHARED = os.path.join(ROOT, "..", "shared", "data")
 CACHE = os.environ.get("MATHSNAP_CACHE", os.path.join(ROOT, "..", "cache"))
@@ -227,9 +227,11 @@ def augment(img, rng, real_handwriting, photo_share=0.0):
     return img
 
 
-def make_input(img, rng=None):
+def make_input(img, rng=None, max_width=WIDTH):
+    """A crop as the model's input: as the engine prepares it (rng None), or with training's random
+    scale, margin, offset and noise. max_width > WIDTH: a wide canvas (preprocess.canvas_width)."""
     if rng is None:
-        return prepare(img)
+        return prepare(img, max_width=max_width)
     scale = 1.0 if rng.random() < 0.5 else rng.uniform(0.5, 1.0)
     # the engine frames every crop with FRAME_MARGIN; training varies the margin around it, as a
     # detector's quad or a hand-drawn selection is never framed exactly
@@ -237,19 +239,27 @@ def make_input(img, rng=None):
     offset = (rng.randint(0, 4), rng.randint(0, 8)) if rng.random() < 0.3 else (0, 0)
     # always resampled as the engine resamples (area when shrinking): a linear shrink thins or
     # erases strokes (plus signs vanished) and taught the model inputs the engine never makes
-    x = prepare(img, scale, offset, margin)
+    x = prepare(img, scale, offset, margin, max_width)
     if rng.random() < 0.2:
         x = np.clip(x + np.random.default_rng(rng.randrange(1 << 30)).normal(0, 0.05, x.shape), 0, 1)
     return x.astype(np.float32)
 
 
 class Mixture:
-    """Draws training samples from several sets with weights, shortest formulas first (curriculum)."""
+    """Draws training samples from several sets with weights, shortest formulas first (curriculum).
 
-    def __init__(self, sets_and_weights, seed, photo_share=0.0):
+    On a wide canvas (max_width > WIDTH) a batch is as wide as its widest input, so batches are made
+    WIDE_POOL at a time from samples sorted by width: long formulas train beside long ones and short
+    ones stay at 64 x WIDTH, instead of every batch paying for its one long formula."""
+
+    WIDE_POOL = 4
+
+    def __init__(self, sets_and_weights, seed, photo_share=0.0, max_width=WIDTH):
         self.sets = [(s, w) for s, w in sets_and_weights if len(s)]
         self.rng = random.Random(seed)
         self.photo_share = photo_share  # share of real handwriting redrawn as a photo crop
+        self.max_width = max_width
+        self.ready = []   # wide canvas: batches made from the last pool, not yet handed out
 
     def draw(self, max_len):
         sets, weights = zip(*self.sets)
@@ -260,8 +270,16 @@ class Mixture:
             if len(ids) <= max_len:
                 break
         img = augment(sample_image(s, k, self.rng), self.rng, s.name == "crohme", self.photo_share)
-        return make_input(img, self.rng), ids
+        return make_input(img, self.rng, self.max_width), ids
 
     def batch(self, size, max_len):
-        xs, ys = zip(*(self.draw(max_len) for _ in range(size)))
-        return np.stack(xs)[:, None], list(ys)
+        """(inputs [B, 1, HEIGHT, W], target id lists) of `size` samples no longer than max_len tokens."""
+        if self.max_width <= WIDTH:
+            xs, ys = zip(*(self.draw(max_len) for _ in range(size)))
+            return np.stack(xs)[:, None], list(ys)
+        if not self.ready:
+            pool = sorted((self.draw(max_len) for _ in range(size * self.WIDE_POOL)), key=lambda s: s[0].shape[1])
+            self.ready = [pool[i:i + size] for i in range(0, len(pool), size)]
+            self.rng.shuffle(self.ready)
+        xs, ys = zip(*self.ready.pop())
+        return pad_batch(xs), list(ys)

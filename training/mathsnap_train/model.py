@@ -11,7 +11,7 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 from .cached_decoder import greedy_cached
-from .preprocess import HEIGHT, WIDTH
+from .preprocess import HEIGHT, WIDTH, WIDTH_STEP
 
 FEAT_H, FEAT_W = HEIGHT // 8, WIDTH // 8   # encoder stride 8 -> 8 x 32 = 256 memory slots
 
@@ -74,13 +74,32 @@ class Encoder(nn.Module):
         # empty for base and large (no parameters, so their checkpoints are unchanged)
         self.deeper = nn.Sequential(*[ResidualPair(d) for _ in range(extra_pairs)])
         self.register_buffer("pos", positional_encoding_2d(d, FEAT_H, FEAT_W) * 0.5)
+        self.wide_pos = {}   # feature width -> its encoding, for a wide canvas (not saved: it is a formula)
         self.key = nn.Linear(d, att)  # attention keys precomputed once per image, not per step
 
+    def position(self, width):
+        """The 2-D encoding for `width` feature columns: the saved buffer for the 64 x 256 canvas; for a
+        wide canvas the same sinusoids carried on to the right (its first columns are the buffer's)."""
+        if width == self.pos.shape[-1]:
+            return self.pos
+        pos = self.wide_pos.get(width)
+        if pos is None or pos.device != self.pos.device:
+            pos = self.wide_pos[width] = positional_encoding_2d(self.pos.shape[0], FEAT_H, width).to(self.pos) * 0.5
+        return pos
+
     def forward(self, image):
+        f = self.features(image)
+        return self.memory_of(f + self.position(f.shape[-1]))
+
+    def features(self, image):
+        """The convolutions: image B x 1 x 64 x W -> B x d x 8 x W/8, before the positional encoding."""
         if self.net[0].weight.is_contiguous(memory_format=torch.channels_last):
             image = image.contiguous(memory_format=torch.channels_last)
-        f = self.deeper(self.net(image)) + self.pos     # B x d x 8 x 32
-        memory = f.flatten(2).transpose(1, 2)           # B x S x d
+        return self.deeper(self.net(image))
+
+    def memory_of(self, f):
+        """Encoded features B x d x 8 x W/8 -> (memory B x S x d, attention keys B x S x att)."""
+        memory = f.flatten(2).transpose(1, 2)
         return memory, self.key(memory)
 
 
@@ -177,10 +196,17 @@ class TransformerDecoder(nn.Module):
 
 
 class Recognizer(nn.Module):
-    def __init__(self, vocab, size="base", channels_last=True):
+    def __init__(self, vocab, size="base", channels_last=True, max_width=WIDTH):
         super().__init__()
         w = SIZES[size]
         self.size = size
+        # the widest canvas it reads (preprocess.canvas_width); wider than WIDTH needs a decoder that
+        # attends over any number of memory slots: the GRU's coverage map is fixed at 8 x 32
+        if max_width != WIDTH and w.get("decoder") != "transformer":
+            raise ValueError(f"size {size} reads a {WIDTH}-wide canvas only, not {max_width}")
+        if max_width < WIDTH or max_width % WIDTH_STEP:
+            raise ValueError(f"a canvas's widest must be a multiple of {WIDTH_STEP} from {WIDTH}, not {max_width}")
+        self.max_width = max_width
         self.encoder = Encoder(w["stem"], w["c1"], w["c2"], w["d"], w["att"], w["extra_pairs"])
         if channels_last:
             # channels-last tensors let oneDNN pick faster convolution kernels: a training step of the base

@@ -18,6 +18,13 @@ import cv2
 from .stray_marks import without_stray_marks
 
 HEIGHT, WIDTH = 64, 256
+# A wide canvas (recognizer v2 only, issue 27): a formula too long for 64 x WIDTH keeps its height on a
+# canvas as wide as it needs, in steps of WIDTH_STEP up to the model's max_width; a formula that fits gets
+# the same 64 x WIDTH input as before. The step is a multiple of the encoder's stride (8: whole feature
+# columns), and coarse because the engine optimises its encoder once per canvas width it meets (five up to
+# 512), while the empty canvas a coarse step adds costs little: training's batches are padded with it too. Squeezing long formulas into 256 columns cost them half their reading rate (MODEL_CARD 'How much a
+# wider input would buy').
+WIDTH_STEP = 64
 PAPER_WINDOW = 7      # wider than a pen stroke at this scale, narrower than a shadow's gradient
 MIN_CONTRAST = 0.15   # below this the crop is mostly paper: do not blow noise up to full ink
 FRAME_MARGIN = 0.25   # paper kept on every side of the ink, as a share of the ink's height
@@ -37,10 +44,18 @@ def to_gray(img):
     return img.astype(np.float32) / 255.0
 
 
-def fit_size(h, w, scale=1.0):
-    """Size after fitting (h, w) into HEIGHT x WIDTH, times an extra scale <= 1 (augmentation)."""
-    s = min(HEIGHT / h, WIDTH / w) * scale
-    return max(1, min(HEIGHT, round(h * s))), max(1, min(WIDTH, round(w * s)))
+def fit_size(h, w, scale=1.0, max_width=WIDTH):
+    """Size after fitting (h, w) into HEIGHT x max_width, times an extra scale <= 1 (augmentation)."""
+    s = min(HEIGHT / h, max_width / w) * scale
+    return max(1, min(HEIGHT, round(h * s))), max(1, min(max_width, round(w * s)))
+
+
+def canvas_width(fitted_width, max_width=WIDTH):
+    """The canvas for a formula fitted `fitted_width` columns wide: WIDTH when it fits there, else the
+    next multiple of WIDTH_STEP (never beyond max_width)."""
+    if max_width <= WIDTH:
+        return WIDTH
+    return min(max_width, max(WIDTH, -(-fitted_width // WIDTH_STEP) * WIDTH_STEP))
 
 
 def _resize_axis(g, n, axis):
@@ -179,16 +194,28 @@ def extend(g, bounds):
     return out
 
 
-def prepare(img, scale=1.0, offset=(0, 0), margin=FRAME_MARGIN):
-    """Image array (uint8 gray or RGB) -> float32 [HEIGHT, WIDTH] model input. margin=None: no framing
-    (how models exported before framing, whose manifest names no frame_margin, were trained)."""
+def prepare(img, scale=1.0, offset=(0, 0), margin=FRAME_MARGIN, max_width=WIDTH):
+    """Image array (uint8 gray or RGB) -> float32 [HEIGHT, canvas_width] model input (WIDTH wide unless
+    max_width lets a long formula keep its height). margin=None: no framing (how models exported before
+    framing, whose manifest names no frame_margin, were trained)."""
     g = to_gray(img)
     if margin is not None:
         g = extend(g, frame_bounds(g, margin))
-    h, w = fit_size(*g.shape, scale)
+    h, w = fit_size(*g.shape, scale, max_width)
     small = resize(g, w, h)
     ink = normalise_ink(small)
-    canvas = np.zeros((HEIGHT, WIDTH), np.float32)
-    oy, ox = min(offset[0], HEIGHT - h), min(offset[1], WIDTH - w)
+    width = canvas_width(w + offset[1], max_width)
+    canvas = np.zeros((HEIGHT, width), np.float32)
+    oy, ox = min(offset[0], HEIGHT - h), min(offset[1], width - w)
     canvas[oy:oy + h, ox:ox + w] = ink
     return canvas
+
+
+def pad_batch(inputs):
+    """Inputs of several canvas widths -> one float32 [B, 1, HEIGHT, widest] batch: the narrower ones are
+    continued with empty canvas (0.0), which is what every canvas already holds right of its formula."""
+    width = max(x.shape[1] for x in inputs)
+    out = np.zeros((len(inputs), 1, HEIGHT, width), np.float32)
+    for i, x in enumerate(inputs):
+        out[i, 0, :, :x.shape[1]] = x
+    return out

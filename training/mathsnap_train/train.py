@@ -38,6 +38,7 @@ from torch.optim.swa_utils import AveragedModel, get_ema_multi_avg_fn
 from .. import bf16
 from .data import Mixture, Vocab, coverage_set, crohme_train_split, make_input, sample_image, synthetic_sets
 from .model import SIZES, Recognizer, greedy
+from .preprocess import WIDTH
 from .real_sets import real_set
 
 SHARED_EVAL = os.path.join(os.path.dirname(__file__), "..", "..", "..", "shared", "eval")
@@ -82,9 +83,9 @@ class BatchStream(torch.utils.data.IterableDataset):
     """Endless training batches from a Mixture. With DataLoader workers each worker draws its own
     (seeded) samples and follows the curriculum by the samples all workers have made so far."""
 
-    def __init__(self, parts, photo_share, batch, vocab, start_seen, seed, reverse=False):
+    def __init__(self, parts, photo_share, batch, vocab, start_seen, seed, reverse=False, max_width=WIDTH):
         self.parts, self.photo_share, self.batch, self.vocab = parts, photo_share, batch, vocab
-        self.start_seen, self.seed, self.reverse = start_seen, seed, reverse
+        self.start_seen, self.seed, self.reverse, self.max_width = start_seen, seed, reverse, max_width
 
     def __iter__(self):
         info = torch.utils.data.get_worker_info()
@@ -98,7 +99,8 @@ class BatchStream(torch.utils.data.IterableDataset):
             # ends with it (DataLoader workers exit when their parent does).
             signal.signal(signal.SIGTERM, signal.SIG_IGN)
             signal.signal(signal.SIGINT, signal.SIG_IGN)
-        mix = Mixture(self.parts, seed=self.seed * 1000 + worker, photo_share=self.photo_share)
+        mix = Mixture(self.parts, seed=self.seed * 1000 + worker, photo_share=self.photo_share,
+                      max_width=self.max_width)
         made = 0
         while True:
             xs, ys = mix.batch(self.batch, curriculum_max_len(self.start_seen + made * workers))
@@ -107,7 +109,8 @@ class BatchStream(torch.utils.data.IterableDataset):
 
 
 def batches(parts, args, vocab, seen):
-    stream = BatchStream(parts, args.photo_share, args.batch, vocab, seen, seen + 1, args.direction == "r2l")
+    stream = BatchStream(parts, args.photo_share, args.batch, vocab, seen, seen + 1, args.direction == "r2l",
+                         args.max_width)
     if args.workers == 0:
         return iter(stream)
     # spawned, not forked: a fork inherits OpenCV's and OpenMP's thread pools (and CUDA) in a state
@@ -126,10 +129,14 @@ def validate(model, vocab, lset, norm, device, n=300, batch=100, reverse=False):
     exact, count = 0, min(n, len(lset))
     for k in range(0, count, batch):
         ks = range(k, min(k + batch, count))
-        x = torch.from_numpy(np.stack([make_input(sample_image(lset, i, random.Random(i))) for i in ks])[:, None])
-        for i, out in zip(ks, greedy(model, x.to(device), vocab.bos, vocab.eos)):
-            out = out[::-1] if reverse else out
-            exact += norm(" ".join(vocab.decode(out))) == norm(lset.items[i][2])
+        inputs = [make_input(sample_image(lset, i, random.Random(i)), max_width=model.max_width) for i in ks]
+        # each input read at its own canvas width, as the engine reads a crop: a batch per width
+        for width in sorted({x.shape[1] for x in inputs}):
+            same = [(i, x) for i, x in zip(ks, inputs) if x.shape[1] == width]
+            x = torch.from_numpy(np.stack([x for _, x in same])[:, None])
+            for (i, _), out in zip(same, greedy(model, x.to(device), vocab.bos, vocab.eos)):
+                out = out[::-1] if reverse else out
+                exact += norm(" ".join(vocab.decode(out))) == norm(lset.items[i][2])
     model.train()
     return 100.0 * exact / max(count, 1)
 
@@ -138,6 +145,9 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--run", default="runs/rec")
     ap.add_argument("--size", default="base", choices=list(SIZES), help="model widths (a fresh run only)")
+    ap.add_argument("--max-width", type=int, default=WIDTH,
+                    help=f"the widest canvas (a fresh run only; v2 only): a formula too long for 64 x {WIDTH} keeps "
+                         f"its height on a canvas up to this wide (preprocess.canvas_width)")
     ap.add_argument("--batch", type=int, default=24)
     ap.add_argument("--lr", type=float, default=1e-3)
     ap.add_argument("--decay-to", type=int, default=400_000)
@@ -207,7 +217,15 @@ def main():
         raise SystemExit(f"{last} trains a {ck.get('direction', 'l2r')} decoder, not {args.direction}")
     start = ck or (torch.load(args.init_from, map_location="cpu") if args.init_from else None)
     size = start.get("size", "base") if start else args.size
-    model = Recognizer(len(vocab.itos), size).to(device)
+    # a run keeps the canvas it started with; a fresh run, or one started from another's weights, takes
+    # --max-width (a model grown from 256 to a wide canvas starts from a 256-wide checkpoint)
+    max_width = ck.get("max_width", WIDTH) if ck else args.max_width
+    if ck and args.max_width != WIDTH and args.max_width != max_width:
+        raise SystemExit(f"{last} reads a {max_width}-wide canvas; --max-width {args.max_width} needs a new run")
+    try:
+        model = Recognizer(len(vocab.itos), size, max_width=max_width).to(device)
+    except ValueError as e:
+        raise SystemExit(f"--max-width: {e}")
     if args.freeze_encoder:
         model.encoder.requires_grad_(False)
     opt = torch.optim.AdamW([p for p in model.parameters() if p.requires_grad], lr=args.lr, weight_decay=1e-4)
@@ -226,7 +244,7 @@ def main():
         model.load_state_dict(start["model"])
         state["seen"] = start["state"]["seen"]  # the curriculum is complete; --rewarm ramps the learning rate
         say(f"{args.direction} run started from {args.init_from} ({state['seen']} samples)")
-    say(f"model {size}: {sum(p.numel() for p in model.parameters())} parameters on {device}"
+    say(f"model {size}: {sum(p.numel() for p in model.parameters())} parameters on {device}, canvas up to 64 x {max_width}"
         f"{', bfloat16 autocast' if amp else ''}")
     ema = make_ema(model, args.ema, ck)
     if ema is not None:
@@ -237,7 +255,7 @@ def main():
         """last.pt: what a resume needs; best.pt/validated.pt (shipped): the weights that are validated."""
         weights = shipped_model if shipped else model
         ck = {"model": weights.state_dict(), "state": state, "vocab": vocab.itos, "size": size,
-              "direction": args.direction}
+              "direction": args.direction, "max_width": max_width}
         if not shipped:
             ck["opt"] = opt.state_dict()
             if ema is not None:
