@@ -357,7 +357,8 @@ impl Engine {
     /// A view's encoding handed over by another worker (`encode_other_views` there), checked
     /// against this recognizer's slots.
     pub fn view_encoding(&self, memory: Vec<f32>, keys: Vec<f32>) -> Result<Encoded> {
-        Encoded::new(memory, keys, self.recognizer.config.slots)
+        self.recognizer
+            .encoding(memory, keys)
             .map_err(|_| Error::bad_input("a view's encoding does not fit this recognizer"))
     }
 

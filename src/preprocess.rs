@@ -5,6 +5,9 @@
 //! `frame_bounds` and `extend`) -> fit inside 64x256 keeping the aspect ratio (area resampling) -> subtract a local
 //! paper estimate (7x7 max filter, then 7x7 box blur) so shadows and tinted paper vanish -> scale
 //! so the 99th-percentile ink is 1.0 -> top-left on an empty canvas (ink = 1, paper = 0).
+//!
+//! A recognizer of a wide canvas (the manifest's `input_max_width`) lets a formula too long for 64x256
+//! keep its height on a canvas as wide as it needs, in the manifest's `width_step`s (`Canvas`).
 
 use image::RgbImage;
 
@@ -49,16 +52,46 @@ pub fn to_gray(img: &RgbImage) -> Gray {
     Gray { width: w, height: h, data }
 }
 
-/// Size after fitting (h, w) into HEIGHT x WIDTH, keeping the aspect ratio.
-pub fn fit_size(h: usize, w: usize) -> (usize, usize) {
-    fit_size_scaled(h, w, 1.0)
+/// The canvases a recognizer reads: 64 x WIDTH, or for a model of a wide canvas (training's
+/// preprocess.canvas_width) as wide as a long formula needs, in steps, up to `max_width`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Canvas {
+    pub max_width: usize,
+    pub step: usize,
 }
 
-/// As `fit_size`, then shrunk by `scale` <= 1 (a smaller view of the same crop).
-pub fn fit_size_scaled(h: usize, w: usize, scale: f64) -> (usize, usize) {
-    let s = (HEIGHT as f64 / h as f64).min(WIDTH as f64 / w as f64) * scale;
+impl Canvas {
+    /// The 64 x 256 canvas every formula is fitted into (and squeezed into when it is long).
+    pub const NARROW: Canvas = Canvas { max_width: WIDTH, step: WIDTH };
+
+    /// The canvas width for a formula fitted `fitted` columns wide: WIDTH when it fits there, else
+    /// the next multiple of the step, never beyond `max_width`.
+    pub fn width_for(&self, fitted: usize) -> usize {
+        if self.max_width <= WIDTH {
+            return WIDTH;
+        }
+        (fitted.div_ceil(self.step) * self.step).clamp(WIDTH, self.max_width)
+    }
+
+    /// Whether an input `width` columns wide is one this canvas makes.
+    pub fn holds(&self, width: usize) -> bool {
+        width == WIDTH
+            || (width > WIDTH
+                && width <= self.max_width
+                && (width.is_multiple_of(self.step) || width == self.max_width))
+    }
+}
+
+/// Size after fitting (h, w) into HEIGHT x WIDTH, keeping the aspect ratio.
+pub fn fit_size(h: usize, w: usize) -> (usize, usize) {
+    fit_size_scaled(h, w, 1.0, WIDTH)
+}
+
+/// As `fit_size` into HEIGHT x max_width, then shrunk by `scale` <= 1 (a smaller view of the same crop).
+pub fn fit_size_scaled(h: usize, w: usize, scale: f64, max_width: usize) -> (usize, usize) {
+    let s = (HEIGHT as f64 / h as f64).min(max_width as f64 / w as f64) * scale;
     let fh = ((h as f64 * s).round() as usize).clamp(1, HEIGHT);
-    let fw = ((w as f64 * s).round() as usize).clamp(1, WIDTH);
+    let fw = ((w as f64 * s).round() as usize).clamp(1, max_width);
     (fh, fw)
 }
 
@@ -354,18 +387,19 @@ pub fn extend(g: &Gray, bounds: Bounds) -> Gray {
 /// A formula crop -> the recognizer's [HEIGHT x WIDTH] input. `frame_margin`: the manifest's
 /// (None for models trained before framing, which read crops as they came).
 pub fn prepare(img: &RgbImage, frame_margin: Option<f64>) -> Vec<f32> {
-    prepare_views(img, frame_margin, &[1.0]).remove(0)
+    prepare_views(img, frame_margin, &[1.0], Canvas::NARROW).remove(0)
 }
 
-/// One input per view scale (1.0 = fitted to the canvas; 0.85 = the same, 15% smaller), framed once.
-pub fn prepare_views(img: &RgbImage, frame_margin: Option<f64>, scales: &[f64]) -> Vec<Vec<f32>> {
-    gray_views(&to_gray(img), frame_margin, scales)
+/// One input per view scale (1.0 = fitted to the canvas; 0.85 = the same, 15% smaller), framed once;
+/// each [HEIGHT x its canvas width] (`Canvas::width_for`).
+pub fn prepare_views(img: &RgbImage, frame_margin: Option<f64>, scales: &[f64], canvas: Canvas) -> Vec<Vec<f32>> {
+    gray_views(&to_gray(img), frame_margin, scales, canvas)
 }
 
 /// `prepare_views` of a crop already in grey.
-pub fn gray_views(g: &Gray, frame_margin: Option<f64>, scales: &[f64]) -> Vec<Vec<f32>> {
+pub fn gray_views(g: &Gray, frame_margin: Option<f64>, scales: &[f64], canvas: Canvas) -> Vec<Vec<f32>> {
     let g = framed(g, frame_margin);
-    scales.iter().map(|&scale| view_at(&g, scale)).collect()
+    scales.iter().map(|&scale| view_at(&g, scale, canvas)).collect()
 }
 
 /// A grey crop cut to its ink with `frame_margin` of paper around it (as it is without a margin):
@@ -378,24 +412,58 @@ pub fn framed(g: &Gray, frame_margin: Option<f64>) -> std::borrow::Cow<'_, Gray>
 }
 
 pub fn prepare_gray(g: &Gray) -> Vec<f32> {
-    view_at(g, 1.0)
+    view_at(g, 1.0, Canvas::NARROW)
 }
 
 /// One view of an already framed crop (`framed`): the recognizer's input with the crop fitted to it
-/// at `scale` (1.0 = fitted to the canvas; 0.85 = 15% smaller).
-pub fn view_at(g: &Gray, scale: f64) -> Vec<f32> {
-    let (h, w) = fit_size_scaled(g.height, g.width, scale);
+/// at `scale` (1.0 = fitted to the canvas; 0.85 = 15% smaller), [HEIGHT x the canvas's width for it].
+pub fn view_at(g: &Gray, scale: f64, canvas: Canvas) -> Vec<f32> {
+    let (h, w) = fit_size_scaled(g.height, g.width, scale, canvas.max_width.max(WIDTH));
     let ink = normalise_ink(&resize(g, w, h));
-    let mut canvas = vec![0.0f32; HEIGHT * WIDTH];
+    let width = canvas.width_for(w);
+    let mut input = vec![0.0f32; HEIGHT * width];
     for y in 0..h {
-        canvas[y * WIDTH..y * WIDTH + w].copy_from_slice(&ink.data[y * w..(y + 1) * w]);
+        input[y * width..y * width + w].copy_from_slice(&ink.data[y * w..(y + 1) * w]);
     }
-    canvas
+    input
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_canvas_grows_in_steps_only_for_a_formula_that_does_not_fit() {
+        let wide = Canvas { max_width: 512, step: 64 };
+        assert_eq!(wide.width_for(100), WIDTH);
+        assert_eq!(wide.width_for(WIDTH), WIDTH);
+        assert_eq!(wide.width_for(WIDTH + 1), WIDTH + 64);
+        assert_eq!(wide.width_for(10_000), 512);
+        assert_eq!(Canvas::NARROW.width_for(10_000), WIDTH);
+        assert!(wide.holds(WIDTH) && wide.holds(320) && wide.holds(512));
+        assert!(!wide.holds(300) && !wide.holds(576) && !wide.holds(192));
+        assert!(Canvas::NARROW.holds(WIDTH) && !Canvas::NARROW.holds(320));
+    }
+
+    #[test]
+    fn a_long_formula_keeps_its_height_on_a_wide_canvas() {
+        let mut g = Gray::new(800, 40);
+        for x in 10..790 {
+            for y in 10..30 {
+                g.data[y * 800 + x] = if x % 20 < 10 { 0.1 } else { 0.9 };
+            }
+        }
+        g.data.iter_mut().filter(|v| **v == 0.0).for_each(|v| *v = 0.9);
+        let rows = |x: &[f32], width: usize| {
+            (0..HEIGHT).filter(|r| x[r * width..(r + 1) * width].iter().any(|&v| v > 0.5)).count()
+        };
+        let narrow = view_at(&g, 1.0, Canvas::NARROW);
+        let wide = view_at(&g, 1.0, Canvas { max_width: 1024, step: 64 });
+        assert_eq!(narrow.len(), HEIGHT * WIDTH);
+        let width = wide.len() / HEIGHT;
+        assert!(width > WIDTH && width.is_multiple_of(64), "{width}");
+        assert!(rows(&wide, width) > 2 * rows(&narrow, WIDTH));
+    }
 
     #[test]
     fn fit_keeps_aspect_ratio() {

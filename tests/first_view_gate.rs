@@ -96,8 +96,12 @@ fn the_reading_with_every_view_reuses_the_first_views_steps_and_reads_the_same()
     for (i, crop) in crops().iter().enumerate() {
         let gray = preprocess::to_gray(crop);
         let framed = preprocess::framed(&gray, rec.config.frame_margin);
-        let views: Vec<_> =
-            rec.config.view_scales.iter().map(|&s| rec.encode(&preprocess::view_at(&framed, s)).unwrap()).collect();
+        let views: Vec<_> = rec
+            .config
+            .view_scales
+            .iter()
+            .map(|&s| rec.encode(&preprocess::view_at(&framed, s, rec.config.canvas())).unwrap())
+            .collect();
         let mut steps = FirstViewSteps::default();
         if beam::decode_if_sure(rec, &views[..1], &opts, sure, &mut steps).unwrap().is_some() {
             continue;

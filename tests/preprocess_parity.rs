@@ -2,6 +2,7 @@
 //! (training/mathsnap_train/preprocess.py, run here through python3 with numpy and OpenCV).
 
 mod support;
+use mathsnap::preprocess::{prepare_views, Canvas, HEIGHT, WIDTH};
 use std::process::Command;
 
 fn shaded_formula_png(path: &std::path::Path) {
@@ -83,11 +84,18 @@ fn small_formula_png(path: &std::path::Path) {
 /// The engine's input for each image against training's, framed with `margin` (None: not framed),
 /// at a view scale.
 fn assert_engine_matches_training(paths: &[std::path::PathBuf], margin: Option<f64>, scale: f64) {
+    assert_engine_matches_training_on(paths, margin, scale, Canvas::NARROW)
+}
+
+/// As `assert_engine_matches_training`, on a canvas that may be wide (training's `max_width`, whose
+/// step training fixes: preprocess.WIDTH_STEP).
+fn assert_engine_matches_training_on(paths: &[std::path::PathBuf], margin: Option<f64>, scale: f64, canvas: Canvas) {
     let arg = margin.map_or("none".to_string(), |m| m.to_string());
     let out = Command::new("python3")
         .arg("tests/support/py_prepare.py")
         .arg(&arg)
         .arg(scale.to_string())
+        .args(["--max-width", &canvas.max_width.to_string()])
         .args(paths)
         .output()
         .expect("python3 runs");
@@ -97,14 +105,14 @@ fn assert_engine_matches_training(paths: &[std::path::PathBuf], margin: Option<f
     assert_eq!(rows.len(), paths.len());
     for (path, want) in paths.iter().zip(rows) {
         let img = image::open(path).unwrap().into_rgb8();
-        let got = mathsnap::preprocess::prepare_views(&img, margin, &[scale]).remove(0);
+        let got = prepare_views(&img, margin, &[scale], canvas).remove(0);
         assert_eq!(got.len(), want.len());
         let diffs: Vec<f32> = got.iter().zip(&want).map(|(a, b)| (a - b).abs()).collect();
         let mean = diffs.iter().sum::<f32>() / diffs.len() as f32;
         let big = diffs.iter().filter(|&&d| d > 0.1).count();
         assert!(
             mean < 0.01 && big < diffs.len() / 100,
-            "{} (margin {arg}, scale {scale}): mean diff {mean}, {big} pixels off by > 0.1",
+            "{} (margin {arg}, scale {scale}, {canvas:?}): mean diff {mean}, {big} pixels off by > 0.1",
             path.display()
         );
     }
@@ -147,4 +155,38 @@ fn engine_input_matches_training_input_framed_and_not_at_every_view() {
     for scale in shipped["recognizer"]["view_scales"].as_array().into_iter().flatten().filter_map(|s| s.as_f64()) {
         assert_engine_matches_training(&paths, margin.or(Some(0.25)), scale);
     }
+}
+
+/// A formula five times longer than high (a sequence, a condition): on the 64x256 canvas it is
+/// squeezed to half its height, on a wide canvas it keeps it.
+fn long_formula_png(path: &std::path::Path) {
+    let img = image::RgbImage::from_fn(600, 40, |x, y| {
+        let stroke = (y == 20 && x % 40 > 8 && x % 40 < 30)
+            || (x % 40 == 18 && y > 10 && y < 30)
+            || (x % 40 == 34 && y > 6 && y < 34);
+        let v = if stroke { 25 } else { 238 - (x / 30) as u8 };
+        image::Rgb([v, v, v])
+    });
+    img.save(path).unwrap();
+}
+
+#[test]
+fn engine_input_matches_training_input_on_a_wide_canvas() {
+    let dir = support::scratch("parity-wide");
+    let mut paths = parity_images(&dir);
+    let long = dir.join("long.png");
+    long_formula_png(&long);
+    paths.push(long.clone());
+    let wide = Canvas { max_width: 512, step: 64 };
+    for scale in [1.0, 0.85] {
+        assert_engine_matches_training_on(&paths, Some(0.25), scale, wide);
+    }
+    // the long formula gets a canvas of its own width, the rest the 64x256 one
+    let img = image::open(&long).unwrap().into_rgb8();
+    let widths: Vec<usize> =
+        prepare_views(&img, Some(0.25), &[1.0, 0.85], wide).iter().map(|x| x.len() / HEIGHT).collect();
+    assert!(widths[0] > WIDTH && widths[0].is_multiple_of(64) && widths[0] <= 512, "{widths:?}");
+    assert!(widths[1] <= widths[0], "{widths:?}");
+    let small = image::open(&paths[5]).unwrap().into_rgb8();
+    assert_eq!(prepare_views(&small, Some(0.25), &[1.0], wide)[0].len(), HEIGHT * WIDTH);
 }

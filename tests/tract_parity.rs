@@ -19,8 +19,13 @@ fn load_recognizer(manifest: &Manifest, dir: &Path) -> Recognizer {
 /// Models of random weights exported by a tests/support script into a fresh temporary folder:
 /// (the folder, its manifest).
 fn random_models(script: &str, tag: &str) -> (PathBuf, Manifest) {
+    random_models_with(script, tag, &[])
+}
+
+/// `random_models` with more arguments for the script.
+fn random_models_with(script: &str, tag: &str, args: &[&str]) -> (PathBuf, Manifest) {
     let dir = std::env::temp_dir().join(format!("mathsnap-{tag}-{}", std::process::id()));
-    let made = Command::new("python3").args([script, dir.to_str().unwrap()]).output().expect("python3 runs");
+    let made = Command::new("python3").args([script, dir.to_str().unwrap()]).args(args).output().expect("python3 runs");
     assert!(made.status.success(), "making the models failed: {}", String::from_utf8_lossy(&made.stderr));
     let manifest = Manifest::parse(&std::fs::read_to_string(dir.join("manifest.json")).unwrap()).unwrap();
     (dir, manifest)
@@ -31,8 +36,21 @@ fn check_decoder(rec: &Recognizer, manifest_key: &str, direction: Direction) {
 }
 
 fn check_decoder_in(rec: &Recognizer, dir: &Path, steps: usize, manifest_key: &str, direction: Direction) {
+    check_decoder_at(rec, dir, steps, manifest_key, direction, rec.config.input_width)
+}
+
+/// `check_decoder_in` with the crop on a canvas `width` columns wide (a wide canvas's recognizer).
+fn check_decoder_at(
+    rec: &Recognizer,
+    dir: &Path,
+    steps: usize,
+    manifest_key: &str,
+    direction: Direction,
+    width: usize,
+) {
     let out = Command::new("python3")
         .args(["tests/support/ort_reference.py", dir.to_str().unwrap(), &steps.to_string(), manifest_key])
+        .arg(width.to_string())
         .output()
         .expect("python3 runs");
     assert!(out.status.success(), "reference run failed: {}", String::from_utf8_lossy(&out.stderr));
@@ -92,6 +110,24 @@ fn cached_transformer_decoder_matches_onnxruntime_at_several_lengths() {
     let opts = mathsnap::recognizer::beam::DecodeOptions { beam: 3, max_tokens: 40 };
     let decoded = mathsnap::recognizer::beam::decode(&rec, &[enc], &opts).unwrap();
     assert!(decoded.tokens.len() <= 40);
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+/// Recognizer v2 on a wide canvas (random weights): one encoder file read at every width the canvas
+/// makes, the decoder over as many memory slots as the crop's canvas gives, against onnxruntime;
+/// widths the canvas does not make are refused.
+#[test]
+fn a_wide_canvas_matches_onnxruntime_at_each_width() {
+    let (dir, manifest) = random_models_with("tests/support/random_v2_models.py", "v2-wide", &["512"]);
+    let rec = load_recognizer(&manifest, &dir);
+    assert_eq!(rec.config.canvas().max_width, 512);
+    for width in [256, 384, 512] {
+        check_decoder_at(&rec, &dir, 12, "decoder", Direction::LeftToRight, width);
+        assert_eq!(rec.encode(&vec![0.0; 64 * width]).unwrap().slots(), width);
+    }
+    for width in [200, 300, 576] {
+        assert!(rec.encode(&vec![0.0; 64 * width]).is_err(), "width {width} is not one the canvas makes");
+    }
     std::fs::remove_dir_all(&dir).ok();
 }
 

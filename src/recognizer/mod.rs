@@ -16,8 +16,8 @@ pub mod upside_down;
 pub mod views;
 
 use crate::error::{Error, Result};
-use crate::onnx::{self, Plan, ShapedPlans};
-use crate::preprocess::{HEIGHT, WIDTH};
+use crate::onnx::{self, ShapedPlans};
+use crate::preprocess::{Canvas, HEIGHT, WIDTH};
 use std::cell::RefCell;
 use tract_onnx::prelude::*;
 
@@ -26,6 +26,12 @@ use tract_onnx::prelude::*;
 pub struct RecognizerConfig {
     pub input_height: usize,
     pub input_width: usize,
+    /// A recognizer of a wide canvas (v2 only): a formula too long for input_width keeps its height
+    /// on a canvas up to this wide, in `width_step`s (preprocess::Canvas). Absent: 64 x input_width.
+    #[serde(default)]
+    pub input_max_width: Option<usize>,
+    #[serde(default)]
+    pub width_step: Option<usize>,
     /// Paper kept around the ink when framing a crop, as a share of the ink's height (training's
     /// preprocess.FRAME_MARGIN, written by the export). Absent for models trained before framing.
     #[serde(default)]
@@ -65,6 +71,32 @@ pub struct RecognizerConfig {
     pub eos: usize,
 }
 
+impl RecognizerConfig {
+    /// The canvases this recognizer reads (64 x 256 unless the manifest gives a wider one).
+    pub fn canvas(&self) -> Canvas {
+        match self.input_max_width {
+            Some(max_width) if max_width > WIDTH => Canvas { max_width, step: self.width_step.unwrap_or(max_width) },
+            _ => Canvas::NARROW,
+        }
+    }
+
+    /// A wide canvas is one a transformer decoder reads (the GRU's coverage map is fixed at its
+    /// slots), in steps of whole encoder columns.
+    fn check_canvas(&self) -> Result<()> {
+        let Some(max_width) = self.input_max_width else { return Ok(()) };
+        let step = self.width_step.unwrap_or(max_width);
+        if max_width < WIDTH || !max_width.is_multiple_of(8) || step == 0 || !step.is_multiple_of(8) {
+            return Err(Error::model(format!(
+                "recognizer input_max_width {max_width} / width_step {step}: a canvas from {WIDTH} up, in steps of 8 columns"
+            )));
+        }
+        if max_width > WIDTH && self.transformer.is_none() {
+            return Err(Error::model("a wide canvas (input_max_width) needs the transformer decoder"));
+        }
+        Ok(())
+    }
+}
+
 fn one_view() -> Vec<f64> {
     vec![1.0]
 }
@@ -84,7 +116,12 @@ pub enum DecoderState {
 }
 
 pub struct Recognizer {
-    encoder: Plan,
+    /// one optimised plan per canvas width met (one, 64 x WIDTH, unless the canvas is wide)
+    encoder: ShapedPlans,
+    /// the widths of one memory slot's and one key's vector (the encoder's outputs are [1, S, D]),
+    /// which tell how many slots an encoding handed in from elsewhere has
+    memory_dim: usize,
+    key_dim: usize,
     /// one optimised plan per beam width (batch size) met
     pub(crate) decoder: ShapedPlans,
     /// the same step graph trained on reversed token sequences: reads a formula last token first
@@ -114,6 +151,11 @@ pub struct Encoded {
 }
 
 impl Encoded {
+    /// The number of memory slots: 8 per 8 columns of its canvas.
+    pub fn slots(&self) -> usize {
+        self.memory.len() / self.memory_dim.max(1)
+    }
+
     pub fn new(memory: Vec<f32>, keys: Vec<f32>, slots: usize) -> Result<Self> {
         if slots == 0 || !memory.len().is_multiple_of(slots) || !keys.len().is_multiple_of(slots) {
             return Err(Error::model("encoder output does not match the manifest's slot count"));
@@ -182,6 +224,7 @@ impl Recognizer {
                 config.input_height, config.input_width
             )));
         }
+        config.check_canvas()?;
         if config.view_scales.is_empty() || config.view_scales.iter().any(|s| !(*s > 0.0 && *s <= 1.0)) {
             return Err(Error::model("recognizer view_scales must be one or more sizes in (0, 1]"));
         }
@@ -207,12 +250,32 @@ impl Recognizer {
             }
             None => {}
         }
-        let encoder = onnx::load("recognizer_encoder.onnx", encoder, Some(&[1, 1, HEIGHT, WIDTH]))?;
+        let encoder = ShapedPlans::load("recognizer_encoder.onnx", encoder)?;
+        // the 64 x WIDTH plan is made now: every crop that fits needs it, and a broken file is
+        // refused at load, not at the first crop
+        let narrow = encoder.plan(&[&[1, 1, HEIGHT, WIDTH]])?;
+        let dim = |i: usize| {
+            narrow.model().output_fact(i).ok().and_then(|f| f.shape.as_concrete().map(|s| s.to_vec())).and_then(|s| {
+                match s.as_slice() {
+                    [1, slots, d] if *slots == config.slots && *d > 0 => Some(*d),
+                    _ => None,
+                }
+            })
+        };
+        let (memory_dim, key_dim) = match (dim(0), dim(1)) {
+            (Some(m), Some(k)) => (m, k),
+            _ => {
+                return Err(Error::model(format!(
+                    "recognizer_encoder.onnx: its outputs are not [1, {}, D] for a 64x{WIDTH} input",
+                    config.slots
+                )))
+            }
+        };
         let decoder = ShapedPlans::load("recognizer_decoder.onnx", decoder)?;
         if config.transformer.is_none() {
             check_gru_step("recognizer_decoder.onnx", &decoder)?;
         }
-        Ok(Recognizer { encoder, decoder, right_to_left: None, config })
+        Ok(Recognizer { encoder, memory_dim, key_dim, decoder, right_to_left: None, config })
     }
 
     /// Add the right-to-left decoder (the manifest's `decoder_r2l`), which must share this encoder.
@@ -292,12 +355,31 @@ impl Recognizer {
         self.right_to_left.is_some()
     }
 
+    /// Encode one input: [HEIGHT x W] with W a width of this recognizer's canvas (`preprocess::view_at`).
     pub fn encode(&self, input: &[f32]) -> Result<Encoded> {
-        let x = onnx::tensor_f32(&[1, 1, HEIGHT, WIDTH], input)?;
-        let out = self.encoder.run(tvec!(x.into())).map_err(|e| Error::model(format!("encoder: {e}")))?;
+        let width = input.len() / HEIGHT;
+        if !input.len().is_multiple_of(HEIGHT) || !self.config.canvas().holds(width) {
+            return Err(Error::model(format!(
+                "encoder: an input of {} values is not {HEIGHT} rows of a width this recognizer reads",
+                input.len()
+            )));
+        }
+        let x = onnx::tensor_f32(&[1, 1, HEIGHT, width], input)?;
+        let plan = self.encoder.plan(&[&[1, 1, HEIGHT, width]])?;
+        let out = plan.run(tvec!(x.into())).map_err(|e| Error::model(format!("encoder: {e}")))?;
         let memory = onnx::output_f32(&out, 0, "encoder")?;
         let keys = onnx::output_f32(&out, 1, "encoder")?;
-        Encoded::new(memory, keys, self.config.slots)
+        self.encoding(memory, keys)
+    }
+
+    /// An encoding computed elsewhere (another worker's view) as this recognizer's: its memory and
+    /// keys must hold the same number of slots of this encoder's widths.
+    pub fn encoding(&self, memory: Vec<f32>, keys: Vec<f32>) -> Result<Encoded> {
+        let slots = memory.len() / self.memory_dim;
+        if slots == 0 || slots * self.memory_dim != memory.len() || slots * self.key_dim != keys.len() {
+            return Err(Error::model("encoder output does not match the recognizer's slot widths"));
+        }
+        Encoded::new(memory, keys, slots)
     }
 
     /// One decoding step for `tokens.len()` hypotheses sharing the same encoded crop.

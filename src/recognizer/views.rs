@@ -54,7 +54,8 @@ impl UnsureRead {
                 rec.config.view_scales.len() - 1
             )));
         }
-        if others.iter().any(|e| e.memory.len() != self.first.memory.len() || e.keys.len() != self.first.keys.len()) {
+        // the same slot widths; on a wide canvas a smaller view can have fewer slots than the first
+        if others.iter().any(|e| e.memory_dim != self.first.memory_dim || e.key_dim != self.first.key_dim) {
             return Err(Error::bad_input("the crop's other views are not encodings of this recognizer"));
         }
         Ok(())
@@ -129,7 +130,7 @@ pub fn read_with_others(
 }
 
 fn encode_view(rec: &Recognizer, framed: &Gray, scale: f64, times: &mut StageTimes) -> Result<Encoded> {
-    let (input, ms) = timed(|| preprocess::view_at(framed, scale));
+    let (input, ms) = timed(|| preprocess::view_at(framed, scale, rec.config.canvas()));
     times.preprocess += ms;
     let (encoded, ms) = timed(|| rec.encode(&input));
     times.encode += ms;

@@ -5,7 +5,7 @@ STEPS steps (the GRU step, or the transformer step with a key/value cache) with 
 default, or "decoder_r2l"), and prints JSON: input, memory, greedy tokens, per-step logprobs rows.
 (tract_parity.rs replays the same tokens with a batch of 1 and of 3, the beam's shape.)
 
-    python3 tests/support/ort_reference.py MODELS STEPS [KEY]"""
+    python3 tests/support/ort_reference.py MODELS STEPS [KEY [WIDTH]]   (WIDTH: a wide canvas's input width)"""
 import json
 import sys
 
@@ -17,8 +17,9 @@ from reference_input import decoder_feeds, reference_image
 models = sys.argv[1]
 steps = int(sys.argv[2])
 key = sys.argv[3] if len(sys.argv) > 3 else "decoder"
+width = int(sys.argv[4]) if len(sys.argv) > 4 else None
 m = json.load(open(f"{models}/manifest.json"))["recognizer"]
-image = reference_image(m)
+image = reference_image(m, width)
 enc = ort.InferenceSession(f"{models}/{m['encoder']}")
 dec = ort.InferenceSession(f"{models}/{m[key]}")
 memory, keys = enc.run(None, {"image": image})

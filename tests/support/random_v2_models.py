@@ -3,7 +3,7 @@ exported as the engine loads it, for tests/tract_parity.rs: the cached decoder i
 onnxruntime whether or not models/ ships one. (export.py itself checks the exported step, stepped
 through onnxruntime, against PyTorch's teacher-forced pass.)
 
-    python3 tests/support/random_v2_models.py OUT"""
+    python3 tests/support/random_v2_models.py OUT [MAX_WIDTH]   (MAX_WIDTH: a wide canvas, e.g. 512)"""
 import os
 import sys
 
@@ -15,9 +15,10 @@ from training.mathsnap_train.export import export  # noqa: E402
 from training.mathsnap_train.model import Recognizer  # noqa: E402
 
 out = sys.argv[1]
+max_width = int(sys.argv[2]) if len(sys.argv) > 2 else 256
 os.makedirs(out, exist_ok=True)
 torch.manual_seed(11)
-model = Recognizer(len(Vocab().itos), "v2").eval()
-torch.save({"model": model.state_dict(), "state": {"seen": 0}, "size": "v2", "direction": "l2r"},
-           os.path.join(out, "v2.pt"))
+model = Recognizer(len(Vocab().itos), "v2", max_width=max_width).eval()
+torch.save({"model": model.state_dict(), "state": {"seen": 0}, "size": "v2", "direction": "l2r",
+            "max_width": max_width}, os.path.join(out, "v2.pt"))
 export(os.path.join(out, "v2.pt"), out, check=True)

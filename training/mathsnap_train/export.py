@@ -25,7 +25,7 @@ from .cached_decoder import CachedStep, CrossMemory, step_mask
 from .data import Vocab
 from .latex import ROOT
 from .model import FEAT_H, FEAT_W, Recognizer
-from .preprocess import FRAME_MARGIN, HEIGHT, WIDTH
+from .preprocess import FRAME_MARGIN, HEIGHT, WIDTH, WIDTH_STEP
 
 # The engine reads each crop at these sizes (1.0 = fitted to the input; 0.85 = 15% smaller, a size
 # training's scale augmentation covers) and decodes with the mean of their token log-probabilities.
@@ -35,12 +35,22 @@ VIEW_SCALES = (1.0, 0.85)
 
 
 class EncoderGraph(torch.nn.Module):
+    """The encoder as the engine runs it. For a model of a wide canvas the image's width is the graph's
+    to read (a dynamic axis): the positional encoding is a table for the widest canvas, cut in the graph
+    to the features' width, so one file serves every canvas width (the engine makes a plan per width)."""
+
     def __init__(self, model):
         super().__init__()
         self.encoder = model.encoder
+        self.table = None
+        if model.max_width > WIDTH:
+            self.table = self.encoder.position(model.max_width // (WIDTH // FEAT_W)).clone()
 
     def forward(self, image):
-        return self.encoder(image)
+        if self.table is None:
+            return self.encoder(image)
+        f = self.encoder.features(image)
+        return self.encoder.memory_of(f + self.table[:, :, :f.shape[-1]])
 
 
 class CachedEncoderGraph(torch.nn.Module):
@@ -50,7 +60,7 @@ class CachedEncoderGraph(torch.nn.Module):
 
     def __init__(self, model):
         super().__init__()
-        self.encoder, self.cross = model.encoder, CrossMemory(model.decoder)
+        self.encoder, self.cross = EncoderGraph(model), CrossMemory(model.decoder)
 
     def forward(self, image):
         keys, values = self.cross(self.encoder(image)[0])
@@ -129,7 +139,8 @@ def load_checkpoint(path, vocab, direction):
     if got != direction:
         raise SystemExit(f"{path} holds a {got} decoder where a {direction} one was expected"
                          + (" (pass it with --r2l)" if got == "r2l" else ""))
-    model = Recognizer(len(vocab.itos), state.get("size", "base"), channels_last=False)
+    model = Recognizer(len(vocab.itos), state.get("size", "base"), channels_last=False,
+                       max_width=state.get("max_width", WIDTH))
     if model.parallel and direction != "l2r":
         raise SystemExit(f"{path}: a right-to-left transformer decoder has no engine export")
     model.load_state_dict(state["model"])
@@ -139,6 +150,27 @@ def load_checkpoint(path, vocab, direction):
 def same_encoder(a, b):
     sa, sb = a.encoder.state_dict(), b.encoder.state_dict()
     return sa.keys() == sb.keys() and all(torch.equal(sa[k], sb[k]) for k in sa)
+
+
+def check_encoder(graph, path, max_width, fp16_weights):
+    """The exported encoder through onnxruntime against PyTorch at each canvas width it serves (before
+    and after its weights are stored as float16)."""
+    import onnxruntime as ort
+    widths = range(WIDTH, max_width + 1, WIDTH_STEP)
+    images = [torch.rand(1, 1, HEIGHT, w, generator=torch.Generator().manual_seed(w)) for w in widths]
+    with torch.no_grad():
+        want = [graph(image)[0].numpy() for image in images]
+    session = ort.InferenceSession(path)
+    for image, memory in zip(images, want):
+        got, _ = session.run(None, {"image": image.numpy()})
+        assert got.shape == memory.shape and np.allclose(got, memory, rtol=1e-3, atol=1e-3), \
+            f"encoder mismatch at width {image.shape[-1]}: {np.abs(got - memory).max()}"
+    if fp16_weights:
+        store_weights_fp16(path)
+        session = ort.InferenceSession(path)
+        worst = max(float(np.abs(session.run(None, {"image": image.numpy()})[0] - memory).max())
+                    for image, memory in zip(images, want))
+        print(f"fp16 weights: encoder max |diff| {worst:.4f}")
 
 
 def export_decoder(model, path, memory, keys, check, fp16_weights):
@@ -189,8 +221,9 @@ def export_cached_decoder(model, path, raw_memory, check, fp16_weights):
     width = keys.shape[-1]
     args = (torch.tensor([1, 5, 9]), torch.tensor([t]), step_mask(t, capacity), torch.randn(b, capacity, width),
             torch.randn(b, capacity, width), memory, keys)
+    # the crop's memory has as many slots as its canvas has feature columns times 8 (a wide canvas: more)
     axes = {"token": {0: "beam"}, "mask": {1: "capacity"}, "past_keys": {0: "beam", 1: "capacity"},
-            "past_values": {0: "beam", 1: "capacity"},
+            "past_values": {0: "beam", 1: "capacity"}, "memory": {1: "slots"}, "keys": {1: "slots"},
             "logprobs": {0: "beam"}, "keys_out": {0: "beam"}, "values_out": {0: "beam"}}
     torch.onnx.export(CachedStepGraph(model).eval(), args, path, input_names=names, output_names=outputs,
                       opset_version=17, dynamo=False, dynamic_axes=axes)
@@ -251,23 +284,23 @@ def export(ckpt, out, check=True, fp16_weights=False, r2l=None, r2l_weight=1.0):
         decoders[R2L_FILE] = backward
     os.makedirs(out, exist_ok=True)
     enc_path = os.path.join(out, "recognizer_encoder.onnx")
-    image = torch.rand(1, 1, HEIGHT, WIDTH)
+    wide = model.max_width > WIDTH
+    # a wide canvas's graph is traced at its widest (the table is cut there to the image's width) and
+    # checked at every canvas width the engine makes, besides 64 x WIDTH
+    image = torch.rand(1, 1, HEIGHT, model.max_width)
     graph = CachedEncoderGraph(model) if model.parallel else EncoderGraph(model)
+    slot_axes = {"image": {3: "width"}, "memory": {1: "slots"}, "keys": {1: "slots"}} if wide else None
     torch.onnx.export(graph.eval(), (image,), enc_path, input_names=["image"],
-                      output_names=["memory", "keys"], opset_version=17, dynamo=False)
+                      output_names=["memory", "keys"], opset_version=17, dynamo=False, dynamic_axes=slot_axes)
     s = FEAT_H * FEAT_W
+    image = image[..., :WIDTH].contiguous()
     with torch.no_grad():
         raw_memory, _ = model.encoder(image)
         memory, keys = graph(image)
     if check:
-        import onnxruntime as ort
-        m2, _ = ort.InferenceSession(enc_path).run(None, {"image": image.numpy()})
-        assert np.allclose(m2, memory.numpy(), rtol=1e-3, atol=1e-3), f"encoder mismatch {np.abs(m2 - memory.numpy()).max()}"
-    if fp16_weights:
+        check_encoder(graph, enc_path, model.max_width, fp16_weights)
+    elif fp16_weights:
         store_weights_fp16(enc_path)
-        if check:
-            m3, _ = ort.InferenceSession(enc_path).run(None, {"image": image.numpy()})
-            print(f"fp16 weights: encoder max |diff| {np.abs(m3 - memory.numpy()).max():.4f}")
     for name, m in decoders.items():
         if m.parallel:
             export_cached_decoder(m, os.path.join(out, name), raw_memory, check, fp16_weights)
@@ -282,6 +315,7 @@ def export(ckpt, out, check=True, fp16_weights=False, r2l=None, r2l_weight=1.0):
             "encoder": "recognizer_encoder.onnx", "decoder": "recognizer_decoder.onnx",
             **({"decoder_r2l": R2L_FILE, "r2l_weight": r2l_weight} if r2l else {}),
             "input_height": HEIGHT, "input_width": WIDTH,
+            **({"input_max_width": model.max_width, "width_step": WIDTH_STEP} if wide else {}),
             "frame_margin": FRAME_MARGIN, "view_scales": list(VIEW_SCALES),
             **({"transformer": transformer_entry(model)} if model.parallel else {"hidden": model.decoder.hidden}),
             "slots": s,
