@@ -16,6 +16,10 @@ DEVICE=${DEVICE:-cuda}
 WORKERS=${WORKERS:-$(( $(nproc) > 2 ? $(nproc) - 1 : 1 ))}
 BATCH=${BATCH:-256}
 INIT=${INIT:-}   # a checkpoint to fine-tune (carry it), e.g. one rebuilt by training.mathsnap_train.recover
+# Recognizer v2 (SIZE=v2): ENCODER_FROM starts it from a trained encoder (carry it, e.g. the shipped
+# weights rebuilt by recover.py) under a fresh decoder; MAX_WIDTH=512 trains it on the wide canvas.
+ENCODER_FROM=${ENCODER_FROM:-}
+MAX_WIDTH=${MAX_WIDTH:-256}
 mkdir -p "$OUT" "$RUN"
 if [ -n "$INIT" ] && [ ! -f "$RUN/last.pt" ]; then cp "$INIT" "$RUN/last.pt"; fi
 REWARM=""; [ -f "$RUN/last.pt" ] && REWARM="--rewarm 60000"   # fresh optimizer state: ramp the rate up again
@@ -27,8 +31,10 @@ python3 -c "import torch, cv2, yaml, onnx, onnxruntime; print('torch', torch.__v
 train() {  # $1: extra flags; $2: seconds
     python3 -m training.mathsnap_train.train --run "$RUN" --pack .pack --device "$DEVICE" --size "$SIZE" \
         --batch "$BATCH" --lr 2e-3 --warmup 60000 --workers "$WORKERS" --val-every 200000 \
-        --time-budget "$2" $REWARM $1
+        --time-budget "$2" --max-width "$MAX_WIDTH" $REWARM $ENCODER $1
 }
+ENCODER=""
+if [ -n "$ENCODER_FROM" ] && [ ! -f "$RUN/last.pt" ]; then ENCODER="--init-encoder-from $ENCODER_FROM"; fi
 start=$(date +%s)
 train "--amp on" "$TRAIN_SECONDS"
 status=$?
