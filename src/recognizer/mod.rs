@@ -506,6 +506,32 @@ mod tests {
         assert!(err.message.contains("step.onnx") && err.message.contains("--reexport-decoder"), "{}", err.message);
     }
 
+    fn config(extra: &str) -> RecognizerConfig {
+        let json = format!(
+            r#"{{"input_height": 64, "input_width": 256, "slots": 256, "vocab": ["<pad>", "<s>", "</s>"],
+                "bos": 1, "eos": 2 {extra}}}"#
+        );
+        serde_json::from_str(&json).unwrap()
+    }
+
+    #[test]
+    fn a_wide_canvas_is_read_by_a_transformer_decoder_in_steps_of_whole_columns() {
+        let transformer = r#", "transformer": {"layers": 3, "width": 192, "max_tokens": 120}"#;
+        assert_eq!(config(transformer).canvas(), Canvas::NARROW);
+        let wide = config(&format!(r#"{transformer}, "input_max_width": 512, "width_step": 64"#));
+        assert!(wide.check_canvas().is_ok());
+        assert_eq!(wide.canvas(), Canvas { max_width: 512, step: 64 });
+        for bad in [
+            r#""input_max_width": 500, "width_step": 64"#,
+            r#""input_max_width": 512, "width_step": 60"#,
+            r#""input_max_width": 128"#,
+        ] {
+            assert!(config(&format!("{transformer}, {bad}")).check_canvas().is_err(), "{bad}");
+        }
+        let gru = config(r#", "hidden": 256, "input_max_width": 512, "width_step": 64"#);
+        assert!(gru.check_canvas().unwrap_err().message.contains("transformer"));
+    }
+
     #[test]
     fn the_crop_inputs_are_the_memory_as_it_is_and_the_keys_transposed() {
         // 3 slots, memory 2 wide, keys 2 wide: keys row s = [10 s, 10 s + 1]
