@@ -12,10 +12,10 @@ Labels outside the vocabulary or longer than the model's limit are left out, as 
 import argparse
 import os
 
-import numpy as np
 import torch
 
 from .data import LabelledSet, Vocab, image_subdir, load_image, make_input, read_labels
+from .preprocess import pad_batch
 from .export import load_checkpoint
 from .train import to_batch
 
@@ -27,8 +27,9 @@ def forced_loss(model, labelled, vocab, batch=16):
         for i in range(0, len(labelled.items), batch):
             items = labelled.items[i:i + batch]
             # the batch as training makes it (inputs stored as uint8, as train.py feeds them)
-            x, inp, tgt = to_batch(np.stack([make_input(load_image(path)) for path, *_ in items])[:, None],
-                                   [ids for _, ids, *_ in items], vocab)
+            # (on a wide canvas the batch is as wide as its widest input, padded with empty canvas as training pads)
+            inputs = [make_input(load_image(path), max_width=model.max_width) for path, *_ in items]
+            x, inp, tgt = to_batch(pad_batch(inputs), [ids for _, ids, *_ in items], vocab)
             logprobs = model(x.float() / 255.0, inp)
             real = tgt != vocab.pad
             total -= float(logprobs.gather(-1, tgt[..., None])[..., 0][real].sum())

@@ -18,6 +18,8 @@ import os
 
 import torch
 
+from .preprocess import WIDTH
+
 
 def average(checkpoints, weights=None):
     """The weighted mean of the checkpoints' model tensors, as a checkpoint of the first one's kind."""
@@ -31,6 +33,8 @@ def average(checkpoints, weights=None):
     for ck in checkpoints[1:]:
         if ck.get("size", "base") != first.get("size", "base") or ck.get("vocab") != first.get("vocab"):
             raise ValueError("checkpoints of different model sizes or vocabularies cannot be averaged")
+        if ck.get("max_width", WIDTH) != first.get("max_width", WIDTH):
+            raise ValueError("checkpoints trained on different canvases cannot be averaged")
         if ck["model"].keys() != first["model"].keys() or any(
                 ck["model"][k].shape != v.shape for k, v in first["model"].items()):
             raise ValueError("checkpoints with different tensors cannot be averaged")
@@ -44,7 +48,8 @@ def average(checkpoints, weights=None):
     # one lineage: the samples behind the soup are those of its longest-trained source
     state = {"seen": max(seen), "best": -1.0, "step": max(ck.get("state", {}).get("step", 0) for ck in checkpoints),
              "soup": [{"seen": s, "share": round(w, 4)} for s, w in zip(seen, shares)]}
-    return {"model": model, "state": state, "vocab": first.get("vocab"), "size": first.get("size", "base")}
+    return {"model": model, "state": state, "vocab": first.get("vocab"), "size": first.get("size", "base"),
+            "max_width": first.get("max_width", WIDTH)}
 
 
 def main():

@@ -44,3 +44,13 @@ def test_soup_refuses_what_cannot_be_averaged():
         average([checkpoint(1), checkpoint(2)], [0.0, 0.0])
     with pytest.raises(ValueError, match="no checkpoints"):
         average([])
+
+
+def test_a_soup_keeps_its_sources_canvas_and_refuses_to_mix_canvases():
+    wide = [checkpoint(seed, "v2") for seed in (0, 1)]
+    for ck in wide:
+        ck["max_width"] = 512
+    assert average(wide)["max_width"] == 512
+    narrow = checkpoint(2, "v2")
+    with pytest.raises(ValueError, match="canvases"):
+        average([wide[0], narrow])
