@@ -35,13 +35,17 @@ def cpu_name():
     return platform.processor() or "unknown"
 
 
-def samples_per_second(size, bf16, threads, steps, batch, tokens, vocab_size, channels_last=True, frozen=False):
+def samples_per_second(size, bf16, threads, steps, batch, tokens, vocab_size, channels_last=True, frozen=False,
+                       frozen_modules=0):
     torch.set_num_threads(threads)
     torch.manual_seed(0)
     model = Recognizer(vocab_size, size, channels_last)
     model.train()
     if frozen:   # as train.py --freeze-encoder: no gradient through the encoder (its forward still runs)
         model.encoder.requires_grad_(False)
+    elif frozen_modules:   # the encoder's first modules only: nothing flows back through them
+        model.encoder.net[:frozen_modules].requires_grad_(False)
+        model.encoder.net[:frozen_modules].eval()
     opt = torch.optim.AdamW([p for p in model.parameters() if p.requires_grad], lr=1e-4)
     x = torch.rand(batch, 1, HEIGHT, WIDTH)
     inp = torch.randint(4, vocab_size, (batch, tokens))
@@ -71,13 +75,17 @@ def main(argv=None):
     ap.add_argument("--tokens", type=int, default=40)
     ap.add_argument("--freeze-encoder", action="store_true",
                     help="the encoder's weights frozen, as in a run's first phase (train.py --freeze-encoder)")
+    ap.add_argument("--frozen-modules", type=int, default=0, metavar="K",
+                    help="the first K modules of the encoder's convolutional stack frozen (4: the stem and the "
+                         "full-resolution block; 7: through the 16 x 64 stage), the rest trained")
     a = ap.parse_args(argv)
     supported, how = cpu_bf16()
     vocab_size = len(Vocab().itos)
     print(f"CPU: {cpu_name()}, {os.cpu_count()} cores, bfloat16 arithmetic: {how}; torch {torch.__version__}; "
           f"batch {a.batch}, {a.tokens} target tokens, {a.steps} timed steps; the trainers' --amp auto "
           f"{'uses' if autocast_pays('cpu') else 'does not use'} bfloat16 here"
-          f"{'; the encoder frozen' if a.freeze_encoder else ''}")
+          f"{'; the encoder frozen' if a.freeze_encoder else ''}"
+          f"{f'; the encoder first {a.frozen_modules} modules frozen' if a.frozen_modules else ''}")
     print("| size | parameters | encoder layout | threads | float32 samples/s | bfloat16 samples/s |")
     print("|---|---|---|---|---|---|")
     for size in a.sizes:
@@ -87,7 +95,7 @@ def main(argv=None):
             for threads in a.threads:
                 def rate(bf16):
                     return samples_per_second(size, bf16, threads, a.steps, a.batch, a.tokens, vocab_size, last,
-                                              a.freeze_encoder)
+                                              a.freeze_encoder, a.frozen_modules)
                 fp32 = rate(False)
                 bf16 = f"{rate(True):.1f}" if supported else "not supported"
                 print(f"| {size} | {params / 1e6:.2f} M | {layout} | {threads} | {fp32:.1f} | {bf16} |", flush=True)
