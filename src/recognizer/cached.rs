@@ -93,9 +93,10 @@ pub(crate) fn advance(
         past_values[at..at + c.values.len()].copy_from_slice(&c.values);
     }
     let mask: Vec<f32> = (0..capacity).map(|r| if r < read { 0.0 } else { MASKED }).collect();
-    let s = enc.slots(); // a wide canvas's crop has more slots than the manifest's 64 x 256 count
-                         // the crop's memory once, shared by the b hypotheses (cached_decoder.py: tiled, tract packed and
-                         // sliced it b times at every step)
+    // the crop's own slot count: on a wide canvas more than the manifest's 64 x 256 count
+    let s = enc.slots();
+    // the crop's memory once, shared by the b hypotheses (cached_decoder.py: tiled, tract packed and
+    // sliced it b times at every step)
     let (memory, keys) = enc.as_batch_of_one(s)?;
     let plan = rec.decoder.plan(&[
         &[b],

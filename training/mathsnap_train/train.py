@@ -244,8 +244,8 @@ def main():
         model.load_state_dict(start["model"])
         state["seen"] = start["state"]["seen"]  # the curriculum is complete; --rewarm ramps the learning rate
         say(f"{args.direction} run started from {args.init_from} ({state['seen']} samples)")
-    say(f"model {size}: {sum(p.numel() for p in model.parameters())} parameters on {device}, canvas up to 64 x {max_width}"
-        f"{', bfloat16 autocast' if amp else ''}")
+    say(f"model {size}: {sum(p.numel() for p in model.parameters())} parameters on {device}, "
+        f"canvas up to 64 x {max_width}{', bfloat16 autocast' if amp else ''}")
     ema = make_ema(model, args.ema, ck)
     if ema is not None:
         say(f"weights averaged with decay {args.ema} per step ({int(ema.n_averaged)} steps so far)")
