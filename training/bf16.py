@@ -62,7 +62,7 @@ def _avx512_bf16_pays():
 
 def autocast_pays(device_type):
     """True where bfloat16 autocast makes a training step faster: CUDA, a CPU with AMX, or a CPU with
-    AVX512-BF16 where the probe measures it faster (about two seconds, once per process)."""
+    AVX512-BF16 where the probe measures it faster (about three seconds, once per process)."""
     if device_type == "cuda":
         return True
     how = cpu_bf16()[1]
