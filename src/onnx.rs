@@ -52,7 +52,7 @@ pub fn load(name: &str, bytes: &[u8], input_shape: Option<&[usize]>) -> Result<P
 }
 
 /// How many concrete plans a [`ShapedPlans`] keeps (the detector sees a few page shapes, the
-/// GRU decoder one per live beam width, the transformer one per width and cache capacity); the one
+/// GRU decoder one per live beam width, the encoder one per canvas width); the one
 /// unused longest is dropped beyond this.
 const MAX_PLANS: usize = 16;
 
@@ -109,6 +109,8 @@ pub struct ShapedPlans {
     plans: Mutex<RecentlyUsed<Vec<Vec<usize>>, Plan>>,
     /// the runtime options its plans are made with (natively, which threads run their matrix products)
     run_options: RunOptions,
+    /// one plan for every shape, its named dimensions left symbolic (`planned_once`)
+    once: bool,
 }
 
 impl ShapedPlans {
@@ -124,7 +126,21 @@ impl ShapedPlans {
             model,
             plans: Mutex::new(RecentlyUsed::new(MAX_PLANS)),
             run_options: RunOptions::default(),
+            once: false,
         })
+    }
+
+    /// One plan, made from the shapes the file declares, serves every input shape: its named
+    /// dimensions stay symbolic and are bound at each run. For a small graph run many times at
+    /// many shapes: recognizer v2's decoder step meets one shape per beam width, cache length and
+    /// canvas width. Each concrete plan holds its own packed copy of the weights (7 MB for that
+    /// step), so one plan per shape took the engine from 112 to 252 MB over 100 printed crops,
+    /// and evicting plans beyond `MAX_PLANS` re-optimised them mid-page; the symbolic plan reads
+    /// as fast (bench/levers.md). The GRU step keeps concrete plans: it meets few shapes, and
+    /// they run it ~7% faster.
+    pub fn planned_once(mut self) -> Self {
+        self.once = true;
+        self
     }
 
     /// Plans made from now on run their matrix products on all the machine's cores (natively; wasm
@@ -142,9 +158,14 @@ impl ShapedPlans {
     }
 
     /// The plan for these input shapes (one per model input, in order), optimised on first use.
+    /// (`planned_once`: the one plan, whatever the shapes; tract checks them against the file's
+    /// declared shapes when it runs.)
     pub fn plan(&self, shapes: &[&[usize]]) -> Result<Plan> {
-        let key: Vec<Vec<usize>> = shapes.iter().map(|s| s.to_vec()).collect();
         let mut plans = self.plans.lock().unwrap_or_else(|p| p.into_inner());
+        if self.once {
+            return plans.get_or_try_insert(Vec::new(), |_| self.optimise(self.model.clone()));
+        }
+        let key: Vec<Vec<usize>> = shapes.iter().map(|s| s.to_vec()).collect();
         plans.get_or_try_insert(key, |key| self.specialise(key))
     }
 
@@ -174,12 +195,15 @@ impl ShapedPlans {
                 .with_input_fact(ix, InferenceFact::dt_shape(dt, shape.as_slice()))
                 .map_err(|e| failure(&self.name, "binding the input sizes", e))?;
         }
-        let plan = model
+        self.optimise(model)
+    }
+
+    fn optimise(&self, model: InferenceModel) -> Result<Plan> {
+        model
             .into_optimized()
             .map_err(|e| failure(&self.name, "optimisation", e))?
             .into_runnable_with_options(&self.run_options)
-            .map_err(|e| failure(&self.name, "planning", e))?;
-        Ok(plan)
+            .map_err(|e| failure(&self.name, "planning", e))
     }
 }
 

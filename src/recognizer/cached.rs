@@ -4,9 +4,9 @@
 //! Each step feeds the graph the hypotheses' last tokens, their position, the cache of every
 //! earlier token's self-attention keys and values (one row of layers × width per token), a mask
 //! over the cache's rows, and the crop's cross-attention keys and values once, shared by the
-//! hypotheses (not tiled across the beam as the GRU decoder's memory is). The cache is passed at a
-//! capacity bucket (a power of two from 16 up to `max_tokens`), so a reading of a few tokens does
-//! not pay for the longest one, and tract optimises one plan per (beam width, capacity) pair. The
+//! hypotheses (not tiled across the beam as the GRU decoder's memory is). The cache is passed at
+//! the length read so far (one masked row before the first token): one symbolic plan serves every
+//! length, beam width and canvas (`ShapedPlans::planned_once`), so no capacity is padded out. The
 //! mask is an input, not built in the graph: tract 0.23.9 folds a causal mask built from a
 //! symbolic length into all-true (tests/tract_parity.rs checks this path against onnxruntime at
 //! several lengths).
@@ -46,15 +46,13 @@ pub struct Cache {
     pub values: Vec<f32>,
 }
 
-/// Smallest cache bucket that holds `rows` rows.
-const MIN_CAPACITY: usize = 16;
-
 /// Mask value of a cache row not written yet (cached_decoder.MASKED).
 const MASKED: f32 = -30000.0;
 
-/// The capacity the step runs at with `rows` earlier tokens: a power of two from 16, at most max_tokens.
-pub fn capacity_for(rows: usize, max_tokens: usize) -> usize {
-    rows.max(1).next_power_of_two().max(MIN_CAPACITY).min(max_tokens)
+/// The cache rows a step is given after `rows` earlier tokens: those rows, or one masked row before
+/// the first token (a tensor with a zero-length axis is not one every runtime takes).
+pub fn capacity_for(rows: usize) -> usize {
+    rows.max(1)
 }
 
 /// One step for a batch of hypotheses that have all read the same number of tokens.
@@ -84,7 +82,7 @@ pub(crate) fn advance(
             config.max_tokens
         )));
     }
-    let capacity = capacity_for(read, config.max_tokens);
+    let capacity = capacity_for(read);
     let mut past_keys = vec![0.0f32; b * capacity * row];
     let mut past_values = vec![0.0f32; b * capacity * row];
     for (i, c) in caches.iter().enumerate() {
@@ -146,12 +144,10 @@ mod tests {
     use super::capacity_for;
 
     #[test]
-    fn capacity_grows_in_powers_of_two_up_to_the_model_limit() {
-        assert_eq!(capacity_for(0, 256), 16);
-        assert_eq!(capacity_for(16, 256), 16);
-        assert_eq!(capacity_for(17, 256), 32);
-        assert_eq!(capacity_for(200, 256), 256);
-        assert_eq!(capacity_for(255, 256), 256);
-        assert_eq!(capacity_for(100, 120), 120);
+    fn the_cache_is_passed_at_the_length_read() {
+        assert_eq!(capacity_for(0), 1);
+        assert_eq!(capacity_for(1), 1);
+        assert_eq!(capacity_for(17), 17);
+        assert_eq!(capacity_for(255), 255);
     }
 }

@@ -271,8 +271,13 @@ impl Recognizer {
                 )))
             }
         };
-        let decoder = ShapedPlans::load("recognizer_decoder.onnx", decoder)?;
-        if config.transformer.is_none() {
+        let mut decoder = ShapedPlans::load("recognizer_decoder.onnx", decoder)?;
+        if config.transformer.is_some() {
+            // one symbolic plan for every beam width, cache length and canvas (onnx.rs), made now
+            // so that a broken file is refused at load
+            decoder = decoder.planned_once();
+            decoder.plan(&[])?;
+        } else {
             check_gru_step("recognizer_decoder.onnx", &decoder)?;
         }
         Ok(Recognizer { encoder, memory_dim, key_dim, decoder, right_to_left: None, config })

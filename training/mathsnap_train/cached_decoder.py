@@ -6,7 +6,7 @@ key/value cache, in two graphs.
   encoder's memory and keys (the engine passes them to each step once, untiled, where it tiles the GRU
   decoder's across the beam).
 * `CachedStep` runs once per output token for a batch of hypotheses of one crop: the token, its position,
-  the self-attention keys and values of every earlier token (the cache, [B, C, L*d], C a capacity bucket
+  the self-attention keys and values of every earlier token (the cache, [B, C, L*d], C the rows passed
   of which only the first `t` rows are real), an additive mask over the C cache rows (the token always
   attends itself) and the crop's cross-attention keys and values once ([1, S, L*d], shared by the B
   hypotheses) -> log-probabilities and this token's keys and values for the cache.
