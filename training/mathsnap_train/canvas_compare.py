@@ -21,10 +21,10 @@ from .preprocess import WIDTH
 from .train import scorer_norm
 
 
-def read(model, vocab, img, max_width):
-    x = torch.from_numpy(make_input(img, max_width=max_width))[None, None]
+def read(model, vocab, x):
+    """The greedy reading of one prepared input (make_input's array)."""
     with torch.no_grad():
-        return detokenize(vocab.decode(greedy(model, x, vocab.bos, vocab.eos)[0]))
+        return detokenize(vocab.decode(greedy(model, torch.from_numpy(x)[None, None], vocab.bos, vocab.eos)[0]))
 
 
 def compare(model, vocab, rows, directory, norm):
@@ -32,9 +32,10 @@ def compare(model, vocab, rows, directory, norm):
     counts = {}
     for name, label, _ in rows:
         img = load_image(os.path.join(directory, image_subdir(directory), image_file(name)))
-        kind = "wider" if make_input(img, max_width=model.max_width).shape[1] > WIDTH else "fits"
-        for canvas, max_width in (("squeezed", WIDTH), ("wide", model.max_width)):
-            right = norm(read(model, vocab, img, max_width)) == norm(label)
+        inputs = {"squeezed": make_input(img, max_width=WIDTH), "wide": make_input(img, max_width=model.max_width)}
+        kind = "wider" if inputs["wide"].shape[1] > WIDTH else "fits"
+        for canvas, x in inputs.items():
+            right = norm(read(model, vocab, x)) == norm(label)
             c = counts.setdefault((canvas, kind), [0, 0])
             c[0] += right
             c[1] += 1
