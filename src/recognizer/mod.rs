@@ -75,16 +75,21 @@ impl RecognizerConfig {
     /// The canvases this recognizer reads (64 x 256 unless the manifest gives a wider one).
     pub fn canvas(&self) -> Canvas {
         match self.input_max_width {
-            Some(max_width) if max_width > WIDTH => Canvas { max_width, step: self.width_step.unwrap_or(max_width) },
+            Some(max_width) if max_width > WIDTH => Canvas { max_width, step: self.step_to(max_width) },
             _ => Canvas::NARROW,
         }
+    }
+
+    /// The canvas's step in columns: without one in the manifest, from 64 x 256 straight to the widest.
+    fn step_to(&self, max_width: usize) -> usize {
+        self.width_step.unwrap_or(max_width)
     }
 
     /// A wide canvas is one a transformer decoder reads (the GRU's coverage map is fixed at its
     /// slots), in steps of whole encoder columns.
     fn check_canvas(&self) -> Result<()> {
         let Some(max_width) = self.input_max_width else { return Ok(()) };
-        let step = self.width_step.unwrap_or(max_width);
+        let step = self.step_to(max_width);
         if max_width < WIDTH || !max_width.is_multiple_of(8) || step == 0 || !step.is_multiple_of(8) {
             return Err(Error::model(format!(
                 "recognizer input_max_width {max_width} / width_step {step}: a canvas from {WIDTH} up, in steps of 8 columns"
