@@ -30,6 +30,8 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
+from .greedy import greedy_loop
+
 # What the mask gives a key the token must not attend: far below any score, finite (so that a row of
 # softmax never sees inf - inf) and exactly representable in float16.
 MASKED = -30000.0
@@ -169,10 +171,8 @@ def greedy_cached(decoder, memory, bos, eos, max_len):
         _, (wk, bk), (wv, bv) = _layer_parts(layer.multihead_attn)
         cross.append((F.linear(m, wk, bk), F.linear(m, wv, bv)))
     cache = [([], []) for _ in decoder.layers]
-    token = torch.full((b,), bos, dtype=torch.long, device=memory.device)
-    done = torch.zeros(b, dtype=torch.bool, device=memory.device)
-    out = []
-    for t in range(max_len):
+
+    def step(token, t):
         x = decoder.embed(token) * decoder.scale + decoder.pos[t]
         for layer, (past_k, past_v), (ck, cv) in zip(decoder.layers, cache, cross):
             h = layer.norm1(x)
@@ -185,10 +185,6 @@ def greedy_cached(decoder, memory, bos, eos, max_len):
             q = F.linear(layer.norm2(x), wq, bq)[:, None]
             x = x + layer.multihead_attn.out_proj(_attend(q, ck, cv, heads))
             x = x + layer.linear2(F.relu(layer.linear1(layer.norm3(x))))
-        token = decoder.classify(decoder.norm(x)).argmax(1)
-        out.append(token)
-        done |= token == eos
-        if done.all():
-            break
-    seqs = torch.stack(out, 1).tolist()
-    return [s[:s.index(eos)] if eos in s else s for s in seqs]
+        return decoder.classify(decoder.norm(x))
+
+    return greedy_loop(step, b, bos, eos, max_len, memory.device)

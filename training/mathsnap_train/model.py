@@ -11,6 +11,7 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 from .cached_decoder import greedy_cached
+from .greedy import greedy_loop
 from .preprocess import HEIGHT, WIDTH, WIDTH_STEP
 
 FEAT_H, FEAT_W = HEIGHT // 8, WIDTH // 8   # encoder stride 8 -> 8 x 32 = 256 memory slots
@@ -249,18 +250,13 @@ def greedy(model, images, bos, eos, max_len=150):
     if model.parallel:
         return _greedy_parallel(model, memory, b, bos, eos, max_len)
     hidden, coverage = model.initial_state(b, images.device)
-    token = torch.full((b,), bos, dtype=torch.long, device=images.device)
-    done = torch.zeros(b, dtype=torch.bool, device=images.device)
-    seqs = []
-    for _ in range(max_len):
+
+    def step(token, _t):
+        nonlocal hidden, coverage
         lp, hidden, coverage, _ = model.decoder(token, hidden, coverage, memory, keys)
-        token = lp.argmax(1)
-        seqs.append(token)
-        done |= token == eos
-        if done.all():
-            break
-    seqs = torch.stack(seqs, 1).tolist()
-    return [s[:s.index(eos)] if eos in s else s for s in seqs]
+        return lp
+
+    return greedy_loop(step, b, bos, eos, max_len, images.device)
 
 
 def _greedy_parallel(model, memory, b, bos, eos, max_len):
