@@ -48,9 +48,12 @@ class Encoder:
         # the encoder's slots are a grid of the input shrunk by the same factor both ways
         stride = int(round((rec["input_height"] * rec["input_width"] / rec["slots"]) ** 0.5))
         self.rows = rec["input_height"] // stride
+        # a long formula on its wide canvas where the model has one, as the engine reads it (the engine's
+        # probe averages each row over however many slots the canvas gives)
+        self.max_width = rec.get("input_max_width", rec["input_width"])
 
     def features(self, rgb):
-        x = prepare(rgb, margin=self.margin)[None, None].astype(np.float32)
+        x = prepare(rgb, margin=self.margin, max_width=self.max_width)[None, None].astype(np.float32)
         memory = self.session.run(["memory"], {"image": x})[0][0]
         return row_means(memory, self.rows)
 
