@@ -36,7 +36,8 @@ import torch.nn.functional as F
 from torch.optim.swa_utils import AveragedModel, get_ema_multi_avg_fn
 
 from .. import bf16
-from .data import Mixture, Vocab, coverage_set, crohme_train_split, make_input, sample_image, synthetic_sets
+from .data import (Mixture, Vocab, coverage_set, crohme_train_split, make_input, novel_formulas, sample_image,
+                   synthetic_sets)
 from .model import SIZES, Recognizer, greedy
 from .preprocess import WIDTH
 from .real_sets import real_set
@@ -121,12 +122,19 @@ def batches(parts, args, vocab, seen):
     return iter(loader)
 
 
-@torch.no_grad()
 def validate(model, vocab, lset, norm, device, n=300, batch=100, reverse=False):
     """Greedy ExpRate on the first n items (coverage sets: a fixed noise draw per item); reverse: the
     model reads right to left, so its output is turned around before scoring."""
+    right = read_right(model, vocab, lset, norm, device, n, batch, reverse)
+    return 100.0 * sum(right) / max(len(right), 1)
+
+
+@torch.no_grad()
+def read_right(model, vocab, lset, norm, device, n=300, batch=100, reverse=False):
+    """Whether each of the first n items is read exactly right, greedy (validate's reading)."""
     model.eval()
-    exact, count = 0, min(n, len(lset))
+    count = min(n, len(lset))
+    right = [False] * count
     for k in range(0, count, batch):
         ks = range(k, min(k + batch, count))
         inputs = [make_input(sample_image(lset, i, random.Random(i)), max_width=model.max_width) for i in ks]
@@ -136,9 +144,9 @@ def validate(model, vocab, lset, norm, device, n=300, batch=100, reverse=False):
             x = torch.from_numpy(np.stack([x for _, x in same])[:, None])
             for (i, _), out in zip(same, greedy(model, x.to(device), vocab.bos, vocab.eos)):
                 out = out[::-1] if reverse else out
-                exact += norm(" ".join(vocab.decode(out))) == norm(lset.items[i][2])
+                right[i] = norm(" ".join(vocab.decode(out))) == norm(lset.items[i][2])
     model.train()
-    return 100.0 * exact / max(count, 1)
+    return right
 
 
 def main():
@@ -268,6 +276,7 @@ def main():
     signal.signal(signal.SIGINT, lambda *_: stop.update(now=True))
 
     crohme, crohme_val = crohme_train_split(vocab, directory=os.path.join(args.pack, "crohme") if args.pack else None)
+    novel = novel_formulas(crohme, crohme_val)
 
     # a pack is fixed: read once; the cache's shards can grow while a CPU run goes on, so it is re-read
     pack = ([coverage_set(vocab, os.path.join(args.pack, "synth"))],
@@ -350,7 +359,7 @@ def main():
         if state["seen"] >= next_val:
             next_val += args.val_every
             evaluate_and_save(shipped_model, vocab, norm, device, crohme_val, synth_val, state, save, last, say,
-                              averaged=ema is not None, reverse=args.direction == "r2l")
+                              averaged=ema is not None, reverse=args.direction == "r2l", novel=novel)
             set_training(model, args.freeze_encoder)
             if not args.pack and len(training_sets()) != n_synth:
                 stream, n_synth = build_stream()
@@ -358,7 +367,7 @@ def main():
             t0 = time.time()
     if args.time_budget:  # the budget's end is the annealed model: judge it too
         evaluate_and_save(shipped_model, vocab, norm, device, crohme_val, synth_val, state, save, last, say,
-                          averaged=ema is not None, reverse=args.direction == "r2l")
+                          averaged=ema is not None, reverse=args.direction == "r2l", novel=novel)
     save(last)
     say(f"stopped at {state['seen']} samples after {time.time() - started:.0f}s")
 
@@ -448,12 +457,16 @@ def make_ema(model, decay, ck):
 
 
 def evaluate_and_save(model, vocab, norm, device, crohme_val, synth_val, state, save, last, say, averaged=False,
-                      reverse=False):
+                      reverse=False, novel=()):
     """Validate the weights that would ship (the average, with --ema); keep the best of them, and
-    with an average also the one just validated (without, last.pt holds those weights already)."""
-    v = validate(model, vocab, crohme_val, norm, device, reverse=reverse)
+    with an average also the one just validated (without, last.pt holds those weights already).
+    novel: the crohme_val items whose formula training never has (data.novel_formulas), reported apart."""
+    right = read_right(model, vocab, crohme_val, norm, device, reverse=reverse)
+    v = 100.0 * sum(right) / max(len(right), 1)
+    novel = [right[k] for k in novel if k < len(right)]
     sv = {s.name: validate(model, vocab, s, norm, device, n=200, reverse=reverse) for s in synth_val}
-    say(f"VAL seen {state['seen']} crohme-val ExpRate {v:.1f}% synth-val {sv}")
+    say(f"VAL seen {state['seen']} crohme-val ExpRate {v:.1f}% (formulas new to training {len(novel)}: "
+        f"{100.0 * sum(novel) / max(len(novel), 1):.1f}%) synth-val {sv}")
     score = v + sum(sv.values())
     run = os.path.dirname(last)
     if score > state["best"]:

@@ -26,7 +26,7 @@ import json
 import os
 import sys
 
-from .calibrate import CACHE, read_predictions
+from .calibrate import CALIBRATION_SET, read_predictions
 from .latex import ROOT
 
 LEVELS = [round(0.5 + 0.05 * k, 2) for k in range(10)]  # 0.50 .. 0.95
@@ -105,7 +105,7 @@ def table(first, every, levels=LEVELS):
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--models", default=os.path.join(ROOT, "models"))
-    ap.add_argument("--set", default=os.path.join(CACHE, "calibration"), help="calibrate.py's crops (it builds them)")
+    ap.add_argument("--set", default=CALIBRATION_SET, help="calibrate.py's crops (it builds them)")
     ap.add_argument("--bin", default=os.environ.get("MATHSNAP_BIN", os.path.join(ROOT, "target", "release", "mathsnap")))
     a = ap.parse_args(argv)
     if not os.path.exists(os.path.join(a.set, "labels.tsv")):

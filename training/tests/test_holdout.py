@@ -27,3 +27,18 @@ def test_holdout_is_the_same_on_every_call(tmp_path):
     write_holdout(str(a), d, holdout=7)
     write_holdout(str(b), d, holdout=7)
     assert a.read_text(encoding="utf-8") == b.read_text(encoding="utf-8")
+
+
+def test_novel_formulas_are_the_holdout_items_whose_formula_training_never_has(tmp_path):
+    from training.mathsnap_train.data import Vocab, crohme_train_split, novel_formulas
+    d = tmp_path / "crohme"
+    d.mkdir()
+    # formulas 0-9 each written twice (two writers), 10-19 once: a hold-out of 8 takes some of each
+    rows = [f"{k}_{w}.png\tx^{{{k}}}+1\n" for k in range(10) for w in ("ann", "bo")]
+    rows += [f"{k}_ann.png\tx^{{{k}}}+1\n" for k in range(10, 20)]
+    (d / "labels.tsv").write_text("".join(rows), encoding="utf-8")
+    train, held = crohme_train_split(Vocab(), holdout=8, directory=str(d))
+    novel = novel_formulas(train, held)
+    in_training = {r[2].replace(" ", "") for r in train.items}
+    assert novel == [k for k, item in enumerate(held.items) if item[2].replace(" ", "") not in in_training]
+    assert 0 < len(novel) < len(held), "the shuffle puts both kinds in the hold-out"
