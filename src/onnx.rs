@@ -109,8 +109,8 @@ pub struct ShapedPlans {
     plans: Mutex<RecentlyUsed<Vec<Vec<usize>>, Plan>>,
     /// the runtime options its plans are made with (natively, which threads run their matrix products)
     run_options: RunOptions,
-    /// one plan for every shape, its named dimensions left symbolic (`planned_once`)
-    once: bool,
+    /// the one plan for every shape, its named dimensions left symbolic (`planned_once`)
+    once: Option<Plan>,
 }
 
 impl ShapedPlans {
@@ -126,7 +126,7 @@ impl ShapedPlans {
             model,
             plans: Mutex::new(RecentlyUsed::new(MAX_PLANS)),
             run_options: RunOptions::default(),
-            once: false,
+            once: None,
         })
     }
 
@@ -137,10 +137,10 @@ impl ShapedPlans {
     /// step), so one plan per shape took the engine from 112 to 252 MB over 100 printed crops,
     /// and evicting plans beyond `MAX_PLANS` re-optimised them mid-page; the symbolic plan reads
     /// as fast (bench/levers.md). The GRU step keeps concrete plans: it meets few shapes, and
-    /// they run it ~7% faster.
-    pub fn planned_once(mut self) -> Self {
-        self.once = true;
-        self
+    /// they run it ~7% faster. The plan is made here, so that a broken file is refused at load.
+    pub fn planned_once(mut self) -> Result<Self> {
+        self.once = Some(self.optimise(self.model.clone())?);
+        Ok(self)
     }
 
     /// Plans made from now on run their matrix products on all the machine's cores (natively; wasm
@@ -161,11 +161,11 @@ impl ShapedPlans {
     /// (`planned_once`: the one plan, whatever the shapes; tract checks them against the file's
     /// declared shapes when it runs.)
     pub fn plan(&self, shapes: &[&[usize]]) -> Result<Plan> {
-        let mut plans = self.plans.lock().unwrap_or_else(|p| p.into_inner());
-        if self.once {
-            return plans.get_or_try_insert(Vec::new(), |_| self.optimise(self.model.clone()));
+        if let Some(plan) = &self.once {
+            return Ok(plan.clone());
         }
         let key: Vec<Vec<usize>> = shapes.iter().map(|s| s.to_vec()).collect();
+        let mut plans = self.plans.lock().unwrap_or_else(|p| p.into_inner());
         plans.get_or_try_insert(key, |key| self.specialise(key))
     }
 

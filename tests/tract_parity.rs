@@ -96,9 +96,9 @@ fn check_decoder_at(
 }
 
 /// Recognizer v2's cached transformer step (random weights, tests/support/random_v2_models.py) read
-/// token by token by tract through one symbolic plan, its cache passed at the length read (1, 1, 2, 3, ... rows) with the mask as
-/// an input, against onnxruntime stepping one 40-row cache: every step's log-probabilities, at beam
-/// widths 1 and 3. This is the path tract's in-graph mask folding would break.
+/// token by token by tract through one symbolic plan, its cache passed at the length read (1, 1,
+/// 2, 3, ... rows) with the mask as an input, against onnxruntime stepping one 40-row cache: every
+/// step's log-probabilities, at beam widths 1 and 3. This is the path tract's in-graph mask folding would break.
 #[test]
 fn cached_transformer_decoder_matches_onnxruntime_at_several_lengths() {
     let (dir, manifest) = random_models("tests/support/random_v2_models.py", "v2");

@@ -83,13 +83,14 @@ pub(crate) fn advance(
         )));
     }
     let capacity = capacity_for(read);
-    let mut past_keys = vec![0.0f32; b * capacity * row];
-    let mut past_values = vec![0.0f32; b * capacity * row];
-    for (i, c) in caches.iter().enumerate() {
-        let at = i * capacity * row;
-        past_keys[at..at + c.keys.len()].copy_from_slice(&c.keys);
-        past_values[at..at + c.values.len()].copy_from_slice(&c.values);
-    }
+    // the hypotheses' caches one after another; before the first token, one masked row of zeros each
+    let rows_of = |part: fn(&Cache) -> &[f32]| {
+        let mut rows = caches.iter().map(|c| part(c)).collect::<Vec<_>>().concat();
+        rows.resize(b * capacity * row, 0.0);
+        rows
+    };
+    let past_keys = rows_of(|c| &c.keys);
+    let past_values = rows_of(|c| &c.values);
     let mask: Vec<f32> = (0..capacity).map(|r| if r < read { 0.0 } else { MASKED }).collect();
     // the crop's own slot count: on a wide canvas more than the manifest's 64 x 256 count
     let s = enc.slots();

@@ -278,10 +278,8 @@ impl Recognizer {
         };
         let mut decoder = ShapedPlans::load("recognizer_decoder.onnx", decoder)?;
         if config.transformer.is_some() {
-            // one symbolic plan for every beam width, cache length and canvas (onnx.rs), made now
-            // so that a broken file is refused at load
-            decoder = decoder.planned_once();
-            decoder.plan(&[])?;
+            // one symbolic plan for every beam width, cache length and canvas (onnx.rs)
+            decoder = decoder.planned_once()?;
         } else {
             check_gru_step("recognizer_decoder.onnx", &decoder)?;
         }
