@@ -11,9 +11,9 @@ on the same crops: the fewest that come within CV_TOLERANCE of the best held-out
 The calibration set never touches an evaluation set: the CROHME *train* hold-out's formulas that training
 never has (145 of its 300 crops: the trainer never trains on the hold-out, but half its formulas are in
 training by other writers, and those read twice as well), once as they are and once through the
-training augmentation's photo look (thicker strokes, paper, shadow, blur), the data pack's synth-val (300, through a seeded noise cell), and
-300 school_train formulas outside the TeX training pack typeset by TeX in the training families and
-photographed by the camera model. The app's levels come from the calibrated probability: "high"
+training augmentation's photo look (thicker strokes, paper, shadow, blur), the data pack's synth-val
+(300, through a seeded noise cell), and 300 school_train formulas outside the TeX training pack typeset
+by TeX in the training families and photographed by the camera model. The app's levels come from the calibrated probability: "high"
 from HIGH up (the share of readings at that level that should be exactly right), "low" below LOW.
 """
 import argparse

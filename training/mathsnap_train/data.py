@@ -100,8 +100,8 @@ def novel_formulas(train, held):
     """Indices of the hold-out items whose formula (its canonical tokens) no training item has.
 
     CROHME *train* has most formulas written by several writers, so a random hold-out shares half its
-    formulas with training (155 of 300): the shipped model reads those twice as well as the others (the
-    270k v2 weights: 74% against 37%), which is how the hold-out read 65-70% while CROHME 2014's writers
+    formulas with training (155 of 300), and a model reads those twice as well as the others (v2g's 270k
+    weights through the engine: 74% against 37%), which is how the hold-out read 65-70% while CROHME 2014's writers
     of mostly new formulas read 30-35%. The novel ones stand for what users write."""
     seen = {tuple(ids) for _, ids, _, _ in train.items}
     return [k for k, (_, ids, _, _) in enumerate(held.items) if tuple(ids) not in seen]

@@ -125,7 +125,11 @@ def batches(parts, args, vocab, seen):
 def validate(model, vocab, lset, norm, device, n=300, batch=100, reverse=False):
     """Greedy ExpRate on the first n items (coverage sets: a fixed noise draw per item); reverse: the
     model reads right to left, so its output is turned around before scoring."""
-    right = read_right(model, vocab, lset, norm, device, n, batch, reverse)
+    return percent(read_right(model, vocab, lset, norm, device, n, batch, reverse))
+
+
+def percent(right):
+    """The share of True in a list, in percent (0 for an empty one)."""
     return 100.0 * sum(right) / max(len(right), 1)
 
 
@@ -462,11 +466,11 @@ def evaluate_and_save(model, vocab, norm, device, crohme_val, synth_val, state, 
     with an average also the one just validated (without, last.pt holds those weights already).
     novel: the crohme_val items whose formula training never has (data.novel_formulas), reported apart."""
     right = read_right(model, vocab, crohme_val, norm, device, reverse=reverse)
-    v = 100.0 * sum(right) / max(len(right), 1)
+    v = percent(right)
     novel = [right[k] for k in novel if k < len(right)]
     sv = {s.name: validate(model, vocab, s, norm, device, n=200, reverse=reverse) for s in synth_val}
     say(f"VAL seen {state['seen']} crohme-val ExpRate {v:.1f}% (formulas new to training {len(novel)}: "
-        f"{100.0 * sum(novel) / max(len(novel), 1):.1f}%) synth-val {sv}")
+        f"{percent(novel):.1f}%) synth-val {sv}")
     score = v + sum(sv.values())
     run = os.path.dirname(last)
     if score > state["best"]:

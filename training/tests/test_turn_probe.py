@@ -93,8 +93,8 @@ def test_on_a_wide_canvas_the_engine_computes_the_probe_as_python_does(tmp_path)
     encoder = Encoder(str(models))
     rng = np.random.default_rng(0)
     dim = encoder.features(np.full((40, 60, 3), 255, np.uint8)).size // encoder.rows
-    manifest["recognizer"]["upside_down"] = {"rows": encoder.rows, "bias": 0.1,
-                                             "weights": [round(float(v), 7) for v in rng.normal(0, 1, encoder.rows * dim)]}
+    weights = [round(float(v), 7) for v in rng.normal(0, 1, encoder.rows * dim)]
+    manifest["recognizer"]["upside_down"] = {"rows": encoder.rows, "bias": 0.1, "weights": weights}
     json.dump(manifest, open(models / "manifest.json", "w"))
     img = np.full((48, 900, 3), 255, np.uint8)   # a formula about 4 times too long for 64 x 256
     cv2.putText(img, "x+1=y+2=z+3=w+4=v+5", (8, 36), cv2.FONT_HERSHEY_SIMPLEX, 1.2, (0, 0, 0), 2)
