@@ -63,7 +63,16 @@ fn a_sure_first_view_is_kept_and_every_other_crop_is_read_with_every_view() {
             read_again += 1;
             every_view.read_crop(crop, &opts).unwrap()
         };
-        assert_eq!((&got.latex, got.confidence), (&want.latex, want.confidence), "crop {i}");
+        // the same reading; its confidence to float noise: the gated read reuses the first view's
+        // steps, computed with the beam batched differently, and a matrix product's sums can round
+        // differently with the rows it is given (the transformer decoder's one symbolic plan)
+        assert_eq!(got.latex, want.latex, "crop {i}");
+        assert!(
+            (got.confidence - want.confidence).abs() <= 1e-5,
+            "crop {i}: {} against {}",
+            got.confidence,
+            want.confidence
+        );
         assert_eq!(got.upside_down, want.upside_down, "crop {i}: the probe weighs the first view either way");
     }
     // both ways were taken, or the test shows nothing

@@ -19,6 +19,8 @@
 # Phases: the shipped model's encoder (rebuilt from models/ by recover.py) frozen under a fresh transformer
 # decoder until UNFREEZE_AT samples, then both trained (the frozen run's gains had fallen to ~1.5 points per
 # 30k samples by 300k, and unfreezing there bought +1.4 / +3.5 points in the next 23k: runs v2c/v2d).
+# A cooldown branches off the run: copy its folder and take the rate to zero there, leaving the main run as
+# it was (COOLDOWN=120000 RUN=$CACHE/runs/v2g-cool after `cp -r $CACHE/runs/v2g $CACHE/runs/v2g-cool`).
 # On a machine without $CACHE the data packs are made first (about 20 minutes on one core) and the run
 # starts from the shipped weights again: only committed models cross machines.
 set -euo pipefail
@@ -29,6 +31,7 @@ MAX_WIDTH=${MAX_WIDTH:-512}
 THREADS=${THREADS:-1}
 WORKERS=${WORKERS:-1}
 UNFREEZE_AT=${UNFREEZE_AT:-300000}
+COOLDOWN=${COOLDOWN:-0}
 TRAINER="training.mathsnap_train.train --run $RUN"
 
 if [ "${1:-}" = stop ]; then
@@ -44,16 +47,28 @@ mkdir -p "$RUN" "$CACHE/runs"
 [ -f "$CACHE/pack-tex/synth/labels.tsv" ] || python3 -m training.datagen.tex_pack --out "$CACHE/pack-tex" --count 20000
 [ -f "$CACHE/runs/shipped.pt" ] || python3 -m training.mathsnap_train.recover models --out "$CACHE/runs/shipped.pt"
 
+size_of() {  # the design a checkpoint holds (base: the GRU recognizer; v2: the transformer decoder)
+    python3 -c "import sys, torch; print(torch.load(sys.argv[1], map_location='cpu', weights_only=False).get('size', 'base'))" "$1"
+}
+
+# Where a fresh run starts: the shipped GRU model's encoder under a new decoder (the phases below); once
+# models/ ships recognizer v2 itself, a fresh machine's run goes on from that whole model (recover.py
+# rebuilds it from the committed files), unfrozen from its first step.
+INIT="--init-encoder-from $CACHE/runs/shipped.pt"
+if [ ! -f "$RUN/last.pt" ] && [ "$(size_of "$CACHE/runs/shipped.pt")" = v2 ]; then
+    INIT="--init-from $CACHE/runs/shipped.pt"
+    UNFREEZE_AT=0
+fi
+
 seen() {  # samples the run has trained on (0 before its first checkpoint)
     [ -f "$RUN/last.pt" ] || { echo 0; return; }
     python3 -c "import sys, torch; print(torch.load(sys.argv[1], map_location='cpu')['state']['seen'])" "$RUN/last.pt"
 }
 
 train() {
-    OMP_NUM_THREADS=$THREADS python3 -m $TRAINER --size v2 --max-width "$MAX_WIDTH" \
-        --init-encoder-from "$CACHE/runs/shipped.pt" \
+    OMP_NUM_THREADS=$THREADS python3 -m $TRAINER --size v2 --max-width "$MAX_WIDTH" $INIT \
         --pack "$CACHE/pack" --extra-coverage "$CACHE/pack-tex=0.25" --photo-share 0.4 --lr 6e-4 --warmup 8000 \
-        --decay-to 2000000 --val-every 90000 --workers "$WORKERS" --ema 0.999 "$@"
+        --decay-to 2000000 --val-every 90000 --workers "$WORKERS" --ema 0.999 --cooldown "$COOLDOWN" "$@"
 }
 
 if [ "$(seen)" -lt "$UNFREEZE_AT" ]; then

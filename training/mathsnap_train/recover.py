@@ -5,6 +5,10 @@ Training can continue from them:
 
     python3 -m training.mathsnap_train.recover models --out runs/rec/last.pt
 
+Both designs: the GRU recognizer (its decoder's weights named after parameters, Linear weights
+transposed under generated names) and recognizer v2 (cached_decoder.py's two graphs: see
+`load_transformer`).
+
 Why it is not a plain copy: the exporter folds each BatchNorm into the convolution before it (eval
 mode) and stores Linear weights transposed under generated names. The folded convolution is kept
 as is, and each BatchNorm is re-created so that it reproduces the folded output exactly in eval mode
@@ -25,6 +29,7 @@ from onnx import numpy_helper
 from .data import Vocab, crohme_train_split, load_image, make_input
 from .export import models_int8
 from .model import Recognizer
+from .preprocess import WIDTH
 
 def folded_pairs(encoder):
     """(convolution, BatchNorm) module names in module order, which is the graph's order: the exporter
@@ -116,19 +121,71 @@ def rebuild_batchnorms(net, pairs, biases, inputs):
         bn.bias.copy_(mean + biases[conv])
 
 
+def transformer_slots(layers):
+    """Where the attention projections the exporter sliced out of each layer's packed in_proj go, in the
+    order the graphs store them under generated names: (state key, third of its rows or None for the whole).
+    The encoder's graph (CrossMemory): MatMul weights (transposed) memory_proj then each layer's cross keys
+    and values; Add biases each layer's cross keys and values. The step's graph (CachedStep): Gemm weight
+    and bias pairs, each layer's self-attention queries, keys, values, then its cross-attention queries."""
+    cross = [(f"decoder.layers.{i}.multihead_attn.in_proj", j) for i in range(layers) for j in (1, 2)]
+    matmul = [("decoder.memory_proj.weight", None)] + [(f"{k}_weight", j) for k, j in cross]
+    add = [(f"{k}_bias", j) for k, j in cross]
+    parts = [("self_attn", 0), ("self_attn", 1), ("self_attn", 2), ("multihead_attn", 0)]
+    gemm = [(f"decoder.layers.{i}.{attn}.in_proj_{kind}", j) for i in range(layers) for attn, j in parts
+            for kind in ("weight", "bias")]
+    return {"MatMul": matmul, "Add": add, "Gemm": gemm}
+
+
+def place(state, key, third, value, source):
+    """Copy `value` into state[key], or into the third `third` of its rows; a shape that differs is an error."""
+    target = state[key] if third is None else state[key].view(3, -1, *state[key].shape[1:])[third]
+    if tuple(target.shape) != tuple(value.shape):
+        raise SystemExit(f"{source} is {tuple(value.shape)}, {key} needs {tuple(target.shape)}: not this model's graph")
+    target.copy_(value)
+
+
+def load_transformer(state, encoder_path, decoder_path, layers):
+    """Recognizer v2's decoder weights from its two graphs: initializers named after parameters (under the
+    graphs' 'cross.' and 'step.' module prefixes) and the sliced attention projections (transformer_slots).
+    Returns the encoder graph's folded convolutions (name, tensor), left for the BatchNorm rebuild."""
+    slots = {op: list(reversed(keys)) for op, keys in transformer_slots(layers).items()}
+    rest = []
+    for path, prefix in ((encoder_path, "cross."), (decoder_path, "step.")):
+        for name, value in initializers(path):
+            op = name.split("::")[1].split("_")[0] if name.startswith("onnx::") else None
+            if name.startswith(prefix) and name[len(prefix):] in state:
+                place(state, name[len(prefix):], None, value, name)
+            elif op == "Conv" and prefix == "cross.":
+                rest.append((name, value))
+            elif op in slots and slots[op]:
+                key, third = slots[op].pop()
+                place(state, key, third, value.t() if op == "MatMul" else value, name)
+            else:
+                raise SystemExit(f"{path}: initializer {name} has no place in a {layers}-layer v2 recognizer")
+    left = [k for keys in slots.values() for k, _ in keys]
+    if left:
+        raise SystemExit(f"the graphs lack {left}: not a {layers}-layer v2 recognizer")
+    return rest
+
+
 @torch.no_grad()
 def recover(models_dir, calibration=256):
     vocab = Vocab()
     manifest = json.load(open(os.path.join(models_dir, "manifest.json")))["recognizer"]
     if manifest["vocab"] != vocab.itos:
         raise SystemExit("the shipped model's vocabulary differs from spec/vocab.txt: cannot resume from it")
-    model = Recognizer(len(vocab.itos), manifest.get("size", "base"))
+    size = manifest.get("size", "base")
+    model = Recognizer(len(vocab.itos), size, max_width=manifest.get("input_max_width", WIDTH))
     state = model.state_dict()
     pairs = folded_pairs(model.encoder)
-    enc = load_graph(state, os.path.join(models_dir, manifest["encoder"]), "encoder.")
-    dec = load_graph(state, os.path.join(models_dir, manifest["decoder"]), "decoder.")
-    if dec:
-        raise SystemExit(f"unplaced decoder initializers: {[n for n, _ in dec]}")
+    encoder_path, decoder_path = (os.path.join(models_dir, manifest[k]) for k in ("encoder", "decoder"))
+    if "transformer" in manifest:
+        enc = load_transformer(state, encoder_path, decoder_path, manifest["transformer"]["layers"])
+    else:
+        enc = load_graph(state, encoder_path, "encoder.")
+        dec = load_graph(state, decoder_path, "decoder.")
+        if dec:
+            raise SystemExit(f"unplaced decoder initializers: {[n for n, _ in dec]}")
     convs = [v for n, v in enc if n.startswith("onnx::Conv")]   # weight, bias, weight, bias, ... in graph order
     if len(convs) != 2 * len(pairs):
         raise SystemExit(f"expected {2 * len(pairs)} folded conv tensors, found {len(convs)}")
@@ -144,7 +201,7 @@ def recover(models_dir, calibration=256):
     pick = rng.choice(len(crohme.items), size=min(calibration, len(crohme.items)), replace=False)
     images = torch.from_numpy(np.stack([make_input(load_image(crohme.items[i][0])) for i in pick])[:, None])
     rebuild_batchnorms(model.encoder, pairs, biases, images)
-    return model, manifest.get("trained_samples") or 0, manifest.get("size", "base")
+    return model, manifest.get("trained_samples") or 0, size
 
 
 def main():
@@ -157,7 +214,7 @@ def main():
     os.makedirs(os.path.dirname(a.out) or ".", exist_ok=True)
     torch.save({"model": model.state_dict(), "opt": opt.state_dict(),
                 "state": {"seen": seen, "best": -1.0, "step": 0, "recovered_from": a.models},
-                "vocab": Vocab().itos, "size": size}, a.out)
+                "vocab": Vocab().itos, "size": size, "max_width": model.max_width}, a.out)
     print(f"recovered {a.out} from {a.models} ({seen} samples seen)")
 
 

@@ -61,6 +61,13 @@ def lr_at(seen, peak, warmup=4000, decay_to=400_000, progress=None):
     return peak * (0.05 + 0.95 * 0.5 * (1 + math.cos(math.pi * p)))
 
 
+def cooled_lr(seen, start, length, peak, warmup, decay_to):
+    """A cooldown (warmup-stable-decay): the schedule's rate at `start`, falling linearly to zero over
+    `length` samples. A long cosine run is paid for in its final, low-rate stretch; a cooldown branched
+    off it harvests that now, and the main run goes on from where it was."""
+    return lr_at(start, peak, warmup, decay_to) * max(0.0, 1.0 - (seen - start) / length)
+
+
 def curriculum_max_len(seen):
     return int(min(150, 24 + seen / 1500))
 
@@ -168,6 +175,9 @@ def main():
     ap.add_argument("--max-samples", type=int, default=10_000_000)
     ap.add_argument("--time-budget", type=float, default=0,
                     help="seconds of training; the learning rate then decays over the budget and the run stops at its end")
+    ap.add_argument("--cooldown", type=int, default=0, metavar="SAMPLES",
+                    help="from where the run is now (kept across resumes), take the learning rate linearly to zero "
+                         "over this many samples, then judge the model and stop; run it on a copy of the run folder")
     ap.add_argument("--crohme-share", type=float, default=0.45,
                     help="share of real handwriting (CROHME train) among the samples, before --extra-coverage")
     ap.add_argument("--commercial-ok", action="store_true",
@@ -330,6 +340,9 @@ def main():
     saved_at = started
     t0, loss_sum, next_val = time.time(), 0.0, state["seen"] - state["seen"] % args.val_every + args.val_every
     set_training(model, args.freeze_encoder)
+    if args.cooldown:  # where it began, so that a resumed cooldown goes on down the same line
+        state.setdefault("cooldown_from", state["seen"])
+        args.max_samples = min(args.max_samples, state["cooldown_from"] + args.cooldown)
     while not stop["now"] and state["seen"] < args.max_samples:
         elapsed = time.time() - started
         if args.time_budget and elapsed >= args.time_budget:
@@ -338,8 +351,10 @@ def main():
         x = x.float() / 255.0
         ramp = min(1.0, (state["seen"] - resumed_at + args.batch) / args.rewarm) if args.rewarm else 1.0
         progress = elapsed / args.time_budget if args.time_budget else None
+        rate_now = (cooled_lr(state["seen"], state["cooldown_from"], args.cooldown, args.lr, args.warmup, args.decay_to)
+                    if args.cooldown else lr_at(state["seen"], args.lr, args.warmup, args.decay_to, progress))
         for g in opt.param_groups:
-            g["lr"] = ramp * lr_at(state["seen"], args.lr, args.warmup, args.decay_to, progress)
+            g["lr"] = ramp * rate_now
         with torch.autocast(device.type, dtype=torch.bfloat16, enabled=amp):
             lp = teacher_forced_logprobs(model, x, inp, args.freeze_encoder)
         loss = F.nll_loss(lp.float().reshape(-1, lp.shape[-1]), tgt.reshape(-1), ignore_index=vocab.pad)
@@ -369,7 +384,7 @@ def main():
                 stream, n_synth = build_stream()
             synth_val = validation_sets()
             t0 = time.time()
-    if args.time_budget:  # the budget's end is the annealed model: judge it too
+    if args.time_budget or (args.cooldown and state["seen"] >= args.max_samples):  # the annealed model: judge it too
         evaluate_and_save(shipped_model, vocab, norm, device, crohme_val, synth_val, state, save, last, say,
                           averaged=ema is not None, reverse=args.direction == "r2l", novel=novel)
     save(last)
