@@ -41,7 +41,10 @@ async function setUp() {
   sessions.encoder = await ort.InferenceSession.create(enc, opts);
   sessions.decoder = await ort.InferenceSession.create(dec, opts);
   const ortLoad = performance.now() - t;
-  return { tract_ms: tractLoad, ort_ms: ortLoad, ort_version: ort.env.versions?.web || null };
+  // recognizer v2's cached transformer step (cached_decoder.py: token, position, mask, the cache, the crop's
+  // cross-attention values and keys) takes other inputs than the GRU step `runners` feeds
+  const cachedDecoder = sessions.decoder.inputNames.includes('past_keys');
+  return { tract_ms: tractLoad, ort_ms: ortLoad, ort_version: ort.env.versions?.web || null, cached_decoder: cachedDecoder };
 }
 
 /** [tract call, ort call], each returning the outputs flattened in graph order. */
