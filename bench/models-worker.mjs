@@ -42,8 +42,10 @@ async function setUp() {
   sessions.decoder = await ort.InferenceSession.create(dec, opts);
   const ortLoad = performance.now() - t;
   // recognizer v2's cached transformer step (cached_decoder.py: token, position, mask, the cache, the crop's
-  // cross-attention values and keys) takes other inputs than the GRU step `runners` feeds
-  const cachedDecoder = sessions.decoder.inputNames.includes('past_keys');
+  // cross-attention values and keys) takes other inputs than the GRU step `runners` feeds; the manifest's
+  // `transformer` entry says which decoder ships, as it tells the engine (src/recognizer/cached.rs)
+  const manifest = await (await fetch(MODELS + 'manifest.json')).json();
+  const cachedDecoder = Boolean(manifest.recognizer?.transformer);
   return { tract_ms: tractLoad, ort_ms: ortLoad, ort_version: ort.env.versions?.web || null, cached_decoder: cachedDecoder };
 }
 

@@ -12,19 +12,13 @@ sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", ".."))
 from training.mathsnap_train.data import Vocab  # noqa: E402
 from training.mathsnap_train.export import export  # noqa: E402
 from training.mathsnap_train.model import Recognizer  # noqa: E402
+from trained_like import like_trained  # noqa: E402 (beside this script)
 
 out = sys.argv[1]
 os.makedirs(out, exist_ok=True)
 torch.manual_seed(7)
 model = Recognizer(len(Vocab().itos), "base").eval()
-# BatchNorms as training leaves them, not the identity: folded into their convolutions, fresh ones would
-# all give zero biases, which the exporter stores once (recover.py reads one bias per convolution)
-with torch.no_grad():
-    for m in model.modules():
-        if isinstance(m, torch.nn.BatchNorm2d):
-            m.running_mean.uniform_(-0.5, 0.5)
-            m.running_var.uniform_(0.5, 2.0)
-            m.bias.uniform_(-0.2, 0.2)
+like_trained(model)
 for direction in ("l2r", "r2l"):
     if direction == "r2l":  # the same encoder, another decoder
         with torch.no_grad():

@@ -13,22 +13,14 @@ sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", ".."))
 from training.mathsnap_train.data import Vocab  # noqa: E402
 from training.mathsnap_train.export import export  # noqa: E402
 from training.mathsnap_train.model import Recognizer  # noqa: E402
+from trained_like import like_trained  # noqa: E402 (beside this script)
 
 out = sys.argv[1]
 max_width = int(sys.argv[2]) if len(sys.argv) > 2 else 256
 os.makedirs(out, exist_ok=True)
 torch.manual_seed(11)
 model = Recognizer(len(Vocab().itos), "v2", max_width=max_width).eval()
-# BatchNorms as training leaves them, not the identity: folded into their convolutions, fresh ones would
-# all give zero biases, which the exporter stores once (recover.py reads one per convolution and layer)
-with torch.no_grad():
-    for m in model.modules():
-        if isinstance(m, torch.nn.BatchNorm2d):
-            m.running_mean.uniform_(-0.5, 0.5)
-            m.running_var.uniform_(0.5, 2.0)
-            m.bias.uniform_(-0.2, 0.2)
-    for p in model.parameters():  # no two alike either (zero biases, unit norms): each keeps its own initializer
-        p.add_(torch.randn_like(p) * 0.02)
+like_trained(model, jitter=0.02)  # no two parameters alike: each keeps its own initializer
 torch.save({"model": model.state_dict(), "state": {"seen": 0}, "size": "v2", "direction": "l2r",
             "max_width": max_width}, os.path.join(out, "v2.pt"))
 export(os.path.join(out, "v2.pt"), out, check=True)

@@ -12,9 +12,12 @@
 # bfloat16, so made in the training process it held the run to 47-50 samples/s on two threads; one thread
 # beside one worker process trains 65 a second, two threads beside the worker 44 (2026-12-07, AMD EPYC). Beside a build or an evaluation the run slows down; stop it for benchmarks.
 #
-# The canvas: up to 64 x MAX_WIDTH (512; preprocess.canvas_width): a formula that fits 64 x 256 gets the
+# The canvas: up to 64 x MAX_WIDTH (preprocess.canvas_width): a formula that fits 64 x 256 gets the
 # input it always got, a longer one keeps its height instead of being squeezed (v2f, stopped at 364k
-# samples on a machine that is gone, read 64 x 256 only).
+# samples on a machine that is gone, read 64 x 256 only). 512 until 610k samples; then 768 (train.py
+# run_canvas widens a resumed run): the shipped v2 read the clean printed-photo formulas wider than 12:1,
+# which a 512 canvas squeezes, at 42% against 76-85% for the others (26 of 300), and reading them on a
+# wider canvas without training on one lost 2.4 points (76.7 -> 74.3%, a 1024 export of the same weights).
 #
 # Phases: the shipped model's encoder (rebuilt from models/ by recover.py) frozen under a fresh transformer
 # decoder until UNFREEZE_AT samples, then both trained (the frozen run's gains had fallen to ~1.5 points per
@@ -27,7 +30,7 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 CACHE=${CACHE:-/work/cache}
 RUN=${RUN:-$CACHE/runs/v2g}
-MAX_WIDTH=${MAX_WIDTH:-512}
+MAX_WIDTH=${MAX_WIDTH:-768}
 THREADS=${THREADS:-1}
 WORKERS=${WORKERS:-1}
 UNFREEZE_AT=${UNFREEZE_AT:-300000}
@@ -45,6 +48,16 @@ if pgrep -f "$TRAINER" > /dev/null; then echo "a run of $RUN is already going"; 
 mkdir -p "$RUN" "$CACHE/runs"
 [ -f "$CACHE/pack/pack.json" ] || python3 -m training.gpu.make_pack --out "$CACHE/pack" --synth 20000 --jobs 1
 [ -f "$CACHE/pack-tex/synth/labels.tsv" ] || python3 -m training.datagen.tex_pack --out "$CACHE/pack-tex" --count 20000
+# More formulas, from 610k samples on (2026-12-08): by then the run had seen each of its ~42,000 distinct
+# formulas a dozen times and read the CROHME hold-out's formulas new to training at 47-48% against 68-71% for
+# the others. A second TeX pack typesets 16,000 school formulas the first does not have (leaving the rest
+# for the calibration set, whose own formulas it leaves out), and a second data-engine pack draws 20,000
+# more (new grammar formulas, school ones redrawn in other renderers and hands).
+CALIBRATION_LABELS="$CACHE/calibration-novel/labels.tsv"
+[ -f "$CACHE/pack-tex2/synth/labels.tsv" ] || python3 -m training.datagen.tex_pack --out "$CACHE/pack-tex2" --count 16000 \
+    --seed 8 --exclude "$CACHE/pack-tex" $( [ -f "$CALIBRATION_LABELS" ] && echo --exclude "$CALIBRATION_LABELS" )
+[ -f "$CACHE/pack-synth2/pack.json" ] || python3 -m training.gpu.make_pack --out "$CACHE/pack-synth2" --synth 20000 \
+    --synth-val 0 --seed 43 --no-crohme --jobs 1
 [ -f "$CACHE/runs/shipped.pt" ] || python3 -m training.mathsnap_train.recover models --out "$CACHE/runs/shipped.pt"
 
 size_of() {  # the design a checkpoint holds (base: the GRU recognizer; v2: the transformer decoder)
@@ -67,7 +80,8 @@ seen() {  # samples the run has trained on (0 before its first checkpoint)
 
 train() {
     OMP_NUM_THREADS=$THREADS python3 -m $TRAINER --size v2 --max-width "$MAX_WIDTH" $INIT \
-        --pack "$CACHE/pack" --extra-coverage "$CACHE/pack-tex=0.25" --photo-share 0.4 --lr 6e-4 --warmup 8000 \
+        --pack "$CACHE/pack" --crohme-share 0.52 --extra-coverage "$CACHE/pack-tex=0.16" \
+        --extra-coverage "$CACHE/pack-tex2=0.14" --extra-coverage "$CACHE/pack-synth2=0.15" --photo-share 0.4 --lr 6e-4 --warmup 8000 \
         --decay-to 2000000 --val-every 90000 --workers "$WORKERS" --ema 0.999 --cooldown "$COOLDOWN" "$@"
 }
 

@@ -4,6 +4,11 @@ column), so the trainer reads it with --extra-coverage DIR=SHARE and draws each 
 crop composition and the camera model at every draw.
 
     python3 -m training.datagen.tex_pack --out /work/cache/pack-tex --count 20000
+    python3 -m training.datagen.tex_pack --out /work/cache/pack-tex2 --count 16000 --seed 8 --exclude /work/cache/pack-tex
+
+A second pack takes other formulas (--exclude), and leaves about 2,000 of school_train's untypeset: the
+calibration set (calibrate.py) draws its TeX formulas from those, never from a training pack, whichever of
+the two is made first (an existing calibration set's labels.tsv is excluded too, as run.sh does).
 
 Formulas come from school_train.txt only (the dev set's school_val.txt never), canonical and in the
 vocabulary. Sizes, styles and weights vary per formula: text and display style, \\normalsize to
@@ -27,25 +32,38 @@ BATCH = 500
 MAX_TOKENS = 150
 
 
-def formulas(count, seed):
+TEX_PACKS = ("pack-tex", "pack-tex2")   # run.sh's TeX training packs in the cache: no calibration formula in them
+
+
+def packed_labels(path):
+    """The canonical labels of an earlier pack (its DIR, as --out took it) or of a labels.tsv (image, LaTeX, ...)."""
+    if os.path.isdir(path):
+        path = os.path.join(path, "synth", "labels.tsv")
+    with open(path, encoding="utf-8") as f:
+        return {row.split("\t")[1] for row in f if row.count("\t") >= 2}
+
+
+def formulas(count, seed, exclude=frozenset()):
+    """`count` school_train formulas in the vocabulary, in the seed's order, none whose canonical form is in
+    `exclude` (another pack's labels: a second pack typesets formulas the first does not have)."""
     v = vocab()
     lines = [ln.strip() for ln in open(TRAIN, encoding="utf-8") if ln.strip()]
     random.Random(seed).shuffle(lines)
     out = []
     for ln in lines:
         toks = canonical_tokens(ln)
-        if toks and len(toks) <= MAX_TOKENS and all(t in v for t in toks):
+        if toks and len(toks) <= MAX_TOKENS and all(t in v for t in toks) and canonical(ln) not in exclude:
             out.append(ln)
         if len(out) == count:
             break
     return out
 
 
-def build(out, count, seed):
+def build(out, count, seed, exclude=frozenset()):
     out = os.path.join(out, "synth")
     os.makedirs(os.path.join(out, "images"), exist_ok=True)
     rng = random.Random(seed)
-    chosen = formulas(count, seed)
+    chosen = formulas(count, seed, exclude)
     rows, step = [], 255 // (GREY_LEVELS - 1)
     for a in range(0, len(chosen), BATCH):
         part = chosen[a:a + BATCH]
@@ -72,8 +90,12 @@ def main(argv=None):
     ap.add_argument("--out", required=True)
     ap.add_argument("--count", type=int, default=20000)
     ap.add_argument("--seed", type=int, default=7)
+    ap.add_argument("--exclude", action="append", default=[], metavar="PACK_OR_LABELS",
+                    help="leave out the formulas of an earlier pack (its --out) or of a labels.tsv (the calibration "
+                         "set's): a second pack of other formulas")
     a = ap.parse_args(argv)
-    build(a.out, a.count, a.seed)
+    exclude = set().union(*(packed_labels(p) for p in a.exclude)) if a.exclude else frozenset()
+    build(a.out, a.count, a.seed, exclude)
 
 
 if __name__ == "__main__":

@@ -44,6 +44,7 @@ def build_set(out, pack, seed=11, n=300):
     """The calibration crops in `out` with a labels.tsv (`<image>\\t<latex>\\t<source>`)."""
     from training.datagen import camera, tex_render
     from training.datagen.labels import vocab as datagen_vocab
+    from training.datagen.tex_pack import TEX_PACKS, packed_labels
     vocab = Vocab()
     rows = []
     train, holdout = crohme_train_split(vocab, directory=os.path.join(pack, "crohme"))
@@ -69,11 +70,12 @@ def build_set(out, pack, seed=11, n=300):
         cv2.imwrite(os.path.join(out, name), cv2.cvtColor(sample_image(synth, k, random.Random(seed * 1000 + k)),
                                                           cv2.COLOR_RGB2BGR))
         rows.append((name, synth.items[k][2], "synth-val"))
-    # school_train formulas the TeX training pack did not draw (it takes the first 20,000 of its own shuffle)
+    # school_train formulas no TeX training pack typeset (the first takes 20,000 of its own shuffle, the second
+    # 16,000 of the rest: tex_pack.py)
     in_pack = set()
-    pack_tex = os.path.join(CACHE, "pack-tex", "synth", "labels.tsv")
-    if os.path.exists(pack_tex):
-        in_pack = {line.split("\t")[1] for line in open(pack_tex, encoding="utf-8")}
+    for name in TEX_PACKS:
+        if os.path.isdir(os.path.join(CACHE, name)):
+            in_pack |= packed_labels(os.path.join(CACHE, name))
     v = datagen_vocab()
     lines = [ln.strip() for ln in open(os.path.join(ROOT, "..", "shared", "data", "formulas", "school_train.txt"),
                                       encoding="utf-8") if ln.strip()]

@@ -165,8 +165,8 @@ def main():
     ap.add_argument("--run", default="runs/rec")
     ap.add_argument("--size", default="base", choices=list(SIZES), help="model widths (a fresh run only)")
     ap.add_argument("--max-width", type=int, default=WIDTH,
-                    help=f"the widest canvas (a fresh run only; v2 only): a formula too long for 64 x {WIDTH} keeps "
-                         f"its height on a canvas up to this wide (preprocess.canvas_width)")
+                    help=f"the widest canvas (v2 only; a resumed run may widen its own, not narrow it): a formula too "
+                         f"long for 64 x {WIDTH} keeps its height on a canvas up to this wide (preprocess.canvas_width)")
     ap.add_argument("--batch", type=int, default=24)
     ap.add_argument("--lr", type=float, default=1e-3)
     ap.add_argument("--decay-to", type=int, default=400_000)
@@ -239,11 +239,12 @@ def main():
         raise SystemExit(f"{last} trains a {ck.get('direction', 'l2r')} decoder, not {args.direction}")
     start = ck or (torch.load(args.init_from, map_location="cpu") if args.init_from else None)
     size = start.get("size", "base") if start else args.size
-    # a run keeps the canvas it started with; a fresh run, or one started from another's weights, takes
-    # --max-width (a model grown from 256 to a wide canvas starts from a 256-wide checkpoint)
-    max_width = ck.get("max_width", WIDTH) if ck else args.max_width
-    if ck and args.max_width != WIDTH and args.max_width != max_width:
-        raise SystemExit(f"{last} reads a {max_width}-wide canvas; --max-width {args.max_width} needs a new run")
+    try:
+        max_width = run_canvas(ck.get("max_width", WIDTH) if ck else None, args.max_width)
+    except ValueError as e:
+        raise SystemExit(f"{last}: {e}")
+    if ck and max_width != ck.get("max_width", WIDTH):
+        say(f"canvas widened from 64 x {ck.get('max_width', WIDTH)} to 64 x {max_width}")
     try:
         model = Recognizer(len(vocab.itos), size, max_width=max_width).to(device)
     except ValueError as e:
@@ -412,6 +413,21 @@ def refuse_noncommercial(directories):
     for directory in directories:
         if noncommercial_pack(directory):
             raise ValueError(f"{directory} was drawn with CROHME's glyph bank (non-commercial)")
+
+
+def run_canvas(resumed, asked):
+    """The widest canvas a run trains on: a fresh run, or one started from another's weights (resumed None),
+    takes --max-width; a resumed run keeps its own unless asked for a wider one. Widening is safe mid-run:
+    the weights do not depend on the canvas (the encoder's positional encoding of a wide canvas is a formula,
+    model.positional_encoding_2d), so formulas too long for the old canvas stop being squeezed into it.
+    Narrowing is refused: formulas the run has learnt at their height would be squeezed again."""
+    if resumed is None:
+        return asked
+    if asked == WIDTH or asked == resumed:   # --max-width left at its default keeps the run's canvas
+        return resumed
+    if asked < resumed:
+        raise ValueError(f"the run reads a {resumed}-wide canvas; a narrower one (--max-width {asked}) needs a new run")
+    return asked
 
 
 def training_mixture(crohme, synth, extras, real, *, crohme_share, real_share, commercial_ok=False):

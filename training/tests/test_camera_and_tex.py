@@ -51,3 +51,17 @@ def test_the_dev_set_is_the_same_for_a_seed(tmp_path):
     for r in rows:
         name = r.split("\t")[0]
         assert (a / name).read_bytes() == (b / name).read_bytes(), name
+
+
+def test_a_second_tex_pack_leaves_out_the_first_packs_formulas(tmp_path):
+    from training.datagen.tex_pack import formulas, packed_labels
+    from training.mathsnap_train.latex import canonical
+
+    first = formulas(40, seed=7)
+    (tmp_path / "synth").mkdir()
+    (tmp_path / "synth" / "labels.tsv").write_text(
+        "".join(f"tex_7_{i:07d}.png\t{canonical(f)}\thigh/printed\n" for i, f in enumerate(first)), encoding="utf-8")
+    taken = packed_labels(str(tmp_path))
+    assert taken == {canonical(f) for f in first}
+    second = formulas(40, seed=7, exclude=taken)
+    assert len(second) == 40 and not {canonical(f) for f in second} & taken

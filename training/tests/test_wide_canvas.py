@@ -116,3 +116,22 @@ def test_validation_inputs_follow_the_models_canvas():
     assert make_input(img).shape == (HEIGHT, WIDTH)
     assert make_input(img, max_width=768).shape[1] > WIDTH
     assert make_input(img, random.Random(0), max_width=768).shape[1] >= WIDTH
+
+
+def test_a_resumed_run_may_widen_its_canvas_but_not_narrow_it():
+    from training.mathsnap_train.train import run_canvas
+
+    assert run_canvas(None, 512) == 512            # a fresh run takes --max-width
+    assert run_canvas(512, 256) == 512             # the default keeps the run's canvas
+    assert run_canvas(512, 512) == 512
+    assert run_canvas(512, 768) == 768             # widened mid-run: long formulas stop being squeezed
+    with pytest.raises(ValueError, match="narrower"):
+        run_canvas(768, 512)
+
+
+def test_a_wide_model_loads_the_weights_of_a_narrower_one():
+    narrow = Recognizer(len(Vocab().itos), "v2", max_width=512)
+    wide = Recognizer(len(Vocab().itos), "v2", max_width=768)
+    wide.load_state_dict(narrow.state_dict())   # no weight or buffer depends on the canvas
+    x = torch.rand(1, 1, 64, 768)
+    assert wide.encoder(x)[0].shape[1] > narrow.encoder(torch.rand(1, 1, 64, 512))[0].shape[1]
