@@ -23,7 +23,8 @@
 # decoder until UNFREEZE_AT samples, then both trained (the frozen run's gains had fallen to ~1.5 points per
 # 30k samples by 300k, and unfreezing there bought +1.4 / +3.5 points in the next 23k: runs v2c/v2d).
 # A cooldown branches off the run: copy its folder and take the rate to zero there, leaving the main run as
-# it was (COOLDOWN=120000 RUN=$CACHE/runs/v2g-cool after `cp -r $CACHE/runs/v2g $CACHE/runs/v2g-cool`).
+# it was (COOLDOWN=120000 RUN=$CACHE/runs/v2g-cool after `cp -r $CACHE/runs/v2g $CACHE/runs/v2g-cool`);
+# training/cpu/cooldown.sh N does that and then judges the branch against models/ (candidate.py).
 # On a machine without $CACHE the data packs are made first (about 20 minutes on one core) and the run
 # starts from the shipped weights again: only committed models cross machines.
 set -euo pipefail
@@ -36,14 +37,17 @@ WORKERS=${WORKERS:-1}
 UNFREEZE_AT=${UNFREEZE_AT:-300000}
 COOLDOWN=${COOLDOWN:-0}
 TRAINER="training.mathsnap_train.train --run $RUN"
+# the trainer of this run only: "--run $RUN " (its next argument follows), so that stopping runs/v2g leaves a
+# cooldown branched off it (runs/v2g-cool-...) going
+MATCH="$TRAINER "
 
 if [ "${1:-}" = stop ]; then
-    pkill -TERM -f "$TRAINER" || { echo "no run of $RUN is going"; exit 0; }
-    while pgrep -f "$TRAINER" > /dev/null; do sleep 2; done   # it saves last.pt on SIGTERM, then exits
+    pkill -TERM -f "$MATCH" || { echo "no run of $RUN is going"; exit 0; }
+    while pgrep -f "$MATCH" > /dev/null; do sleep 2; done   # it saves last.pt on SIGTERM, then exits
     tail -n 1 "$RUN/train.log"
     exit 0
 fi
-if pgrep -f "$TRAINER" > /dev/null; then echo "a run of $RUN is already going"; exit 1; fi
+if pgrep -f "$MATCH" > /dev/null; then echo "a run of $RUN is already going"; exit 1; fi
 
 mkdir -p "$RUN" "$CACHE/runs"
 [ -f "$CACHE/pack/pack.json" ] || python3 -m training.gpu.make_pack --out "$CACHE/pack" --synth 20000 --jobs 1
