@@ -149,8 +149,11 @@ def main(argv=None):
                 raise SystemExit(f"{os.path.join(ROOT, directory)} has no labels.tsv")
             from training.devsets.printed_photo import build
             build(directory, 300, 2026)
-        # both read side by side (one thread each), their readings kept beside the candidate for pairing
-        runs = [start_eval(models, directory, a.bin, os.path.join(out, f"predictions-{key}-{who}.jsonl"))
+        # both read side by side (one thread each), their readings kept for pairing in a folder beside the
+        # candidate's, not in it (models_int8.py copies every other file of a folder it ships)
+        readings = os.path.normpath(out) + "-readings"
+        os.makedirs(readings, exist_ok=True)
+        runs = [start_eval(models, directory, a.bin, os.path.join(readings, f"{key}-{who}.jsonl"))
                 for who, models in (("shipped", os.path.join(ROOT, "models")), ("candidate", out))]
         (shipped, s0, right0), (candidate, s1, right1) = (finish(r) for r in runs)
         print(f"{title}: shipped {shipped[1]:.1f}% ({s0:.0f} s), candidate {candidate[1]:.1f}% ({s1:.0f} s)",

@@ -33,6 +33,12 @@ def steps(candidate, out):
     ]
 
 
+def strays(candidate):
+    """Files of the candidate's folder that are neither a model nor its manifest: models_int8.py copies every
+    other file of the folder it stores, so these would land in models/ (and in the app's download)."""
+    return sorted(f for f in os.listdir(candidate) if not f.endswith(".onnx") and f != "manifest.json")
+
+
 def ship(candidate, out, run=subprocess.run):
     """Runs the steps in the repository root, stopping at the first that fails (a manifest half fitted is
     not stored into `out`)."""
@@ -51,6 +57,8 @@ def main(argv=None):
     candidate = os.path.abspath(a.candidate)
     if not os.path.isfile(os.path.join(candidate, "manifest.json")):
         raise SystemExit(f"{candidate} has no manifest.json: export a candidate first (candidate.py)")
+    if strays(candidate):
+        raise SystemExit(f"{candidate} holds files that would be copied into {a.out}: {', '.join(strays(candidate))}")
     if os.path.abspath(a.out) == candidate:
         raise SystemExit("--out must be another folder than the candidate (models_int8.py writes into it)")
     ship(candidate, os.path.abspath(a.out))

@@ -27,3 +27,13 @@ def test_a_failing_step_stops_before_anything_is_stored():
     with pytest.raises(SystemExit, match="view_gate"):
         ship("/tmp/cand", "/tmp/out", run=fake)
     assert len(ran) == 2
+
+
+def test_files_beside_the_models_are_stray(tmp_path):
+    from training.mathsnap_train.ship import strays
+
+    for name in ("manifest.json", "recognizer_encoder.onnx", "detector.onnx"):
+        (tmp_path / name).write_text("x")
+    assert strays(str(tmp_path)) == []
+    (tmp_path / "predictions.jsonl").write_text("{}")
+    assert strays(str(tmp_path)) == ["predictions.jsonl"]
