@@ -14,7 +14,7 @@
 #
 # The canvas: up to 64 x MAX_WIDTH (preprocess.canvas_width): a formula that fits 64 x 256 gets the
 # input it always got, a longer one keeps its height instead of being squeezed (v2f, stopped at 364k
-# samples on a machine that is gone, read 64 x 256 only). 512 until 610k samples; then 768 (train.py
+# samples on a machine that is gone, read 64 x 256 only). 512 until 632,760 samples; then 768 (train.py
 # run_canvas widens a resumed run): the shipped v2 read the clean printed-photo formulas wider than 12:1,
 # which a 512 canvas squeezes, at 42% against 76-85% for the others (26 of 300), and reading them on a
 # wider canvas without training on one lost 2.4 points (76.7 -> 74.3%, a 1024 export of the same weights).
@@ -52,7 +52,7 @@ if pgrep -f "$MATCH" > /dev/null; then echo "a run of $RUN is already going"; ex
 mkdir -p "$RUN" "$CACHE/runs"
 [ -f "$CACHE/pack/pack.json" ] || python3 -m training.gpu.make_pack --out "$CACHE/pack" --synth 20000 --jobs 1
 [ -f "$CACHE/pack-tex/synth/labels.tsv" ] || python3 -m training.datagen.tex_pack --out "$CACHE/pack-tex" --count 20000
-# More formulas, from 610k samples on (2026-12-08): by then the run had seen each of its ~42,000 distinct
+# More formulas, from 632,760 samples on (2026-12-08): by then the run had seen each of its ~42,000 distinct
 # formulas a dozen times and read the CROHME hold-out's formulas new to training at 47-48% against 68-71% for
 # the others. A second TeX pack typesets 16,000 school formulas the first does not have (leaving the rest
 # for the calibration set, whose own formulas it leaves out), and a second data-engine pack draws 20,000
