@@ -36,9 +36,21 @@ FAMILIES = {
     "libertine": r"\usepackage{libertine}\usepackage[libertine]{newtxmath}",
     "charter": r"\usepackage[charter]{mathdesign}",
     "concrete": r"\usepackage{concrete}\usepackage{eulervm}",
+    # more training faces (2026-12-08): none shares its maths letters with a dev family (the newtxmath-based
+    # cochineal, erewhon, XCharter and STIX Two Text variants, fourier's fouriernc and STIX-derived step are
+    # left out for that); mathdesign's garamond is left out because it drops glyphs without an error
+    "utopia": r"\usepackage[utopia]{mathdesign}",
+    "iwona": r"\usepackage[math]{iwona}",
+    "kurier": r"\usepackage[math]{kurier}",
+    "anttor": r"\usepackage[math]{anttor}",
+    "mlmodern": r"\usepackage{mlmodern}",
+    "arev": r"\usepackage{arev}",
+    "notomath": r"\usepackage{notomath}",
+    "gfsartemisia": r"\usepackage{gfsartemisia-euler}",
 }
 DEV_FAMILIES = ("cm", "newtx", "newpx", "fourier", "kpfonts", "stix2")
-TRAIN_FAMILIES = ("lmodern", "mathptmx", "mathpazo", "euler", "cmbright", "libertine", "charter", "concrete")
+TRAIN_FAMILIES = ("lmodern", "mathptmx", "mathpazo", "euler", "cmbright", "libertine", "charter", "concrete",
+                  "utopia", "iwona", "kurier", "anttor", "mlmodern", "arev", "notomath", "gfsartemisia")
 # x-height of the fonts at 10 pt, in TeX points: enough to scale camera effects to the formula
 X_HEIGHT_PT = 4.3
 

@@ -27,6 +27,18 @@ def test_every_dev_family_renders():
         assert img is not None, family
 
 
+@needs_tex
+def test_every_family_draws_every_glyph():
+    """A family whose fonts are missing a glyph still typesets without an error, with the glyph left out
+    (mathdesign's garamond draws 0.71 of Latin Modern's ink on this formula): each family's ink against
+    Latin Modern's must stay in the range the working ones span (0.98-1.78)."""
+    formula = [r"x^2+\frac{a}{b}=\sqrt{3}\alpha"]
+    ink = {f: int((tex_render.render_batch(formula, f, dpi=200)[0][0] < 128).sum())
+           for f in tex_render.DEV_FAMILIES + tex_render.TRAIN_FAMILIES}
+    for family, amount in ink.items():
+        assert 0.85 < amount / ink["lmodern"] < 2.0, family
+
+
 def test_the_camera_keeps_the_formula_and_changes_the_photo():
     rng = np.random.default_rng(0)
     page = np.ones((80, 300, 3), np.float32)
