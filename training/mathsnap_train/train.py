@@ -21,8 +21,10 @@ average over the last ~1/(1-decay) steps sits nearer the middle of the basin and
 as the soups of two checkpoints did here (soup.py), without choosing checkpoints after the fact.
 """
 import argparse
+import atexit
 import json
 import math
+import multiprocessing
 import os
 import random
 import signal
@@ -126,7 +128,18 @@ def batches(parts, args, vocab, seen):
     loader = torch.utils.data.DataLoader(stream, batch_size=None, num_workers=args.workers, prefetch_factor=2,
                                          pin_memory=args.device == "cuda", multiprocessing_context="spawn",
                                          timeout=180)
+    atexit.register(kill_batch_workers)
     return iter(loader)
+
+
+def kill_batch_workers():
+    """At exit, kill any batch worker still alive. The workers ignore SIGTERM (BatchStream.__iter__), and
+    multiprocessing's own exit handler stops its daemonic children with SIGTERM and then waits for them: after
+    an error in the training loop (a worker's image file gone: a pack rebuilt under a running run, 2026-12-08)
+    the trainer hung there for good, neither training nor saving, and `run.sh stop` could not end it. The
+    workers hold nothing to save; registered after multiprocessing's handler, this runs before it."""
+    for child in multiprocessing.active_children():
+        child.kill()
 
 
 def validate(model, vocab, lset, norm, device, n=300, batch=100, reverse=False):
